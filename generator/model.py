@@ -1,0 +1,96 @@
+"""Plain data that mirrors answers.json (format nn-problem-set/1).
+
+A question family builds a :class:`Question`; the pipeline collects them in a
+:class:`ProblemSet`. Everything the key prints comes from these objects:
+``parts``/``answers`` go to answers.json, ``context`` holds the worked-solution
+data only the templates read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT = "nn-problem-set/1"
+
+
+@dataclass
+class Answer:
+    name: str  # machine name, unique within its part
+    label: str  # LaTeX of what is asked, e.g. \frac{\partial J}{\partial b_1^{[2]}}
+    latex: str  # LaTeX of the answer as printed in the key
+    exact: str | None  # sympy.parse_expr-readable string; None for free text
+    value: Any  # JSON number, list of numbers, or None
+    check: dict | None = None  # {function, wrt, derivative, at} for derivatives
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "latex": self.latex,
+            "exact": self.exact,
+            "value": self.value,
+            "check": self.check,
+        }
+
+
+@dataclass
+class Part:
+    id: str  # "1a", "2", "3.4", ...
+    prompt: str  # LaTeX of the question text
+    answers: list[Answer]
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "prompt": self.prompt,
+            "answers": [a.to_json() for a in self.answers],
+        }
+
+
+@dataclass
+class Question:
+    id: str  # "q1", "q2", ...
+    family: str  # "network", "chain_rule", "cost_derivatives"
+    title: str
+    params: dict  # JSON-able parameters of this version
+    parts: list[Part]
+    template: str  # path under templates/, e.g. "questions/network.tex.j2"
+    context: dict = field(default_factory=dict)  # template-only worked solution
+    difficulty: dict = field(default_factory=dict)  # fairness measures (numbers)
+    number: int = 1  # printed question number
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "family": self.family,
+            "title": self.title,
+            "params": self.params,
+            "parts": [p.to_json() for p in self.parts],
+        }
+
+    def part(self, part_id: str) -> Part:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+
+@dataclass
+class ProblemSet:
+    seed: int | None  # None for a preset
+    version: str  # short code printed on every page
+    questions: list[Question]
+    generator: str = "0.1.0"
+    preset: str | None = None
+    student_name: str | None = None
+    student_id: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "generator": self.generator,
+            "seed": self.seed,
+            "version": self.version,
+            "questions": [q.to_json() for q in self.questions],
+        }

@@ -1,0 +1,616 @@
+"""Question 1: a 2-3-1 network, forward pass, backprop, one update, a concept.
+
+Notation as in the original assignment: layer ``[1]`` is input -> hidden,
+layer ``[2]`` hidden -> output; ``w_ij^[l]`` joins unit ``i`` of layer ``l-1``
+to unit ``j`` of layer ``l``. In code, ``W1[i][j]`` and ``W2[j][0]`` are
+0-based, printed 1-based.
+
+Parts: (a) forward pass with identity activations, (b) with ReLU, (c) the loss
+``J = (y_hat - y)^2`` of the identity network and four gradients chosen per
+version, (d) one gradient-descent step on the two layer-1 parameters of (c),
+with the loss before and after, (e) a conceptual question from a bank.
+
+The solver works in exact fractions and backpropagates node by node; the
+verifier differentiates the closed-form loss with SymPy and recomputes the
+forward passes in NumPy floating point. Any disagreement aborts the version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from .. import latex
+from ..errors import VerificationError
+from ..latex import num
+from ..model import Answer, Part, Question
+from ..sampling import choice, integers, redraw
+from . import concepts
+
+FAMILY = "network"
+N_IN, N_HIDDEN = 2, 3
+
+# Sampling ranges: small integers a student multiplies by hand.
+X_VALUES = (-2, -1, 1, 2, 3)
+W_RANGE = (-3, 3)
+B_RANGE = (-2, 2)
+ERRORS = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)  # y_hat - y of the identity network
+ETAS = (Fraction(1, 10), Fraction(1, 4), Fraction(1, 2), Fraction(1), Fraction(2))
+MAX_ABS = 200  # every number a student computes stays within this
+
+
+# --------------------------------------------------------------------------
+# Parameters
+
+
+@dataclass(frozen=True)
+class Param:
+    """One trainable parameter: kind in {'W1', 'b1', 'W2', 'b2'} and its indices."""
+
+    kind: str
+    i: int
+    j: int = 0
+
+    @property
+    def name(self) -> str:
+        if self.kind == "W1":
+            return f"W1[{self.i}][{self.j}]"
+        if self.kind == "W2":
+            return f"W2[{self.i}][{self.j}]"
+        return f"{self.kind}[{self.i}]"
+
+    @property
+    def tex(self) -> str:
+        if self.kind == "W1":
+            return f"w_{{{self.i + 1}{self.j + 1}}}^{{[1]}}"
+        if self.kind == "W2":
+            return f"w_{{{self.i + 1}{self.j + 1}}}^{{[2]}}"
+        layer = 1 if self.kind == "b1" else 2
+        return f"b_{{{self.i + 1}}}^{{[{layer}]}}"
+
+    @property
+    def grad_tex(self) -> str:
+        return rf"\frac{{\partial J}}{{\partial {self.tex}}}"
+
+
+ALL_PARAMS = (
+    [Param("W1", i, j) for j in range(N_HIDDEN) for i in range(N_IN)]
+    + [Param("b1", j) for j in range(N_HIDDEN)]
+    + [Param("W2", j, 0) for j in range(N_HIDDEN)]
+    + [Param("b2", 0)]
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    x: tuple[int, int]
+    W1: tuple[tuple[int, int, int], tuple[int, int, int]]
+    b1: tuple[int, int, int]
+    W2: tuple[int, int, int]  # W2[j] is w_{j+1,1}^[2]
+    b2: int
+    y: int
+    eta: Fraction
+    asked: tuple[Param, Param, Param, Param]  # output bias, output weight, hidden bias, hidden weight
+    concept: int  # index into concepts.BANK
+
+    def get(self, p: Param):
+        if p.kind == "W1":
+            return self.W1[p.i][p.j]
+        if p.kind == "b1":
+            return self.b1[p.i]
+        if p.kind == "W2":
+            return self.W2[p.i]
+        return self.b2
+
+    def with_values(self, new: dict[Param, Fraction]) -> "Network":
+        W1 = [list(r) for r in self.W1]
+        b1, W2, b2 = list(self.b1), list(self.W2), self.b2
+        for p, v in new.items():
+            if p.kind == "W1":
+                W1[p.i][p.j] = v
+            elif p.kind == "b1":
+                b1[p.i] = v
+            elif p.kind == "W2":
+                W2[p.i] = v
+            else:
+                b2 = v
+        return Network(self.x, tuple(map(tuple, W1)), tuple(b1), tuple(W2), b2, self.y, self.eta, self.asked, self.concept)
+
+    def to_params(self) -> dict:
+        return {
+            "x": list(self.x),
+            "y": self.y,
+            "W1": [list(r) for r in self.W1],
+            "b1": list(self.b1),
+            "W2": [[w] for w in self.W2],
+            "b2": [self.b2],
+            "eta": latex.json_number(self.eta),
+            "activations": {"1a": "identity", "1b": "relu", "1c": "identity", "1d": "identity"},
+            "loss": "squared_error",
+            "asked": [p.name for p in self.asked],
+            "concept": concepts.BANK[self.concept].key,
+        }
+
+
+ORIGINAL = Network(
+    x=(1, 3),
+    W1=((2, 1, 3), (2, -1, 1)),
+    b1=(1, 0, -1),
+    W2=(3, 1, 2),
+    b2=1,
+    y=32,
+    eta=Fraction(2),
+    asked=(Param("b2", 0), Param("W2", 1, 0), Param("b1", 1), Param("W1", 0, 2)),
+    concept=0,
+)
+
+
+# --------------------------------------------------------------------------
+# Solver: exact forward pass and node-by-node backprop
+
+ACTIVATIONS = {
+    "identity": (lambda z: z, lambda z: Fraction(1)),
+    "relu": (lambda z: z if z > 0 else Fraction(0), lambda z: Fraction(1) if z > 0 else Fraction(0)),
+}
+
+
+@dataclass
+class Forward:
+    activation: str
+    z1: list[Fraction]
+    a1: list[Fraction]
+    z2: Fraction
+    y_hat: Fraction
+
+
+def forward(net: Network, activation: str) -> Forward:
+    f, _ = ACTIVATIONS[activation]
+    z1 = [sum((Fraction(net.W1[i][j]) * net.x[i] for i in range(N_IN)), Fraction(net.b1[j])) for j in range(N_HIDDEN)]
+    a1 = [f(z) for z in z1]
+    z2 = sum((Fraction(net.W2[j]) * a1[j] for j in range(N_HIDDEN)), Fraction(net.b2))
+    return Forward(activation, z1, a1, z2, f(z2))
+
+
+@dataclass
+class Backprop:
+    fwd: Forward
+    loss: Fraction
+    dJ_dyhat: Fraction
+    dyhat_dz2: Fraction
+    delta2: Fraction  # dJ/dz2
+    dJ_da1: list[Fraction]
+    da1_dz1: list[Fraction]
+    delta1: list[Fraction]  # dJ/dz1
+    grads: dict[Param, Fraction]
+    local: dict[Param, Fraction]  # d(node the parameter feeds)/d(parameter)
+
+
+def backprop(net: Network, activation: str, *, use_derivative: bool = True) -> Backprop:
+    """Gradients of J = (y_hat - y)^2. ``use_derivative=False`` models the
+    mistake of treating every activation derivative as 1."""
+    fwd = forward(net, activation)
+    _, df = ACTIVATIONS[activation]
+    deriv = df if use_derivative else (lambda z: Fraction(1))
+    err = fwd.y_hat - net.y
+    dJ_dyhat = 2 * err
+    dyhat_dz2 = deriv(fwd.z2)
+    delta2 = dJ_dyhat * dyhat_dz2
+    dJ_da1 = [delta2 * net.W2[j] for j in range(N_HIDDEN)]
+    da1_dz1 = [deriv(z) for z in fwd.z1]
+    delta1 = [dJ_da1[j] * da1_dz1[j] for j in range(N_HIDDEN)]
+    grads, local = {}, {}
+    for p in ALL_PARAMS:
+        if p.kind == "W1":
+            local[p], grads[p] = Fraction(net.x[p.i]), delta1[p.j] * net.x[p.i]
+        elif p.kind == "b1":
+            local[p], grads[p] = Fraction(1), delta1[p.i]
+        elif p.kind == "W2":
+            local[p], grads[p] = fwd.a1[p.i], delta2 * fwd.a1[p.i]
+        else:
+            local[p], grads[p] = Fraction(1), delta2
+    return Backprop(fwd, err * err, dJ_dyhat, dyhat_dz2, delta2, dJ_da1, da1_dz1, delta1, grads, local)
+
+
+@dataclass
+class Solution:
+    net: Network
+    identity: Forward
+    relu: Forward
+    bp: Backprop  # part (c): the identity network
+    updated: dict[Param, Fraction]  # part (d): new values of the two layer-1 parameters
+    loss_after: Fraction
+
+
+def update_params(net: Network) -> list[Param]:
+    """Part (d) updates the two layer-1 parameters asked in (c), as in the original."""
+    return [p for p in net.asked if p.kind in ("W1", "b1")]
+
+
+def solve(net: Network) -> Solution:
+    bp = backprop(net, "identity")
+    updated = {p: net.get(p) - net.eta * bp.grads[p] for p in update_params(net)}
+    after = forward(net.with_values(updated), "identity")
+    return Solution(net, bp.fwd, forward(net, "relu"), bp, updated, (after.y_hat - net.y) ** 2)
+
+
+# --------------------------------------------------------------------------
+# Common mistakes: the wrong answers a student is likely to give
+
+
+def common_mistakes(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
+    """For each asked value (answer name), the usual wrong answers by mistake name."""
+    out: dict[str, dict[str, Fraction]] = {}
+    relu_bp = backprop(net, "relu")
+    relu_noderiv = backprop(net, "relu", use_derivative=False)
+    out["J"] = {"relu_values_in_1c": relu_bp.loss, "error_not_squared": sol.bp.fwd.y_hat - net.y}
+    out["y_hat@1b"] = {"identity_values_in_1b": sol.identity.y_hat}
+    out["y_hat@1a"] = {"relu_values_in_1a": sol.relu.y_hat}
+    for p in net.asked:
+        g = sol.bp.grads[p]
+        wrong = {
+            "factor_2_dropped": g / 2,
+            "sign_flipped": -g,
+            "relu_values_in_1c": relu_bp.grads[p],
+            "relu_values_derivative_forgotten": relu_noderiv.grads[p],
+        }
+        t = transposed(p)
+        if t is not None:
+            wrong["indices_transposed"] = sol.bp.grads[t]
+        out[f"grad:{p.name}"] = wrong
+    for p, new in sol.updated.items():
+        g = sol.bp.grads[p]
+        wrong = {
+            "sign_flipped_in_update": net.get(p) + net.eta * g,
+            "factor_2_dropped": net.get(p) - net.eta * g / 2,
+            "relu_values_in_1c": net.get(p) - net.eta * relu_bp.grads[p],
+        }
+        t = transposed(p)
+        if t is not None:
+            wrong["indices_transposed"] = net.get(t) - net.eta * sol.bp.grads[t]
+        out[f"new:{p.name}"] = wrong
+    return out
+
+
+MISTAKE_TEXT = {
+    "factor_2_dropped": "factor 2 dropped",
+    "sign_flipped": "sign flipped",
+    "relu_values_in_1c": "ReLU values of part (b) used",
+    "relu_values_derivative_forgotten": "ReLU values with the ReLU derivative taken as 1",
+    "indices_transposed": "indices transposed",
+    "sign_flipped_in_update": "gradient added instead of subtracted",
+    "error_not_squared": "error not squared",
+    "identity_values_in_1b": "identity values of part (a)",
+    "relu_values_in_1a": "ReLU applied",
+}
+
+
+def mistakes_tex(wrongs: dict[str, Fraction]) -> str:
+    """'4 (factor 2 dropped); -8 (sign flipped)', one entry per distinct wrong value."""
+    by_value: dict[Fraction, list[str]] = {}
+    for name, v in wrongs.items():
+        by_value.setdefault(v, []).append(MISTAKE_TEXT[name])
+    return "; ".join(f"${num(v)}$ ({', '.join(names)})" for v, names in by_value.items())
+
+
+def transposed(p: Param) -> Param | None:
+    """The parameter a student reads when swapping the two indices, where it exists:
+    ``w_ij^[1]`` for ``w_ji^[1]``; for ``w_j1^[2]`` the weight of hidden unit 1."""
+    if p.kind == "W1" and p.j < N_IN and p.i != p.j:
+        return Param("W1", p.j, p.i)
+    if p.kind == "W2" and p.i != p.j:
+        return Param("W2", p.j, 0)
+    return None
+
+
+# --------------------------------------------------------------------------
+# The rules that make a version a good question (each returns True when it holds)
+
+
+def rule_no_zero_preactivation(net: Network, sol: Solution) -> bool:
+    """No hidden or output pre-activation sits on the ReLU kink."""
+    return all(z != 0 for z in sol.identity.z1) and sol.identity.z2 != 0 and sol.relu.z2 != 0
+
+
+def rule_hidden_signs_mixed(net: Network, sol: Solution) -> bool:
+    """At least one hidden pre-activation is negative and one positive."""
+    return any(z < 0 for z in sol.identity.z1) and any(z > 0 for z in sol.identity.z1)
+
+
+def rule_relu_output_active(net: Network, sol: Solution) -> bool:
+    """The ReLU network's output is positive, so (1b) is not a trivial 0."""
+    return sol.relu.z2 > 0
+
+
+def rule_relu_differs(net: Network, sol: Solution) -> bool:
+    """Part (1b) has a different answer from part (1a)."""
+    return sol.relu.y_hat != sol.identity.y_hat
+
+
+def rule_error_small(net: Network, sol: Solution) -> bool:
+    """``y_hat - y`` of the identity network is a nonzero small integer."""
+    e = sol.identity.y_hat - net.y
+    return e.denominator == 1 and e != 0 and abs(e) <= max(ERRORS)
+
+
+def rule_asked_gradients_nonzero(net: Network, sol: Solution) -> bool:
+    return all(sol.bp.grads[p] != 0 for p in net.asked)
+
+
+def student_numbers(net: Network, sol: Solution) -> list[Fraction]:
+    """Every number a student writes down on the way to the answers."""
+    nums = [Fraction(net.y)]
+    for fwd in (sol.identity, sol.relu):
+        nums += fwd.z1 + fwd.a1 + [fwd.z2, fwd.y_hat]
+        nums += [Fraction(net.W1[i][j] * net.x[i]) for i in range(N_IN) for j in range(N_HIDDEN)]
+        nums += [net.W2[j] * a for j, a in enumerate(fwd.a1)]
+    nums += [sol.bp.loss, sol.bp.dJ_dyhat] + [sol.bp.grads[p] for p in net.asked]
+    nums += [net.eta * sol.bp.grads[p] for p in sol.updated] + list(sol.updated.values())
+    return nums
+
+
+def rule_hand_sized(net: Network, sol: Solution) -> bool:
+    """Every number a student computes has |value| <= MAX_ABS and at most two decimals."""
+    return all(abs(v) <= MAX_ABS and 100 % v.denominator == 0 for v in student_numbers(net, sol))
+
+
+def rule_mistakes_differ(net: Network, sol: Solution) -> bool:
+    """No common mistake lands on the right answer."""
+    right = right_answers(net, sol)
+    return all(w != right[name] for name, wrongs in common_mistakes(net, sol).items() for w in wrongs.values())
+
+
+RULES = {
+    "no_zero_preactivation": rule_no_zero_preactivation,
+    "hidden_signs_mixed": rule_hidden_signs_mixed,
+    "relu_output_active": rule_relu_output_active,
+    "relu_differs": rule_relu_differs,
+    "error_small": rule_error_small,
+    "asked_gradients_nonzero": rule_asked_gradients_nonzero,
+    "hand_sized": rule_hand_sized,
+    "mistakes_differ": rule_mistakes_differ,
+}
+
+
+def broken_rules(net: Network, sol: Solution | None = None) -> list[str]:
+    sol = sol or solve(net)
+    return [name for name, rule in RULES.items() if not rule(net, sol)]
+
+
+def right_answers(net: Network, sol: Solution) -> dict[str, Fraction]:
+    right = {"J": sol.bp.loss, "y_hat@1a": sol.identity.y_hat, "y_hat@1b": sol.relu.y_hat}
+    right.update({f"grad:{p.name}": sol.bp.grads[p] for p in net.asked})
+    right.update({f"new:{p.name}": v for p, v in sol.updated.items()})
+    return right
+
+
+# --------------------------------------------------------------------------
+# Sampler
+
+
+def draw(rng: np.random.Generator) -> Network:
+    x = tuple(integers(rng, 0, len(X_VALUES) - 1, N_IN))
+    x = tuple(X_VALUES[k] for k in x)
+    w1 = integers(rng, *W_RANGE, N_IN * N_HIDDEN)
+    W1 = (tuple(w1[:N_HIDDEN]), tuple(w1[N_HIDDEN:]))
+    b1 = tuple(integers(rng, *B_RANGE, N_HIDDEN))
+    W2 = tuple(integers(rng, *W_RANGE, N_HIDDEN, nonzero=True))
+    b2 = integers(rng, *B_RANGE, 1)[0]
+    eta = choice(rng, ETAS)
+    err = choice(rng, ERRORS)
+    j_out, j_bias, j_w = (int(v) for v in rng.integers(N_HIDDEN, size=3))
+    i_w = int(rng.integers(N_IN))
+    asked = (Param("b2", 0), Param("W2", j_out, 0), Param("b1", j_bias), Param("W1", i_w, j_w))
+    concept = int(rng.integers(len(concepts.BANK)))
+    net = Network(x, W1, b1, W2, b2, 0, eta, asked, concept)
+    y_hat = forward(net, "identity").y_hat
+    return Network(x, W1, b1, W2, b2, int(y_hat - err), eta, asked, concept)
+
+
+def sample(rng: np.random.Generator) -> Network:
+    return redraw(draw, broken_rules, rng, "network question")
+
+
+# --------------------------------------------------------------------------
+# Verifier: a second, independent route
+
+
+def _symbols():
+    W1 = [[sympy.Symbol(f"w1_{i}{j}") for j in range(N_HIDDEN)] for i in range(N_IN)]
+    b1 = [sympy.Symbol(f"b1_{j}") for j in range(N_HIDDEN)]
+    W2 = [sympy.Symbol(f"w2_{j}") for j in range(N_HIDDEN)]
+    b2 = sympy.Symbol("b2")
+    table = {}
+    for p in ALL_PARAMS:
+        table[p] = {"W1": lambda p: W1[p.i][p.j], "b1": lambda p: b1[p.i], "W2": lambda p: W2[p.i], "b2": lambda p: b2}[p.kind](p)
+    return W1, b1, W2, b2, table
+
+
+_W1s, _b1s, _W2s, _b2s, SYMBOL = _symbols()
+
+
+def closed_form_loss(net: Network) -> sympy.Expr:
+    """J of the identity network as a polynomial in the parameter symbols."""
+    x = [sympy.Integer(v) for v in net.x]
+    hidden = [sum(_W1s[i][j] * x[i] for i in range(N_IN)) + _b1s[j] for j in range(N_HIDDEN)]
+    y_hat = sum(_W2s[j] * hidden[j] for j in range(N_HIDDEN)) + _b2s
+    return (y_hat - net.y) ** 2
+
+
+def _rat(q) -> sympy.Rational:
+    q = latex.as_fraction(q)
+    return sympy.Rational(q.numerator, q.denominator)
+
+
+def _values(net: Network) -> dict:
+    return {SYMBOL[p]: _rat(net.get(p)) for p in ALL_PARAMS}
+
+
+def _float_forward(net: Network, relu: bool) -> float:
+    act = (lambda v: np.maximum(v, 0.0)) if relu else (lambda v: v)
+    x = np.array(net.x, dtype=float)
+    h = act(x @ np.array(net.W1, dtype=float) + np.array(net.b1, dtype=float))
+    return float(act(h @ np.array(net.W2, dtype=float) + net.b2))
+
+
+def verify(net: Network, sol: Solution, where: str = "q1") -> None:
+    """Recompute everything by other means; raise VerificationError on any disagreement."""
+
+    def fail(part: str, what: str, a, b):
+        raise VerificationError(f"{where} part {part}: {what}: solver gives {a}, second route gives {b}")
+
+    for part, fwd, relu in (("1a", sol.identity, False), ("1b", sol.relu, True)):
+        f = _float_forward(net, relu)
+        if abs(f - float(fwd.y_hat)) > 1e-9:
+            fail(part, "y_hat", fwd.y_hat, f)
+    J = closed_form_loss(net)
+    vals = _values(net)
+    if J.xreplace(vals) != _rat((sol.bp.loss)):
+        fail("1c", "J", sol.bp.loss, J.xreplace(vals))
+    for p in ALL_PARAMS:
+        g = sympy.diff(J, SYMBOL[p]).xreplace(vals)
+        if g != _rat((sol.bp.grads[p])):
+            fail("1c", f"dJ/d{p.name}", sol.bp.grads[p], g)
+    new_vals = dict(vals)
+    for p, new in sol.updated.items():
+        g = sympy.diff(J, SYMBOL[p]).xreplace(vals)
+        expected = vals[SYMBOL[p]] - _rat((net.eta)) * g
+        if expected != _rat((new)):
+            fail("1d", f"new {p.name}", new, expected)
+        new_vals[SYMBOL[p]] = expected
+    if J.xreplace(new_vals) != _rat((sol.loss_after)):
+        fail("1d", "loss after the update", sol.loss_after, J.xreplace(new_vals))
+
+
+# --------------------------------------------------------------------------
+# Presentation: parts, answers and the worked solution for the templates
+
+
+def _sum_tex(terms: list[tuple[object, object]], bias) -> str:
+    """'(2 \\times 1) + (2 \\times 3) + 1' from (weight, input) pairs and a bias."""
+    out = " + ".join(rf"({num(w)} \times {num(v, paren=True)})" for w, v in terms)
+    b = latex.as_fraction(bias)
+    return out + (f" + {num(b)}" if b >= 0 else f" - {num(-b)}")
+
+
+def _forward_context(net: Network, fwd: Forward) -> dict:
+    hidden = []
+    for j in range(N_HIDDEN):
+        terms = [(net.W1[i][j], net.x[i]) for i in range(N_IN)]
+        hidden.append({"j": j + 1, "sum": _sum_tex(terms, net.b1[j]), "z": num(fwd.z1[j]), "a": num(fwd.a1[j]), "active": fwd.z1[j] > 0})
+    out_terms = [(net.W2[j], fwd.a1[j]) for j in range(N_HIDDEN)]
+    return {"hidden": hidden, "out_sum": _sum_tex(out_terms, net.b2), "z2": num(fwd.z2), "y_hat": num(fwd.y_hat)}
+
+
+def _chain(net: Network, sol: Solution, p: Param) -> dict:
+    """The chain-rule factors of one asked gradient, symbolic and numeric."""
+    bp = sol.bp
+    factors = [(r"\frac{\partial J}{\partial \hat y}", r"2(\hat y - y)", bp.dJ_dyhat)]
+    if p.kind in ("W1", "b1"):
+        j = p.j if p.kind == "W1" else p.i
+        factors.append((rf"\frac{{\partial \hat y}}{{\partial a_{j + 1}}}", Param("W2", j, 0).tex, Fraction(net.W2[j])))
+        factors.append((rf"\frac{{\partial a_{j + 1}}}{{\partial z_{j + 1}}}", "1", bp.da1_dz1[j]))
+        node = f"z_{j + 1}"
+    else:
+        node = r"\hat y"
+    local_sym = {"W1": f"x_{p.i + 1}", "b1": "1", "W2": f"a_{p.i + 1}", "b2": "1"}[p.kind]
+    factors.append((rf"\frac{{\partial {node}}}{{\partial {p.tex}}}", local_sym, bp.local[p]))
+    return {
+        "name": f"grad:{p.name}",
+        "param": p.tex,
+        "label": p.grad_tex,
+        "symbolic": r" \cdot ".join(f[0] for f in factors),
+        "formula": r" \cdot ".join(f[1] for f in factors),
+        "numbers": r" \cdot ".join(num(f[2], paren=True) for f in factors),
+        "value": num(bp.grads[p]),
+    }
+
+
+def build(rng: np.random.Generator | None, number: int = 1) -> Question:
+    net = ORIGINAL if rng is None else sample(rng)
+    sol = solve(net)
+    verify(net, sol, where=f"q{number}")
+    n = number
+    bp = sol.bp
+    mistakes = common_mistakes(net, sol)
+
+    def ans(name, label, value) -> Answer:
+        return Answer(name, label, num(value), latex.exact_str(value), latex.json_number(value))
+
+    def hidden_answers(fwd: Forward) -> list[Answer]:
+        out = []
+        for j in range(N_HIDDEN):
+            out.append(ans(f"z1[{j}]", f"z_{j + 1}", fwd.z1[j]))
+        for j in range(N_HIDDEN):
+            out.append(ans(f"a1[{j}]", f"a_{j + 1}", fwd.a1[j]))
+        return out
+
+    pa = Part(f"{n}a", r"Compute $\hat y$ when every activation (hidden and output) is the identity, $\sigma(z) = z$.",
+              hidden_answers(sol.identity) + [ans("y_hat", r"\hat y", sol.identity.y_hat)])
+    pb = Part(f"{n}b", r"Compute $\hat y$ when every activation (hidden and output) is the ReLU, $\sigma(z) = \max(0, z)$.",
+              hidden_answers(sol.relu) + [ans("y_hat", r"\hat y", sol.relu.y_hat)])
+    asked_tex = ", ".join(f"${p.grad_tex}$" for p in net.asked)
+    pc_prompt = (rf"With the loss $J = (\hat y - y)^2$ and the network of part ({n}a) (identity activations), "
+                 rf"compute $J$ and the gradients {asked_tex}.")
+    pc = Part(f"{n}c", pc_prompt, [ans("J", "J", bp.loss)] + [ans(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked])
+    upd = update_params(net)
+    upd_tex = " and ".join(f"${p.tex}$" for p in upd)
+    pd_prompt = (rf"Apply one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex} "
+                 rf"(the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. "
+                 r"Give their new values and the loss $J$ after the step: did the step decrease the loss?")
+    pd = Part(f"{n}d", pd_prompt, [ans(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()] + [ans("J_after", r"J_{\text{after}}", sol.loss_after)])
+    concept = concepts.BANK[net.concept]
+    pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)])
+
+    grad_table = [
+        {"param": p.tex, "value": num(net.get(p)), "local": num(bp.local[p]), "grad": num(bp.grads[p]), "asked": p in net.asked}
+        for p in ALL_PARAMS
+    ]
+    node_table = [
+        {"node": "J", "value": num(bp.loss), "local": "", "grad": "1"},
+        {"node": r"\hat y", "value": num(sol.identity.y_hat), "local": rf"\partial J/\partial \hat y = 2(\hat y - y) = {num(bp.dJ_dyhat)}", "grad": num(bp.delta2)},
+    ] + [
+        {"node": f"a_{j + 1} = z_{j + 1}", "value": num(sol.identity.a1[j]),
+         "local": rf"\partial \hat y/\partial a_{j + 1} = {Param('W2', j, 0).tex} = {num(net.W2[j])}", "grad": num(bp.delta1[j])}
+        for j in range(N_HIDDEN)
+    ]
+    loss_change = sol.loss_after - bp.loss
+    context = {
+        "net": {
+            "x": [num(v) for v in net.x], "y": num(net.y), "y_p": num(net.y, paren=True), "eta": num(net.eta),
+            "W1": [[num(v) for v in row] for row in net.W1], "b1": [num(v) for v in net.b1],
+            "W2": [num(v) for v in net.W2], "b2": num(net.b2),
+        },
+        "identity": _forward_context(net, sol.identity),
+        "relu": _forward_context(net, sol.relu),
+        "error": num(sol.identity.y_hat - net.y),
+        "relu_error": num(sol.relu.y_hat - net.y),
+        "relu_loss": num((sol.relu.y_hat - net.y) ** 2),
+        "loss": num(bp.loss),
+        "dJ_dyhat": num(bp.dJ_dyhat),
+        "chains": [_chain(net, sol, p) for p in net.asked],
+        "node_table": node_table,
+        "grad_table": grad_table,
+        "updates": [
+            {"name": f"new:{p.name}", "param": p.tex, "old": num(net.get(p)), "grad": num(bp.grads[p], paren=True), "new": num(v)}
+            for p, v in sol.updated.items()
+        ],
+        "loss_after": num(sol.loss_after),
+        "loss_went": "down" if loss_change < 0 else ("up" if loss_change > 0 else "unchanged"),
+        "loss_ratio": num(sol.loss_after / bp.loss) if bp.loss else None,
+        "concept": concept,
+        "mistakes": {k: mistakes_tex(d) for k, d in mistakes.items()},
+    }
+    difficulty = {
+        "max_abs_number": float(max(abs(v) for v in student_numbers(net, sol))),
+        "negative_hidden_units": sum(1 for z in sol.identity.z1 if z < 0),
+        "eta_is_integer": int(net.eta.denominator == 1),
+        "abs_error": float(abs(sol.identity.y_hat - net.y)),
+    }
+    return Question(
+        id=f"q{n}", family=FAMILY, title="A 2-3-1 network: forward pass and backpropagation",
+        params=net.to_params(), parts=[pa, pb, pc, pd, pe], template="questions/network.tex.j2",
+        context=context, difficulty=difficulty, number=n,
+    )

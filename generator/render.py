@@ -1,0 +1,44 @@
+"""The Jinja2 environment for LaTeX templates.
+
+Delimiters stay out of LaTeX's way: ``<< expr >>`` prints, ``<% stmt %>``
+controls, ``<# ... #>`` comments. ``StrictUndefined`` makes a missing variable
+an error. Computed LaTeX is inserted as is; plain text must go through the
+``e`` filter (:func:`generator.latex.escape`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import latex
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["e"] = latex.escape
+    env.filters["num"] = latex.num
+    env.filters["pnum"] = lambda x: latex.num(x, paren=True)
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)

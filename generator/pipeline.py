@@ -29,17 +29,31 @@ class Student:
     name: str
 
 
-def version_code(seed: int | None, preset: str | None = None) -> str:
-    """The short code printed on every page, matching a handout to its key."""
-    if preset is not None:
-        return preset[:4].upper()
-    digest = hashlib.sha256(f"nn-problem-set/version/{seed}".encode()).digest()
-    value = int.from_bytes(digest[:8], "big")
+def _encode(value: int, length: int) -> str:
     chars = []
-    for _ in range(5):
+    for _ in range(length):
         value, k = divmod(value, len(_CODE_ALPHABET))
         chars.append(_CODE_ALPHABET[k])
     return "".join(chars)
+
+
+_SHORT = len(_CODE_ALPHABET) ** 5  # 2**25 seeds get a five-character code
+_MIX = 0x1B873593  # odd, so seed -> seed * _MIX mod 2**25 is a bijection
+
+
+def version_code(seed: int | None, preset: str | None = None) -> str:
+    """The short code printed on every page, matching a handout to its key.
+
+    Seeds below 2**25 map one-to-one to five characters (scrambled, so that
+    neighbouring seeds do not look alike); larger seeds get seven characters
+    from a hash.
+    """
+    if preset is not None:
+        return preset[:4].upper()
+    if seed < _SHORT:
+        return _encode((seed * _MIX + 0x5BD1E9) % _SHORT, 5)
+    digest = hashlib.sha256(f"nn-problem-set/version/{seed}".encode()).digest()
+    return _encode(int.from_bytes(digest[:8], "big"), 7)
 
 
 def build_problem_set(seed: int | None = None, preset: str | None = None, student: Student | None = None) -> ProblemSet:

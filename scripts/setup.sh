@@ -1,0 +1,34 @@
+#!/bin/sh
+# Set up everything the generator needs on a Debian/Ubuntu machine:
+# TeX Live from Debian's packages when pdflatex (or a needed package) is missing,
+# then a virtual environment in .venv with the project and its test tools.
+set -eu
+cd "$(dirname "$0")/.."
+
+TEX_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended latexmk poppler-utils"
+PY=${PYTHON:-python3}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=""
+command -v pdflatex >/dev/null 2>&1 || missing="yes"
+command -v pdftoppm >/dev/null 2>&1 || missing="yes"
+kpsewhich tikz.sty >/dev/null 2>&1 || missing="yes"
+if ! "$PY" -c "import venv, ensurepip" >/dev/null 2>&1; then
+    missing="yes"
+    TEX_PACKAGES="$TEX_PACKAGES python3-venv"
+fi
+if [ -n "$missing" ]; then
+    echo "setup: installing $TEX_PACKAGES"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends $TEX_PACKAGES >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+echo "setup: ready ($(.venv/bin/python --version), $(pdflatex --version | head -n 1))"

@@ -1,0 +1,184 @@
+"""Question 1: the original's numbers, the rules, the verifier, many seeds."""
+
+from collections import Counter
+from dataclasses import replace
+from fractions import Fraction
+
+import pytest
+
+from generator.errors import VerificationError
+from generator.questions import family_rng
+from generator.questions import network as nw
+
+N_SEEDS = 2000
+
+
+def answers(q, part):
+    return {a.name: a.value for a in q.part(part).answers}
+
+
+def test_original_preset_numbers():
+    q = nw.build(None, 1)
+    assert answers(q, "1a")["y_hat"] == 36
+    assert [answers(q, "1a")[f"z1[{j}]"] for j in range(3)] == [9, -2, 5]
+    assert answers(q, "1b")["y_hat"] == 38
+    assert [answers(q, "1b")[f"a1[{j}]"] for j in range(3)] == [9, 0, 5]
+    c = answers(q, "1c")
+    assert c == {"J": 16, "grad:b2[0]": 8, "grad:W2[1][0]": -16, "grad:b1[1]": 8, "grad:W1[0][2]": 16}
+    d = answers(q, "1d")
+    assert d["new:b1[1]"] == -16 and d["new:W1[0][2]"] == -29
+    # the key remarks on divergence: the step makes the loss far larger
+    assert d["J_after"] == 5776 and q.context["loss_went"] == "up"
+
+
+def test_original_params_follow_the_contract():
+    q = nw.build(None, 1)
+    p = q.params
+    assert p["x"] == [1, 3] and p["y"] == 32
+    assert p["W1"] == [[2, 1, 3], [2, -1, 1]] and p["b1"] == [1, 0, -1]
+    assert p["W2"] == [[3], [1], [2]] and p["b2"] == [1] and p["eta"] == 2
+    assert p["activations"] == {"1a": "identity", "1b": "relu", "1c": "identity", "1d": "identity"}
+    assert p["loss"] == "squared_error"
+
+
+def test_original_satisfies_every_rule():
+    assert nw.broken_rules(nw.ORIGINAL) == []
+
+
+def test_student_error_mixing_1a_and_1b_is_a_listed_mistake():
+    """The seed text used the ReLU output in 1c; the key's wrong-answer list names it."""
+    sol = nw.solve(nw.ORIGINAL)
+    m = nw.common_mistakes(nw.ORIGINAL, sol)
+    assert m["J"]["relu_values_in_1c"] == 36
+    assert m["grad:b2[0]"]["relu_values_in_1c"] == 12
+
+
+def test_backprop_matches_hand_chain_rule():
+    net = nw.ORIGINAL
+    sol = nw.solve(net)
+    e = sol.identity.y_hat - net.y
+    for p in nw.ALL_PARAMS:
+        if p.kind == "W1":
+            expected = 2 * e * net.W2[p.j] * net.x[p.i]
+        elif p.kind == "b1":
+            expected = 2 * e * net.W2[p.i]
+        elif p.kind == "W2":
+            expected = 2 * e * sol.identity.a1[p.i]
+        else:
+            expected = 2 * e
+        assert sol.bp.grads[p] == expected, p
+
+
+def test_verifier_catches_a_wrong_gradient():
+    net = nw.ORIGINAL
+    sol = nw.solve(net)
+    p = nw.Param("W1", 0, 2)
+    sol.bp.grads[p] += 1
+    with pytest.raises(VerificationError, match=r"q1 part 1c: dJ/dW1\[0\]\[2\]"):
+        nw.verify(net, sol)
+
+
+def test_verifier_catches_a_wrong_update_and_forward():
+    net = nw.ORIGINAL
+    sol = nw.solve(net)
+    p = nw.Param("b1", 1)
+    sol.updated[p] = Fraction(-15)
+    with pytest.raises(VerificationError, match="part 1d"):
+        nw.verify(net, sol)
+    sol = nw.solve(net)
+    sol.relu.y_hat += 1
+    with pytest.raises(VerificationError, match="part 1b"):
+        nw.verify(net, sol)
+
+
+# Each rule rejects a case built to break it ---------------------------------
+
+
+def broken(**changes):
+    return nw.broken_rules(replace(nw.ORIGINAL, **changes))
+
+
+def test_rule_no_zero_preactivation():
+    # b1 = (1, 2, -1) makes z2 = 1 - 3 + 2 = 0 on the kink
+    assert "no_zero_preactivation" in broken(b1=(1, 2, -1))
+
+
+def test_rule_hidden_signs_mixed():
+    assert "hidden_signs_mixed" in broken(b1=(1, 5, -1))
+
+
+def test_rule_relu_output_active_and_differs():
+    # output weights that make the ReLU network's output negative
+    b = broken(W2=(-3, 1, -2), b2=1)
+    assert "relu_output_active" in b
+    # the negative hidden unit has weight 0 -> ReLU changes nothing
+    assert "relu_differs" in broken(W2=(3, 0, 2))
+
+
+def test_rule_error_small():
+    assert "error_small" in broken(y=0)  # y_hat - y = 36
+    assert "error_small" in broken(y=36)  # y_hat - y = 0
+
+
+def test_rule_asked_gradients_nonzero():
+    assert "asked_gradients_nonzero" in broken(W2=(3, 0, 2))
+
+
+def test_rule_hand_sized():
+    assert "hand_sized" in broken(eta=Fraction(1, 3))
+    assert "hand_sized" in broken(x=(1, 300))
+
+
+def test_rule_mistakes_differ():
+    # With y_hat - y = 1 the unsquared error equals J = 1: a mistake lands on the answer.
+    assert "mistakes_differ" in broken(y=35)
+    # Transposed indices: asking w_12^[1] where w_21^[1] has the same gradient and value.
+    net = replace(nw.ORIGINAL, W1=((2, 1, 3), (1, -1, 1)), asked=(nw.Param("b2", 0), nw.Param("W2", 1, 0), nw.Param("b1", 1), nw.Param("W1", 0, 1)))
+    sol = nw.solve(net)
+    m = nw.common_mistakes(net, sol)
+    assert "indices_transposed" in m["grad:W1[0][1]"]
+
+
+def test_asked_gradients_cover_the_four_kinds():
+    for seed in range(50):
+        net = nw.sample(family_rng(seed, "network"))
+        assert [p.kind for p in net.asked] == ["b2", "W2", "b1", "W1"]
+
+
+def test_same_seed_same_question():
+    a = nw.build(family_rng(123, "network"), 1)
+    b = nw.build(family_rng(123, "network"), 1)
+    assert a.to_json() == b.to_json()
+
+
+@pytest.mark.slow
+def test_many_seeds_verify_hold_rules_and_differ():
+    """2,000 seeds: build() verifies each (raises on disagreement); every rule holds;
+    versions are distinct; the draws spread over the parameter space."""
+    seen = Counter()
+    etas, negatives, asked = Counter(), Counter(), Counter()
+    for seed in range(N_SEEDS):
+        net = nw.sample(family_rng(seed, "network"))
+        sol = nw.solve(net)
+        nw.verify(net, sol, where=f"seed {seed} q1")
+        assert nw.broken_rules(net, sol) == [], seed
+        # the rules, restated independently of the rule functions
+        assert all(z != 0 for z in sol.identity.z1)
+        assert min(sol.identity.z1) < 0 < max(sol.identity.z1)
+        e = sol.identity.y_hat - net.y
+        assert e != 0 and e.denominator == 1 and abs(e) <= 5
+        assert all(abs(v) <= 200 for v in nw.student_numbers(net, sol))
+        for name, wrongs in nw.common_mistakes(net, sol).items():
+            right = nw.right_answers(net, sol)[name]
+            assert right not in wrongs.values(), (seed, name)
+        key = (net.x, net.W1, net.b1, net.W2, net.b2, net.y, net.eta, net.asked)
+        seen[key] += 1
+        etas[net.eta] += 1
+        negatives[sum(z < 0 for z in sol.identity.z1)] += 1
+        asked[net.asked[3]] += 1
+    duplicates = sum(c - 1 for c in seen.values())
+    print(f"\n{N_SEEDS} seeds, {duplicates} duplicate versions; eta {dict(etas)}; negative hidden units {dict(negatives)}")
+    assert duplicates == 0
+    assert len(etas) == len(nw.ETAS)
+    assert set(negatives) == {1, 2}
+    assert len(asked) == 6  # every hidden weight gets asked

@@ -1,11 +1,19 @@
 """Running TeX: in a private temporary folder, without shell escape, with file
 access restricted to that folder, and with fixed dates so the bytes repeat.
 
-The documents print "page i of n"; ``n`` travels through the ``.aux`` file.
-Instead of always running TeX twice, the ``.aux`` is seeded with a guess of the
-page count (the count of the last document compiled from the same template);
-TeX runs a second time only when the guess was wrong. The PDF is the same
-either way: TeX's output depends only on its input.
+One TeX run (a :class:`Unit`) typesets the handout and the key of a version
+one after the other; the PDF is then split into one file per document with
+pikepdf. Loading the preamble, embedding fonts and starting TeX are paid once
+per version instead of once per document.
+
+The documents print "page i of n"; each ``n`` travels through the ``.aux``
+file. Instead of always running TeX twice, the ``.aux`` is seeded with a guess
+of the page counts (those of the last document compiled of the same kind), and
+TeX runs again only when a guess was wrong. The PDF is the same either way:
+TeX's output depends only on its input.
+
+A class set loads the shared preamble from a TeX format dumped once per run
+(:func:`build_format`), which saves most of TeX's start-up per version.
 """
 
 from __future__ import annotations
@@ -14,61 +22,75 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
+
 from .errors import TexError
+from .files import replace_atomic
 
-ENGINE = "pdflatex"
+ENGINES = ("pdflatex", "lualatex")
 SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, fixed so PDFs are byte-identical
-INSTALL_HINT = "install TeX with the README's set-up command (it runs apt-get install texlive-latex-base ...)"
+INSTALL_HINT = "install TeX with the README's set-up command: sh scripts/setup.sh"
+FORMAT_NAME = "nnpreamble"
 
-_TOTAL_RE = re.compile(r"\\gdef\s*\\totalpages\{(\d+)\}")
+_TOTAL_RE = re.compile(r"\\nn@settotal\s*\{([\w-]+)\}\{(\d+)\}")
+_MISSING_RE = re.compile(r"Missing character: There is no (.+?) \(U\+([0-9A-F]+)\)")
+_guess_lock = threading.Lock()
 _page_guess: dict[str, int] = {}
 
 
 @dataclass
-class Job:
-    name: str  # stem of the document, e.g. "assignment"
-    source: str  # LaTeX text
-    kind: str = ""  # documents of one kind share a page-count guess
+class Unit:
+    """One TeX run: a preamble and the bodies of one or more documents."""
+
+    name: str  # stem of the .tex file TeX runs
+    preamble: str  # rendered preamble (not used when a format is given)
+    documents: list[tuple[str, str]]  # (document name, body LaTeX), in page order
+    engine: str = "pdflatex"
+    label: str = ""  # how errors name the unit, e.g. "seed 7" or "student 123"
+    pages: dict[str, int] = field(default_factory=dict)  # filled after the run
+
+    def source(self, with_preamble: bool = True) -> str:
+        parts = [self.preamble if with_preamble else "", "\\begin{document}\n"]
+        parts += [body for _, body in self.documents]
+        parts.append("\\end{document}\n")
+        return "".join(parts)
 
 
-def tex_available() -> bool:
-    return shutil.which(ENGINE) is not None
+def tex_available(engine: str = "pdflatex") -> bool:
+    return shutil.which(engine) is not None
 
 
-def tex_env() -> dict[str, str]:
+def require_tex(engine: str = "pdflatex") -> None:
+    if not tex_available(engine):
+        raise TexError(f"no TeX engine ({engine}) found; the .tex sources and answers.json were written; {INSTALL_HINT}")
+
+
+def tex_env(extra_formats: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
             "FORCE_SOURCE_DATE": "1",
-            "openin_any": "p",  # paranoid: no reading of dot files or outside the folder tree
+            "openin_any": "p",  # paranoid: no dot files, no parent folders, no absolute paths
             "openout_any": "p",
             "shell_escape": "f",
-            "TEXMFOUTPUT": "",
             "max_print_line": "1000",
         }
     )
+    if extra_formats is not None:
+        env["TEXFORMATS"] = f"{extra_formats}:"
     return env
 
 
-def _run_tex(folder: Path, name: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [ENGINE, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", f"{name}.tex"],
-        cwd=folder,
-        env=tex_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        timeout=120,
-    )
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
 
 
-def log_excerpt(log: str, lines: int = 12) -> str:
+def log_excerpt(log: str, lines: int = 10) -> str:
     """The lines of a TeX log that explain an error: from the first '!' or
     'file:line: error' on, else the tail."""
     rows = log.splitlines()
@@ -78,53 +100,88 @@ def log_excerpt(log: str, lines: int = 12) -> str:
     return "\n".join(rows[-lines:])
 
 
-def _total_pages(aux: Path) -> int | None:
+def explain_failure(unit: Unit, log: str) -> TexError:
+    missing = _MISSING_RE.search(log)
+    if missing:
+        char, code = missing.group(1), missing.group(2)
+        return TexError(f"{unit.label or unit.name}: no installed font can show the character {char!r} (U+{code}); "
+                        "remove it or install a font that has it")
+    return TexError(f"{unit.label or unit.name}: {unit.name}.tex did not compile:\n{log_excerpt(log)}")
+
+
+def build_format(preamble: str, folder: Path) -> Path:
+    """Dump the shared pdfLaTeX preamble as a TeX format in ``folder``."""
+    require_tex("pdflatex")
+    (folder / f"{FORMAT_NAME}.tex").write_text(preamble + "\\dump\n", encoding="utf-8")
+    result = _run(["pdftex", "-ini", "-interaction=nonstopmode", "-halt-on-error", f"-jobname={FORMAT_NAME}",
+                   "&pdflatex", f"{FORMAT_NAME}.tex"], folder, tex_env())
+    fmt = folder / f"{FORMAT_NAME}.fmt"
+    if result.returncode != 0 or not fmt.exists():
+        raise TexError(f"the shared preamble did not compile:\n{log_excerpt(result.stdout.decode('utf-8', 'replace'))}")
+    return fmt
+
+
+def _totals(aux: Path) -> dict[str, int]:
     try:
-        m = _TOTAL_RE.search(aux.read_text(encoding="utf-8", errors="replace"))
+        text = aux.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
-        return None
-    return int(m.group(1)) if m else None
+        return {}
+    return {name: int(n) for name, n in _TOTAL_RE.findall(text)}
 
 
-def compile_one(job: Job, workdir: Path) -> Path:
-    """Compile one document in ``workdir``; return the PDF's path there."""
-    tex = workdir / f"{job.name}.tex"
-    tex.write_text(job.source, encoding="utf-8")
-    aux = workdir / f"{job.name}.aux"
-    guess = _page_guess.get(job.kind or job.name)
-    if guess is not None:
-        aux.write_text(f"\\relax\n\\gdef\\totalpages{{{guess}}}\n", encoding="utf-8")
+def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
+    """Typeset ``unit`` in ``workdir`` (a fresh, private folder); return the PDF.
+    Sets ``unit.pages`` to the page count of each document."""
+    require_tex(unit.engine)
+    use_fmt = fmt is not None and unit.engine == "pdflatex"
+    (workdir / f"{unit.name}.tex").write_text(unit.source(with_preamble=not use_fmt), encoding="utf-8")
+    aux = workdir / f"{unit.name}.aux"
+    with _guess_lock:
+        guesses = {doc: _page_guess[doc] for doc, _ in unit.documents if doc in _page_guess}
+    if len(guesses) == len(unit.documents):
+        aux.write_text("\\relax\n" + "".join(f"\\nn@settotal{{{d}}}{{{n}}}\n" for d, n in guesses.items()), encoding="utf-8")
+    cmd = [unit.engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+    if use_fmt:
+        cmd.append(f"-fmt={FORMAT_NAME}")
+    cmd.append(f"{unit.name}.tex")
+    env = tex_env(fmt.parent if use_fmt else None)
     for _ in range(3):
-        before = _total_pages(aux)
-        result = _run_tex(workdir, job.name)
+        before = _totals(aux)
+        result = _run(cmd, workdir, env)
         if result.returncode != 0:
-            log_path = workdir / f"{job.name}.log"
+            log_path = workdir / f"{unit.name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else result.stdout.decode("utf-8", "replace")
-            raise TexError(f"{job.name}.tex did not compile:\n{log_excerpt(log)}")
-        after = _total_pages(aux)
-        if after is not None and after == before:
-            _page_guess[job.kind or job.name] = after
-            return workdir / f"{job.name}.pdf"
-    raise TexError(f"{job.name}.tex: the page count did not settle after three TeX runs")
+            raise explain_failure(unit, log)
+        after = _totals(aux)
+        if after and after == before:
+            unit.pages = {doc: after[doc] for doc, _ in unit.documents}
+            with _guess_lock:
+                _page_guess.update(unit.pages)
+            return workdir / f"{unit.name}.pdf"
+    raise TexError(f"{unit.label or unit.name}: the page count did not settle after three TeX runs")
 
 
-def compile_all(jobs: list[Job], dest: Path, *, parallel: int = 2) -> list[Path]:
-    """Compile every job in a private temporary folder beside ``dest`` and move
-    each PDF into ``dest`` only when all of them compiled."""
-    if not tex_available():
-        raise TexError(f"no TeX engine ({ENGINE}) found; the .tex sources and answers.json were written; {INSTALL_HINT}")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".tex-", dir=dest) as tmp:
-        folders = []
-        for job in jobs:
-            folder = Path(tmp) / job.name
-            folder.mkdir()
-            folders.append(folder)
-        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-            pdfs = list(pool.map(compile_one, jobs, folders))
-        out = []
-        for job, pdf in zip(jobs, pdfs):
-            target = dest / f"{job.name}.pdf"
-            os.replace(pdf, target)
-            out.append(target)
-        return out
+def split(pdf_path: Path, unit: Unit, targets: dict[str, Path]) -> list[Path]:
+    """Cut the unit's PDF into one file per document, each written atomically.
+    Output bytes depend only on the pages' content (deterministic IDs, no dates)."""
+    out = []
+    with pikepdf.open(pdf_path) as src:
+        first = 0
+        for doc, _ in unit.documents:
+            count = unit.pages[doc]
+            target = targets.get(doc)
+            if target is not None:
+                part = pikepdf.new()
+                part.pages.extend(src.pages[first : first + count])
+                save_pdf(part, target)
+                out.append(target)
+            first += count
+        if first != len(src.pages):
+            raise TexError(f"{unit.label or unit.name}: expected {first} pages, TeX wrote {len(src.pages)}")
+    return out
+
+
+def save_pdf(pdf: pikepdf.Pdf, target: Path) -> Path:
+    """Save a PDF atomically with reproducible bytes."""
+    return replace_atomic(target, lambda tmp: pdf.save(tmp, deterministic_id=True, compress_streams=True,
+                                                        object_stream_mode=pikepdf.ObjectStreamMode.generate))

@@ -31,3 +31,22 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
             pass
         raise
     return path
+
+
+def replace_atomic(path: Path, write) -> Path:
+    """Call ``write(temporary_path)`` and rename the result onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from . import __version__, compile, render
+from . import __version__, compile, names, render
 from .errors import UsageError
 from .files import write_atomic
 from .model import ProblemSet
@@ -23,10 +25,18 @@ MAX_SEED = 2**63 - 1
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
 
 
-@dataclass
+@dataclass(frozen=True)
 class Student:
     id: str
     name: str
+
+    @property
+    def id_tex(self) -> str:
+        return names.to_tex(self.id)
+
+    @property
+    def name_tex(self) -> str:
+        return names.to_tex(self.name)
 
 
 def _encode(value: int, length: int) -> str:
@@ -80,26 +90,57 @@ def answers_json(ps: ProblemSet) -> str:
     return json.dumps(ps.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
+def student_of(ps: ProblemSet) -> Student | None:
+    return Student(ps.student_id, ps.student_name) if ps.student_id is not None else None
+
+
+def engine_for(ps: ProblemSet) -> str:
+    """pdflatex, unless a name or ID needs a script only LuaLaTeX can show."""
+    return names.engine_for(ps.student_name, ps.student_id)
+
+
+@lru_cache(maxsize=None)
+def preamble(engine: str = "pdflatex") -> str:
+    return render.render("preamble.tex.j2", engine=engine)
+
+
+DOCUMENTS = (("assignment", False), ("key", True))  # (name, is the key), in page order
+
+
+def render_bodies(ps: ProblemSet) -> dict[str, str]:
+    """The body LaTeX of both documents: {'assignment': ..., 'key': ...}."""
+    student = student_of(ps)
+    return {name: render.render("document.tex.j2", ps=ps, key=key, student=student) for name, key in DOCUMENTS}
+
+
 def render_documents(ps: ProblemSet) -> dict[str, str]:
-    """The LaTeX of both documents: {'assignment': ..., 'key': ...}."""
-    student = Student(ps.student_id, ps.student_name) if ps.student_id is not None else None
-    return {
-        name: render.render("base.tex.j2", ps=ps, key=key, student=student)
-        for name, key in (("assignment", False), ("key", True))
-    }
+    """Complete, standalone LaTeX files of both documents."""
+    pre = preamble(engine_for(ps))
+    return {name: f"{pre}\\begin{{document}}\n{body}\\end{{document}}\n" for name, body in render_bodies(ps).items()}
+
+
+def unit_for(ps: ProblemSet, label: str) -> compile.Unit:
+    engine = engine_for(ps)
+    return compile.Unit("version", preamble(engine), list(render_bodies(ps).items()), engine=engine, label=label)
 
 
 def folder_name(ps: ProblemSet) -> str:
     return ps.preset if ps.preset else f"seed-{ps.seed}"
 
 
-def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True) -> list[Path]:
-    """Write answers.json, both .tex sources and (with ``pdf``) both PDFs."""
-    docs = render_documents(ps)
+def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path | None = None, label: str | None = None) -> list[Path]:
+    """Write answers.json, both .tex sources and (with ``pdf``) both PDFs.
+
+    Each file appears whole or not at all; the PDFs are moved into place only
+    when TeX succeeded for both documents.
+    """
     written = [write_atomic(folder / "answers.json", answers_json(ps))]
-    for name, source in docs.items():
+    for name, source in render_documents(ps).items():
         written.append(write_atomic(folder / f"{name}.tex", source))
     if pdf:
-        jobs = [compile.Job(name, source, kind=name) for name, source in docs.items()]
-        written += compile.compile_all(jobs, folder)
+        unit = unit_for(ps, label or folder_name(ps))
+        compile.require_tex(unit.engine)
+        with tempfile.TemporaryDirectory(prefix=".tex-", dir=folder) as tmp:
+            result = compile.run_unit(unit, Path(tmp), fmt)
+            written += compile.split(result, unit, {name: folder / f"{name}.pdf" for name, _ in DOCUMENTS})
     return written

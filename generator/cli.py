@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, pipeline
+from . import __version__, classset, pipeline, roster
 from .errors import GeneratorError, UsageError
 
 PROG = "python -m generator"
@@ -18,10 +18,20 @@ examples:
   python -m generator --preset original        the original assignment's numbers in output/original/
   python -m generator --seed 7 --no-pdf        sources and answers.json only (no TeX needed)
   python -m generator --seed 7 --out exams/    write exams/seed-7/
+  python -m generator --seed 2026 --roster students.csv
+                                               a named version per student in output/class-2026/
+  python -m generator --seed 2026 --count 40   forty unnamed versions in output/class-2026/
 
 each version folder holds assignment.pdf (student handout), key.pdf
 (instructor key), assignment.tex, key.tex and answers.json. The same seed
 gives byte-identical files.
+
+a class set (--roster or --count) writes DIR/class-SEED/ with a folder per
+student (the same five files), handouts.pdf and keys.pdf (every document
+starting on an odd page, for duplex printing), grading-sheet.csv and
+grading-sheet.pdf (every final answer of every student) and manifest.json.
+A student's version depends only on the class seed and their ID. The roster
+is a UTF-8 CSV file with a header row naming an 'id' and a 'name' column.
 
 exit status: 0 done; 2 bad input (seed, option, folder); 3 a version failed
 verification or sampling; 4 TeX missing or a document failed to compile.
@@ -43,6 +53,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}") from None
+    if value < 1 or value > 100_000:
+        raise argparse.ArgumentTypeError(f"expected an integer from 1 to 100000, not {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
@@ -56,6 +76,11 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--preset", choices=pipeline.PRESETS, help="a fixed version instead of a seed: 'original' reproduces the original assignment's numbers")
     p.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="folder to write into (default: output/); the version goes to DIR/seed-N/ or DIR/original/")
     p.add_argument("--no-pdf", action="store_true", help="write the .tex sources and answers.json only, without running TeX")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--roster", type=Path, metavar="FILE.csv", help="make a class set: one named version per student of this CSV file (columns 'id' and 'name'); --seed is the class seed")
+    group.add_argument("--count", type=_positive, metavar="K", help="make a class set of K unnamed versions; --seed is the class seed")
+    p.add_argument("--jobs", type=_positive, metavar="N", default=None, help="parallel workers for a class set (default: the number of cores)")
+    p.add_argument("--quiet", action="store_true", help="print only the final summary")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -77,6 +102,14 @@ def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.seed is None and args.preset is None:
         raise UsageError(f"give --seed N or --preset original (see {PROG} --help)")
+    if args.roster is not None or args.count is not None:
+        if args.seed is None:
+            raise UsageError(f"a class set needs --seed N (the class seed) (see {PROG} --help)")
+        entries = roster.read_roster(args.roster) if args.roster is not None else None
+        _check_writable(args.out)
+        result = classset.make(args.seed, entries, args.count, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet)
+        print(result.summary())
+        return 0
     start = time.perf_counter()
     ps = pipeline.build_problem_set(seed=args.seed, preset=args.preset)
     folder = args.out / pipeline.folder_name(ps)

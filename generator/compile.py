@@ -51,6 +51,7 @@ class Unit:
     documents: list[tuple[str, str]]  # (document name, body LaTeX), in page order
     engine: str = "pdflatex"
     label: str = ""  # how errors name the unit, e.g. "seed 7" or "student 123"
+    paged: bool = True  # documents report "page i of n" totals through the .aux file
     pages: dict[str, int] = field(default_factory=dict)  # filled after the run
 
     def source(self, with_preamble: bool = True) -> str:
@@ -152,6 +153,13 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
             log_path = workdir / f"{unit.name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else result.stdout.decode("utf-8", "replace")
             raise explain_failure(unit, log)
+        if not unit.paged:
+            log = (workdir / f"{unit.name}.log").read_text(encoding="utf-8", errors="replace")
+            if "Rerun" in log:
+                continue
+            with pikepdf.open(workdir / f"{unit.name}.pdf") as pdf:
+                unit.pages = {unit.documents[0][0]: len(pdf.pages)}
+            return workdir / f"{unit.name}.pdf"
         after = _totals(aux)
         if after and after == before:
             unit.pages = {doc: after[doc] for doc, _ in unit.documents}

@@ -5,7 +5,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-TEX_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended latexmk poppler-utils"
+# pdfLaTeX with TikZ and Latin Modern for every document; LuaLaTeX with Amiri
+# (Arabic) and DejaVu (Greek, Cyrillic, ...) for names in other scripts;
+# poppler-utils for the tests that read PDFs back.
+TEX_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended lmodern texlive-luatex fonts-hosny-amiri fonts-dejavu-core latexmk poppler-utils"
 PY=${PYTHON:-python3}
 
 as_root() {
@@ -15,7 +18,11 @@ as_root() {
 missing=""
 command -v pdflatex >/dev/null 2>&1 || missing="yes"
 command -v pdftoppm >/dev/null 2>&1 || missing="yes"
+command -v lualatex >/dev/null 2>&1 || missing="yes"
 kpsewhich tikz.sty >/dev/null 2>&1 || missing="yes"
+kpsewhich lmodern.sty >/dev/null 2>&1 || missing="yes"
+fc-list 2>/dev/null | grep -q "Amiri" || missing="yes"
+fc-list 2>/dev/null | grep -q "DejaVu Sans" || missing="yes"
 if ! "$PY" -c "import venv, ensurepip" >/dev/null 2>&1; then
     missing="yes"
     TEX_PACKAGES="$TEX_PACKAGES python3-venv"

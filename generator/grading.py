@@ -1,0 +1,106 @@
+"""The grading sheet of a class set: one row per student with every computed
+final answer, as CSV for scripts and spreadsheets and as a PDF (built with
+PyLaTeX, whose table structure comes from the data) for TAs grading a pile."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from pylatex import Command, Document, LongTable, NoEscape
+from pylatex.utils import bold
+
+from . import compile, names
+from .files import write_atomic
+
+
+def _answers(answers_json: str):
+    """(part id, position, name, exact, latex, label) of every computed answer."""
+    data = json.loads(answers_json)
+    for q in data["questions"]:
+        for part in q["parts"]:
+            for k, a in enumerate(part["answers"]):
+                if a["exact"] is not None:
+                    yield part["id"], k + 1, a["name"], a["exact"], a["latex"], a["label"]
+
+
+def columns(versions) -> list[tuple[str, int, str | None]]:
+    """(part, position, name or None when the name differs between students)."""
+    order: dict[tuple[str, int], set[str]] = {}
+    for v in versions:
+        for part, pos, name, *_ in _answers(v.answers_json):
+            order.setdefault((part, pos), set()).add(name)
+    return [(part, pos, next(iter(ns)) if len(ns) == 1 else None) for (part, pos), ns in order.items()]
+
+
+def write_csv(versions, target: Path) -> Path:
+    cols = columns(versions)
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "name", "version", "seed"] + [f"{p} {n}" if n else f"{p} #{k}" for p, k, n in cols])
+    for v in versions:
+        cells = {(part, pos): (name, exact) for part, pos, name, exact, *_ in _answers(v.answers_json)}
+        row = [v.student_id, v.name or "", v.version, v.seed]
+        for part, pos, name in cols:
+            got = cells.get((part, pos))
+            row.append("" if got is None else got[1] if name else f"{got[0]} = {got[1]}")
+        w.writerow(row)
+    return write_atomic(target, buf.getvalue())
+
+
+def document(versions, class_seed: int, engine: str) -> str:
+    unicode = engine == "lualatex"
+    doc = Document(
+        documentclass="article",
+        document_options=["a4paper", "landscape", "10pt"],
+        page_numbers=False,
+        geometry_options={"margin": "1.4cm"},
+        fontenc=None if unicode else "T1",
+        inputenc=None if unicode else "utf8",
+        lmodern=not unicode,
+        textcomp=False,
+    )
+    for package in ("amsmath", "amssymb", "array", "longtable", "booktabs"):
+        doc.packages.append(Command("usepackage", package))
+    if unicode:
+        doc.preamble.append(NoEscape(r"\usepackage{fontspec}\setmainfont{Latin Modern Roman}"))
+        doc.preamble.append(NoEscape(
+            r'\directlua{luaotfload.add_fallback("nnfallback", {"Amiri:mode=harf;", "DejaVu Sans:mode=harf;", "DejaVu Serif:mode=harf;"})}'))
+        doc.preamble.append(NoEscape(r"\newfontfamily\nnnamefont{Latin Modern Roman}[RawFeature={fallback=nnfallback}]"))
+        doc.preamble.append(NoEscape(r"\newfontfamily\nnarabicfont{Amiri}[Script=Arabic, Renderer=HarfBuzz]"))
+        doc.preamble.append(NoEscape(r"\newcommand{\nnname}[1]{{\nnnamefont #1}}\newcommand{\nnrtl}[1]{{\textdir TRT\nnarabicfont #1}}"))
+    else:
+        doc.preamble.append(NoEscape(r"\newcommand{\nnname}[1]{#1}\newcommand{\nnrtl}[1]{#1}"))
+    doc.preamble.append(NoEscape(r"\tracinglostchars=3 \setlength{\parindent}{0pt}"))
+    doc.append(NoEscape(r"{\large\bfseries CSE 616 Neural Networks, Assignment 1: grading sheet}\hfill class seed "
+                        + str(class_seed) + r", " + str(len(versions)) + r" students\par\medskip"))
+    doc.append(NoEscape(r"\footnotesize"))
+    with doc.create(LongTable(r"@{}p{2.6cm}p{3.6cm}l>{\raggedright\arraybackslash}p{18.2cm}@{}", booktabs=True)) as table:
+        table.add_row([bold("ID"), bold("Name"), bold("Version"), bold("Final answers (exact)")])
+        table.add_hline()
+        table.end_table_header()
+        for v in versions:
+            parts: dict[str, list[str]] = {}
+            for part, _, _, _, latex, label in _answers(v.answers_json):
+                parts.setdefault(part, []).append(f"${label} = {latex}$")
+            cell = "; ".join(rf"\textbf{{{p}}} " + ", ".join(items) for p, items in parts.items())
+            name = names.to_tex(v.name) if v.name else ""
+            table.add_row([NoEscape(names.to_tex(v.student_id)), NoEscape(name), NoEscape(rf"\textbf{{{v.version}}}"), NoEscape(cell)])
+            table.append(NoEscape(r"\midrule"))
+    return doc.dumps()
+
+
+def write_pdf(versions, class_seed: int, target: Path) -> int:
+    """Compile the grading sheet; returns its page count."""
+    engine = names.engine_for(*[t for v in versions for t in (v.name, v.student_id)])
+    source = document(versions, class_seed, engine)
+    head, body = source.split("\\begin{document}", 1)
+    body = body.rsplit("\\end{document}", 1)[0]
+    unit = compile.Unit("grading-sheet", head, [("grading-sheet", body)], engine=engine, label="grading sheet", paged=False)
+    with tempfile.TemporaryDirectory(prefix=".tex-", dir=target.parent) as tmp:
+        pdf = compile.run_unit(unit, Path(tmp))
+        compile.split(pdf, unit, {"grading-sheet": target})
+    return unit.pages["grading-sheet"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -100,16 +101,16 @@ def _check_writable(folder: Path) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.seed is None and args.preset is None:
-        raise UsageError(f"give --seed N or --preset original (see {PROG} --help)")
     if args.roster is not None or args.count is not None:
         if args.seed is None:
-            raise UsageError(f"a class set needs --seed N (the class seed) (see {PROG} --help)")
+            raise UsageError(f"a class set needs --seed N (the class seed), not a preset (see {PROG} --help)")
         entries = roster.read_roster(args.roster) if args.roster is not None else None
         _check_writable(args.out)
         result = classset.make(args.seed, entries, args.count, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet)
         print(result.summary())
         return 0
+    if args.seed is None and args.preset is None:
+        raise UsageError(f"give --seed N or --preset original (see {PROG} --help)")
     start = time.perf_counter()
     ps = pipeline.build_problem_set(seed=args.seed, preset=args.preset)
     folder = args.out / pipeline.folder_name(ps)
@@ -120,12 +121,20 @@ def run(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return run(argv)
     except GeneratorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: finished files are complete, nothing partial was left", file=sys.stderr)
+        print("interrupted: every finished version is complete and nothing partial was left; "
+              "run the same command again to finish", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

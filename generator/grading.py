@@ -13,7 +13,7 @@ from pathlib import Path
 from pylatex import Command, Document, LongTable, NoEscape
 from pylatex.utils import bold
 
-from . import compile, names
+from . import compile, names, render
 from .files import write_atomic
 
 
@@ -52,29 +52,20 @@ def write_csv(versions, target: Path) -> Path:
 
 
 def document(versions, class_seed: int, engine: str) -> str:
-    unicode = engine == "lualatex"
     doc = Document(
         documentclass="article",
         document_options=["a4paper", "landscape", "10pt"],
         page_numbers=False,
         geometry_options={"margin": "1.4cm"},
-        fontenc=None if unicode else "T1",
-        inputenc=None if unicode else "utf8",
-        lmodern=not unicode,
+        fontenc=None,
+        inputenc=None,
+        lmodern=False,
         textcomp=False,
     )
+    doc.preamble.append(NoEscape(render.render("fonts.tex.j2", engine=engine)))
     for package in ("amsmath", "amssymb", "array", "longtable", "booktabs"):
         doc.packages.append(Command("usepackage", package))
-    if unicode:
-        doc.preamble.append(NoEscape(r"\usepackage{fontspec}\setmainfont{Latin Modern Roman}"))
-        doc.preamble.append(NoEscape(
-            r'\directlua{luaotfload.add_fallback("nnfallback", {"Amiri:mode=harf;", "DejaVu Sans:mode=harf;", "DejaVu Serif:mode=harf;"})}'))
-        doc.preamble.append(NoEscape(r"\newfontfamily\nnnamefont{Latin Modern Roman}[RawFeature={fallback=nnfallback}]"))
-        doc.preamble.append(NoEscape(r"\newfontfamily\nnarabicfont{Amiri}[Script=Arabic, Renderer=HarfBuzz]"))
-        doc.preamble.append(NoEscape(r"\newcommand{\nnname}[1]{{\nnnamefont #1}}\newcommand{\nnrtl}[1]{{\textdir TRT\nnarabicfont #1}}"))
-    else:
-        doc.preamble.append(NoEscape(r"\newcommand{\nnname}[1]{#1}\newcommand{\nnrtl}[1]{#1}"))
-    doc.preamble.append(NoEscape(r"\tracinglostchars=3 \setlength{\parindent}{0pt}"))
+    doc.preamble.append(NoEscape(r"\setlength{\parindent}{0pt}"))
     doc.append(NoEscape(r"{\large\bfseries CSE 616 Neural Networks, Assignment 1: grading sheet}\hfill class seed "
                         + str(class_seed) + r", " + str(len(versions)) + r" students\par\medskip"))
     doc.append(NoEscape(r"\footnotesize"))

@@ -4,7 +4,8 @@ direction that can show it.
 pdfLaTeX with T1 fonts shows ASCII and the Latin-1 and Latin Extended-A
 letters (accents, ß, ł, ő, ş, ...). Any other script (Arabic, Greek, Cyrillic,
 ...) makes the document use LuaLaTeX, with fallback fonts from Debian's
-packages; Arabic and Hebrew are set right to left.
+packages (Amiri for Arabic, DejaVu for Greek, Cyrillic, Hebrew and more);
+Arabic and Hebrew are set right to left.
 """
 
 from __future__ import annotations
@@ -27,10 +28,18 @@ def is_rtl(text: str) -> bool:
     return rtl > ltr
 
 
+def is_arabic(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) == "AL" for ch in text)
+
+
 def to_tex(text: str) -> str:
-    """Escaped LaTeX for a name or ID, in the right font and direction."""
+    """Escaped LaTeX for a name or ID, in the right font and direction:
+    Arabic script in Amiri (shaped, right to left), other right-to-left text
+    (Hebrew) right to left in the fallback fonts, everything else left to right."""
     body = escape(text)
-    return rf"\nnrtl{{{body}}}" if is_rtl(text) else rf"\nnname{{{body}}}"
+    if is_rtl(text):
+        return rf"\nnarabic{{{body}}}" if is_arabic(text) else rf"\nnrtl{{{body}}}"
+    return rf"\nnname{{{body}}}"
 
 
 def engine_for(*texts: str | None) -> str:

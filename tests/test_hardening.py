@@ -1,0 +1,214 @@
+"""Nothing lost, nothing injected: bad input, missing TeX, failed compiles,
+hostile names, interrupted runs."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from generator import cli, compile, pipeline
+from generator.errors import TexError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, env=env, cwd=cwd or ROOT)
+
+
+def snapshot(folder: Path):
+    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*")) if folder.exists() else None
+
+
+def bad_inputs(tmp: Path):
+    blocker = tmp / "a-file"
+    blocker.write_text("not a folder")
+    good = tmp / "good.csv"
+    good.write_text("id,name\n1,Ann\n")
+    (tmp / "dup.csv").write_text("id,name\n1,Ann\n1,Bob\n")
+    (tmp / "noname.csv").write_text("id,email\n1,a@b\n")
+    (tmp / "empty.csv").write_text("")
+    (tmp / "latin1.csv").write_bytes("id,name\n1,Ren\xe9\n".encode("latin-1"))
+    (tmp / "folder.csv").mkdir()
+    return [
+        (["--seed", "x"], "seed must be a non-negative integer"),
+        (["--seed", "-1"], "seed must be"),
+        (["--seed", "1.5"], "seed must be a non-negative integer"),
+        (["--seed", str(2**70)], "seed must be between"),
+        (["--preset", "modified"], "invalid choice"),
+        (["--seed", "1", "--count", "0"], "expected an integer from 1"),
+        (["--seed", "1", "--jobs", "many"], "expected a positive integer"),
+        (["--count", "3"], "a class set needs --seed"),
+        (["--seed", "1", "--roster", str(good), "--count", "2"], "not allowed with"),
+        (["--seed", "1", "--out", str(blocker / "sub")], "cannot create output folder"),
+        (["--seed", "1", "--roster", str(tmp / "missing.csv")], "roster file not found"),
+        (["--seed", "1", "--roster", str(tmp / "folder.csv")], "is a folder"),
+        (["--seed", "1", "--roster", str(tmp / "dup.csv")], "row 3: duplicate id"),
+        (["--seed", "1", "--roster", str(tmp / "noname.csv")], "row 1: no 'name' column"),
+        (["--seed", "1", "--roster", str(tmp / "empty.csv")], "empty roster"),
+        (["--seed", "1", "--roster", str(tmp / "latin1.csv")], "row 2: not valid UTF-8"),
+    ]
+
+
+def test_every_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("untouched")
+    before = snapshot(out)
+    for args, message in bad_inputs(tmp_path):
+        if "--out" not in args:
+            args = args + ["--out", str(out)]
+        r = run(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert message in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+        assert "Traceback" not in r.stderr
+        assert snapshot(out) == before, args
+
+
+def test_missing_tex_still_writes_sources_and_says_how_to_install(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    os.symlink(sys.executable, bindir / "python")
+    env = dict(os.environ, PATH=str(bindir))
+    r = subprocess.run([str(bindir / "python"), "-m", "generator", "--seed", "3", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 4
+    assert "no TeX engine (pdflatex) found" in r.stderr and "scripts/setup.sh" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    folder = tmp_path / "out" / "seed-3"
+    assert sorted(p.name for p in folder.iterdir()) == ["answers.json", "assignment.tex", "key.tex"]
+
+
+@pytest.mark.pdf
+def test_failed_compile_quotes_the_log_and_leaves_no_pdf(tmp_path, monkeypatch):
+    original = pipeline.render_bodies
+
+    def broken(ps):
+        bodies = original(ps)
+        bodies["key"] = bodies["key"].replace(r"\nnend", r"\thisisnotacommand \nnend")
+        return bodies
+
+    monkeypatch.setattr(pipeline, "render_bodies", broken)
+    ps = pipeline.build_problem_set(seed=4)
+    with pytest.raises(TexError) as err:
+        pipeline.write_version(ps, tmp_path / "v")
+    assert "Undefined control sequence" in str(err.value)
+    assert "thisisnotacommand" in str(err.value)
+    names = sorted(p.name for p in (tmp_path / "v").iterdir())
+    assert names == ["answers.json", "assignment.tex", "key.tex"]  # no PDF, no temporary folder
+
+
+HOSTILE = [
+    r"\input{/etc/passwd}",
+    r"\immediate\write18{touch pwned}",
+    r"\catcode`\^^5c=0 x",
+    r"^^5cinput{/etc/hostname}",
+    "{unbalanced }} braces {",
+    "100% ~ tilde # hash & amp _ under $ dollar",
+    r"\def\x{\x}\x",
+    r"\directlua{os.execute('touch pwned')}",
+]
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_print_literally_and_run_nothing(tmp_path, name):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    ps = pipeline.build_problem_set(seed=2, student=pipeline.Student("ID-" + name[:12], name))
+    pipeline.write_version(ps, tmp_path / "v")
+    text = PdfReader(tmp_path / "v" / "assignment.pdf").pages[0].extract_text()
+    flat = "".join(text.split())
+    assert "".join(name.split()) in flat
+    assert "root:" not in text and "TOP-SECRET" not in text
+    assert not list(tmp_path.rglob("pwned")) and not (ROOT / "pwned").exists()
+
+
+@pytest.mark.pdf
+def test_tex_itself_refuses_to_read_outside_or_run_commands(tmp_path):
+    """Defence in depth: even unescaped input cannot read absolute paths or run programs."""
+    pre = pipeline.preamble("pdflatex")
+    for body, what in ((r"\input{/etc/hostname}", "read"), (r"\immediate\write18{touch pwned}x", "shell")):
+        work = tmp_path / what
+        work.mkdir()
+        unit = compile.Unit("probe", pre, [("assignment", r"\nnbegin{assignment}" + body + r"\nnend")], label=what)
+        try:
+            compile.run_unit(unit, work)
+        except TexError as err:
+            assert what == "read" and "/etc/hostname" in str(err)
+        else:
+            assert what == "shell"
+        assert not list(tmp_path.rglob("pwned"))
+
+
+@pytest.mark.pdf
+def test_a_character_no_font_has_is_a_clear_error(tmp_path):
+    ps = pipeline.build_problem_set(seed=2, student=pipeline.Student("9", "李小龍"))
+    with pytest.raises(TexError, match=r"no installed font can show the character '李' \(U\+674E\)"):
+        pipeline.write_version(ps, tmp_path / "v")
+    assert not list((tmp_path / "v").glob("*.pdf"))
+
+
+LATIN = st.text(alphabet=st.sampled_from(list("abcXYZ019 \\{}$&#^_~%<>|\"'`-.,!?éÉüßøłŁőŞçñÅ")), min_size=1, max_size=24)
+
+
+@pytest.mark.pdf
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=LATIN.filter(lambda s: s.strip()))
+def test_fuzzed_latin_names_compile_and_read_back(tmp_path, name):
+    ps = pipeline.build_problem_set(seed=5, student=pipeline.Student("F1", name))
+    folder = tmp_path / f"v{abs(hash(name))}"
+    pipeline.write_version(ps, folder)
+    text = PdfReader(folder / "assignment.pdf").pages[0].extract_text()
+    assert "".join(name.split()) in "".join(text.split())
+
+
+OTHER = st.text(alphabet=st.sampled_from(list("Αλέξανδρος Иван Петрова ÅØ محمدأسامةالسيد")), min_size=1, max_size=16)
+
+
+@pytest.mark.pdf
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=OTHER.filter(lambda s: s.strip()))
+def test_fuzzed_names_in_other_scripts_compile(tmp_path, name):
+    ps = pipeline.build_problem_set(seed=5, student=pipeline.Student("F2", name))
+    folder = tmp_path / f"v{abs(hash(name))}"
+    pipeline.write_version(ps, folder)
+    text = PdfReader(folder / "assignment.pdf").pages[0].extract_text()
+    assert "F2" in text
+
+
+@pytest.mark.pdf
+def test_interrupted_class_set_leaves_no_partial_files_and_rerun_completes(tmp_path):
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "generator", "--seed", "77", "--count", "8", "--jobs", "2", "--out", str(out)]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    d = out / "class-77"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        done = [p for p in d.glob("[0-9]") if p.is_dir()] if d.exists() else []
+        if len(done) >= 2:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+    finished = [p for p in d.iterdir() if p.is_dir()]
+    assert 2 <= len(finished) < 8
+    for folder in finished:
+        assert sorted(p.name for p in folder.iterdir()) == sorted(["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex"])
+    assert not (d / "manifest.json").exists()
+    r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert len([p for p in d.iterdir() if p.is_dir()]) == 8
+    assert (d / "manifest.json").exists() and (d / "handouts.pdf").exists()

@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-FAMILIES = ["network"]
+FAMILIES = ["network", "chain_rule"]
 
 
 def family_module(name: str):

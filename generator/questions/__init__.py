@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-FAMILIES = ["network", "chain_rule"]
+FAMILIES = ["network", "chain_rule", "cost_derivatives"]
 
 
 def family_module(name: str):

@@ -1,0 +1,911 @@
+"""Question 3: derivatives of activation and cost functions of a weight vector.
+
+Six parts, one per skill of the original (see :mod:`.cost_items`): a scalar
+activation ``f(z)``; an activation of ``w^T x``; a robust regression cost; a
+squared error with a penalty; a classification cost; a second activation of
+``w^T x``. Each part asks for the derivative in simplified vector form and
+then for its value at a numeric instance: ``w`` in R^2, a data set of ``m = 2``
+or ``3`` points, and for the activation parts one input ``x`` (and bias ``b``).
+
+Exact numbers are rationals or rational combinations of ``sigma(k)`` and
+``tanh(k)`` for positive integers ``k``; the key also prints them to four
+decimals and, where short, in terms of ``e``.
+
+The solver evaluates the vector-form answer exactly (:class:`cost_items.Lin`).
+The verifier writes the cost out in components with the data substituted,
+differentiates it with SymPy, and takes central finite differences; both must
+match the solver's numbers, and the answer's formula in components must match
+SymPy's derivative away from the instance too. Any disagreement aborts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+import sympy
+
+from ..errors import VerificationError
+from ..latex import num
+from ..model import Answer, Part, Question
+from ..sampling import choice, redraw
+from . import cost_items as ci
+from .cost_items import Lin, sstr
+
+FAMILY = "cost_derivatives"
+TITLE = "Derivatives of activation and cost functions"
+
+# Sampling ranges: small integers, so that every score is a short sum.
+W_VALUES = (-2, -1, 1, 2)
+X_ACT_VALUES = (-2, -1, 1, 2, 3)
+B_VALUES = (-2, -1, 1, 2)
+X_DATA_RANGE = (-2, 3)
+RESIDUALS = (-3, -2, -1, 1, 2, 3)
+LAMBDAS = (1, 2, 3)
+DELTAS = (1, 2)
+M_VALUES = (2, 3)
+MAX_ABS = 40  # every gradient entry stays within this
+
+
+# --------------------------------------------------------------------------
+# The items of one version and the numeric instance
+
+
+@dataclass(frozen=True)
+class Items:
+    scalar: ci.ScalarItem
+    act: ci.LinearActItem
+    robust: ci.CostItem
+    lsq: ci.CostItem
+    cls: ci.CostItem
+    act2: ci.LinearActItem
+
+    def as_list(self) -> list:
+        return [self.scalar, self.act, self.robust, self.lsq, self.cls, self.act2]
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(it.key for it in self.as_list())
+
+
+ORIGINAL_ITEMS = Items(*(ci.item(s, ci.ORIGINAL_KEYS[s]) for s in ci.SKILL_ORDER))
+
+
+@dataclass(frozen=True)
+class Instance:
+    w: tuple[int, int]
+    z0: int  # part 1: evaluate f'(z0)
+    x_act: tuple[int, int]  # part 2: x (and b)
+    b_act: int
+    x_act2: tuple[int, int]  # part 6
+    b_act2: int
+    X: tuple[tuple[int, int], ...]  # parts 3-5: the m data points
+    y: tuple[int, ...]  # regression targets (parts 3 and 4)
+    labels: tuple[int, ...]  # class labels (part 5): 0/1 or -1/+1
+    lam: int
+    delta: int
+
+
+# A numeric instance for the original six functions (the original has none).
+ORIGINAL_INSTANCE = Instance(
+    w=(1, -1), z0=1, x_act=(2, 1), b_act=0, x_act2=(1, 3), b_act2=0,
+    X=((1, 2), (2, 1), (3, 2)), y=(1, -1, 2), labels=(1, 0, 1), lam=2, delta=1,
+)
+
+
+def scores(w, X) -> list[int]:
+    return [sum(a * b for a, b in zip(w, x)) for x in X]
+
+
+def residuals(inst: Instance) -> list[int]:
+    return [z - y for z, y in zip(scores(inst.w, inst.X), inst.y)]
+
+
+# --------------------------------------------------------------------------
+# Rules, each returning True when it holds
+
+
+def rule_distinct_activations(items: Items) -> bool:
+    """Parts 1 and 6 use different activations (part 2 may build on part 1, as in the original),
+    and so do parts 2 and 6."""
+    return items.scalar.act.key != items.act2.act.key and items.act.act.key != items.act2.act.key
+
+
+ITEM_RULES = {"distinct_activations": rule_distinct_activations}
+
+
+def rule_activation_argument(w, x, b) -> bool:
+    """u = w^T x + b is a small nonzero integer, so g'(u) has a short exact form."""
+    return sum(a * c for a, c in zip(w, x)) + b in ci.ARG_VALUES
+
+
+def rule_activation_inputs_nonzero(w, x, b) -> bool:
+    """Both entries of x are nonzero, so both gradient entries are."""
+    return all(v != 0 for v in x)
+
+
+ACT_RULES = {
+    "activation_argument": rule_activation_argument,
+    "activation_inputs_nonzero": rule_activation_inputs_nonzero,
+}
+
+
+def rule_points_independent(items: Items, inst: Instance) -> bool:
+    """The data points are distinct and span R^2."""
+    X = inst.X
+    distinct = len(set(X)) == len(X)
+    spans = any(X[i][0] * X[j][1] - X[i][1] * X[j][0] != 0 for i in range(len(X)) for j in range(i + 1, len(X)))
+    return distinct and spans
+
+
+def rule_scores_small(items: Items, inst: Instance) -> bool:
+    """Every score w^T x^(i) lies in [-2, 2], so sigma(z) needs only sigma(1), sigma(2)."""
+    return all(abs(z) <= 2 for z in scores(inst.w, inst.X))
+
+
+def rule_scores_vary(items: Items, inst: Instance) -> bool:
+    return len(set(scores(inst.w, inst.X))) > 1
+
+
+def rule_residuals_nonzero(items: Items, inst: Instance) -> bool:
+    """No residual sits on the kink of |r| (the L1 cost is differentiable at w)."""
+    return all(r != 0 for r in residuals(inst))
+
+
+def rule_residuals_small(items: Items, inst: Instance) -> bool:
+    return all(abs(r) <= max(RESIDUALS) for r in residuals(inst))
+
+
+def rule_residual_signs_mixed(items: Items, inst: Instance) -> bool:
+    """Some residual is positive and some negative, so the signs matter."""
+    rs = residuals(inst)
+    return any(r > 0 for r in rs) and any(r < 0 for r in rs)
+
+
+def rule_huber_both_regimes(items: Items, inst: Instance) -> bool:
+    """For the Huber cost: no |r| equals delta, and both pieces are used."""
+    if items.robust.loss != "huber":
+        return True
+    rs = [abs(r) for r in residuals(inst)]
+    return all(r != inst.delta for r in rs) and any(r < inst.delta for r in rs) and any(r > inst.delta for r in rs)
+
+
+def rule_labels_valid(items: Items, inst: Instance) -> bool:
+    allowed = {0, 1} if items.cls.labels == "01" else {-1, 1}
+    return all(v in allowed for v in inst.labels) and len(inst.labels) == len(inst.X)
+
+
+def rule_labels_mixed(items: Items, inst: Instance) -> bool:
+    return len(set(inst.labels)) == 2
+
+
+def rule_margins_off_kink(items: Items, inst: Instance) -> bool:
+    """For the hinge: no margin y^(i) w^T x^(i) equals 1."""
+    if items.cls.loss != "hinge":
+        return True
+    return all(y * z != 1 for y, z in zip(inst.labels, scores(inst.w, inst.X)))
+
+
+def rule_hinge_both_regimes(items: Items, inst: Instance) -> bool:
+    """For the hinge: some point has margin below 1 and some above."""
+    if items.cls.loss != "hinge":
+        return True
+    margins = [y * z for y, z in zip(inst.labels, scores(inst.w, inst.X))]
+    return any(v < 1 for v in margins) and any(v > 1 for v in margins)
+
+
+DATA_RULES = {
+    "points_independent": rule_points_independent,
+    "scores_small": rule_scores_small,
+    "scores_vary": rule_scores_vary,
+    "residuals_nonzero": rule_residuals_nonzero,
+    "residuals_small": rule_residuals_small,
+    "residual_signs_mixed": rule_residual_signs_mixed,
+    "huber_both_regimes": rule_huber_both_regimes,
+    "labels_valid": rule_labels_valid,
+    "labels_mixed": rule_labels_mixed,
+    "margins_off_kink": rule_margins_off_kink,
+    "hinge_both_regimes": rule_hinge_both_regimes,
+}
+
+
+def rule_weights_nonzero(items: Items, inst: Instance) -> bool:
+    """No weight is 0 (lambda ||w||_1 is differentiable at w)."""
+    return all(v != 0 for v in inst.w)
+
+
+def rule_scalar_point(items: Items, inst: Instance) -> bool:
+    """Part 1 is evaluated where a z0 + c is a small nonzero integer."""
+    return inst.z0 in items.scalar.points()
+
+
+def rule_gradients_nonzero(items: Items, inst: Instance) -> bool:
+    """No data part has the zero vector as its answer."""
+    return all(any(not v.is_zero() for v in grad) for grad in data_gradients(items, inst))
+
+
+def rule_hand_sized(items: Items, inst: Instance) -> bool:
+    return all(abs(float(v)) <= MAX_ABS for grad in data_gradients(items, inst) for v in grad)
+
+
+def rule_mistakes_differ(items: Items, inst: Instance) -> bool:
+    """No common mistake lands on the right numeric answer."""
+    right = numeric_values(items, inst)
+    for pid, wrongs in common_mistakes(items, inst).items():
+        for wrong in wrongs.values():
+            if np.allclose(wrong, right[pid], rtol=0, atol=1e-9):
+                return False
+    return True
+
+
+VERSION_RULES = {
+    "weights_nonzero": rule_weights_nonzero,
+    "scalar_point": rule_scalar_point,
+    "gradients_nonzero": rule_gradients_nonzero,
+    "hand_sized": rule_hand_sized,
+    "mistakes_differ": rule_mistakes_differ,
+}
+
+
+def broken_rules(items: Items, inst: Instance) -> list[str]:
+    """Every rule of a version (the activation rules for both activation parts)."""
+    broken = [name for name, rule in ITEM_RULES.items() if not rule(items)]
+    for tag, (x, b) in (("part 2", (inst.x_act, inst.b_act)), ("part 6", (inst.x_act2, inst.b_act2))):
+        broken += [f"{name} ({tag})" for name, rule in ACT_RULES.items() if not rule(inst.w, x, b)]
+    broken += [name for name, rule in DATA_RULES.items() if not rule(items, inst)]
+    broken += [name for name in ("weights_nonzero", "scalar_point") if not VERSION_RULES[name](items, inst)]
+    if broken:  # the remaining rules compute the answers, which need the rules above
+        return broken
+    return [name for name, rule in VERSION_RULES.items() if not rule(items, inst)]
+
+
+# --------------------------------------------------------------------------
+# Solver: the answers' vector forms evaluated exactly at the instance
+
+
+def data_gradients(items: Items, inst: Instance) -> list[list[Lin]]:
+    """Exact gradients of parts 3, 4, 5."""
+    out = []
+    for it in (items.robust, items.lsq, items.cls):
+        Y = inst.y if it.regression else inst.labels
+        out.append(it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta))
+    return out
+
+
+def act_point(item, w, x, b) -> int:
+    return sum(a * c for a, c in zip(w, x)) + (b if item.bias else 0)
+
+
+def numeric_values(items: Items, inst: Instance) -> dict[int, np.ndarray]:
+    """Floating-point answers by part index (1..6), from the exact solver."""
+    u2 = act_point(items.act, inst.w, inst.x_act, inst.b_act)
+    u6 = act_point(items.act2, inst.w, inst.x_act2, inst.b_act2)
+    out = {
+        1: np.array([items.scalar.dfloat(inst.z0)]),
+        2: items.act.act.dg_float(u2) * np.array(inst.x_act, dtype=float),
+        6: items.act2.act.dg_float(u6) * np.array(inst.x_act2, dtype=float),
+    }
+    for k, grad in zip((3, 4, 5), data_gradients(items, inst)):
+        out[k] = np.array([float(v) for v in grad])
+    return out
+
+
+# --------------------------------------------------------------------------
+# Common mistakes: the wrong numeric answers a student is likely to give
+
+
+def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndarray]]:
+    right = numeric_values(items, inst)
+    w = np.array(inst.w, dtype=float)
+    out: dict[int, dict[str, np.ndarray]] = {1: {"sign_flipped": -right[1]}}
+    sc = items.scalar
+    if sc.a != 1:
+        out[1]["inner_factor_dropped"] = right[1] / float(sc.a)
+    for k, it, x, b in ((2, items.act, inst.x_act, inst.b_act), (6, items.act2, inst.x_act2, inst.b_act2)):
+        u = act_point(it, inst.w, x, b)
+        g = float(it.act.g_sym(sympy.Integer(u)))
+        out[k] = {"sign_flipped": -right[k], "activation_for_derivative": g * np.array(x, dtype=float)}
+    for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
+        Y = inst.y if it.regression else inst.labels
+        m = len(inst.X)
+        M = float(it.grad_multiplier * it.factor.value(m))
+        coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(scores(inst.w, inst.X), Y)]
+        data = sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X))
+        pen = np.array([float(v) for v in ci.penalty_gradient(it.penalty.key, inst.lam, inst.w)]) if it.penalty else np.zeros(2)
+        wrong = {"sign_flipped": -M * data + pen}
+        if M != 1:
+            wrong["factor_dropped"] = data + pen
+        if it.loss == "abs":
+            rs = residuals(inst)
+            wrong["residual_for_sign"] = M * sum(r * np.array(x, dtype=float) for r, x in zip(rs, inst.X)) + pen
+        if it.loss == "sq":
+            wrong["factor_2_dropped"] = M / 2 * data + pen
+        if it.loss == "hinge":
+            wrong["all_points_counted"] = -sum(y * np.array(x, dtype=float) for y, x in zip(Y, inst.X)) + pen
+        if it.penalty is not None:
+            lam = inst.lam
+            if it.penalty.key == "l2":
+                wrong["penalty_as_scalar_sum"] = M * data + 2 * lam * w.sum() * np.ones(2)
+                wrong["penalty_factor_2_dropped"] = M * data + lam * w
+            elif it.penalty.key == "l2_half":
+                wrong["penalty_as_scalar_sum"] = M * data + lam * w.sum() * np.ones(2)
+                wrong["penalty_factor_2_added"] = M * data + 2 * lam * w
+            else:
+                wrong["penalty_as_l2"] = M * data + 2 * lam * w
+        out[k] = wrong
+    return out
+
+
+# --------------------------------------------------------------------------
+# Sampler
+
+
+def draw_items(rng: np.random.Generator) -> Items:
+    return Items(*(choice(rng, ci.SKILLS[s]) for s in ci.SKILL_ORDER))
+
+
+@lru_cache(maxsize=None)
+def act_pool(w: tuple[int, int], b: int) -> tuple[tuple[int, int], ...]:
+    """Inputs x with entries from X_ACT_VALUES at which w^T x + b is in ARG_VALUES."""
+    return tuple((a, c) for a in X_ACT_VALUES for c in X_ACT_VALUES if w[0] * a + w[1] * c + b in ci.ARG_VALUES)
+
+
+@lru_cache(maxsize=None)
+def data_pool(w: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """Nonzero data points in the sampling range with a score w^T x in [-2, 2]."""
+    lo, hi = X_DATA_RANGE
+    return tuple((a, c) for a in range(lo, hi + 1) for c in range(lo, hi + 1)
+                 if (a, c) != (0, 0) and abs(w[0] * a + w[1] * c) <= 2)
+
+
+def _draw_act(rng: np.random.Generator, w, item) -> tuple[tuple[int, int], int]:
+    def draw(r):
+        b = choice(r, B_VALUES) if item.bias else 0
+        pool = act_pool(tuple(w), b)
+        x = choice(r, pool) if pool else tuple(choice(r, X_ACT_VALUES) for _ in range(2))
+        return x, b
+
+    def rules(xb):
+        return [name for name, rule in ACT_RULES.items() if not rule(w, *xb)]
+
+    return redraw(draw, rules, rng, f"activation input for {item.key}")
+
+
+def _draw_data(rng: np.random.Generator, items: Items, w) -> tuple:
+    def draw(r):
+        m = choice(r, M_VALUES)
+        pool = data_pool(tuple(w))
+        X = tuple(choice(r, pool) for _ in range(m))
+        y = tuple(z - choice(r, RESIDUALS) for z in scores(w, X))
+        labels = tuple(choice(r, (0, 1) if items.cls.labels == "01" else (-1, 1)) for _ in range(m))
+        delta = choice(r, DELTAS)
+        return Instance(w, 0, (1, 1), 0, (1, 1), 0, X, y, labels, 1, delta)
+
+    def rules(inst):
+        return [name for name, rule in DATA_RULES.items() if not rule(items, inst)]
+
+    inst = redraw(draw, rules, rng, "data set")
+    return inst.X, inst.y, inst.labels, inst.delta
+
+
+def draw_instance(rng: np.random.Generator, items: Items) -> Instance:
+    w = tuple(choice(rng, W_VALUES) for _ in range(2))
+    z0 = choice(rng, items.scalar.points())
+    x_act, b_act = _draw_act(rng, w, items.act)
+    x_act2, b_act2 = _draw_act(rng, w, items.act2)
+    X, y, labels, delta = _draw_data(rng, items, w)
+    lam = choice(rng, LAMBDAS)
+    return Instance(w, z0, x_act, b_act, x_act2, b_act2, X, y, labels, lam, delta)
+
+
+def sample(rng: np.random.Generator) -> tuple[Items, Instance]:
+    items = redraw(draw_items, lambda its: [n for n, r in ITEM_RULES.items() if not r(its)], rng, "question 3 items")
+
+    def draw(r):
+        return items, draw_instance(r, items)
+
+    return redraw(draw, lambda c: broken_rules(*c), rng, "question 3 numeric instance")
+
+
+# --------------------------------------------------------------------------
+# One part's computable forms: function and derivative in components, value
+
+
+@dataclass
+class PartSolution:
+    index: int  # 1..6
+    item: object
+    function: sympy.Expr  # in components, data substituted
+    wrt: tuple[sympy.Symbol, ...]
+    derivative: list[sympy.Expr]  # the answer's formula in components
+    at: dict[sympy.Symbol, int]
+    exact: list[sympy.Expr]  # exact numeric answer, component by component
+    value: list[float]
+    work: dict = field(default_factory=dict)  # numbers for the worked solution
+    function_str: str = ""  # the check strings of answers.json
+    derivative_str: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.function_str = sstr(self.function)
+        self.derivative_str = [sstr(d) for d in self.derivative]
+
+
+Z = sympy.Symbol("z", real=True)
+
+
+def _act_solution(k: int, item: ci.LinearActItem, inst: Instance, x, b) -> PartSolution:
+    w = ci.symbols(2)
+    b = b if item.bias else 0
+    u0 = act_point(item, inst.w, x, b)
+    coef_tex, coef_exact = item.act.at(u0)
+    return PartSolution(
+        k, item,
+        function=item.sym(w, x, b),
+        wrt=w,
+        derivative=item.dsym(w, x, b),
+        at=dict(zip(w, inst.w)),
+        exact=[coef_exact * xk for xk in x],
+        value=[item.act.dg_float(u0) * xk for xk in x],
+        work={"u": u0, "coef_tex": coef_tex, "coef_exact": coef_exact, "x": x, "b": b},
+    )
+
+
+def solve(items: Items, inst: Instance) -> list[PartSolution]:
+    w = ci.symbols(2)
+    sc = items.scalar
+    u1 = int(sc.a * inst.z0 + sc.c)
+    coef_tex, coef_exact = sc.act.at(u1)
+    parts = [PartSolution(
+        1, sc, function=sc.sym(Z), wrt=(Z,), derivative=[sc.dsym(Z)], at={Z: inst.z0},
+        exact=[ci._rat(sc.a) * coef_exact], value=[sc.dfloat(inst.z0)],
+        work={"u": u1, "coef_tex": coef_tex, "coef_exact": coef_exact},
+    )]
+    parts.append(_act_solution(2, items.act, inst, inst.x_act, inst.b_act))
+    for k, it, grad in zip((3, 4, 5), (items.robust, items.lsq, items.cls), data_gradients(items, inst)):
+        Y = inst.y if it.regression else inst.labels
+        lam = sympy.Integer(inst.lam)
+        delta = sympy.Integer(inst.delta)
+        zs = scores(inst.w, inst.X)
+        parts.append(PartSolution(
+            k, it,
+            function=it.cost_sym(w, inst.X, Y, lam, delta),
+            wrt=w,
+            derivative=it.grad_sym(w, inst.X, Y, lam, delta),
+            at=dict(zip(w, inst.w)),
+            exact=[v.sym() for v in grad],
+            value=[float(v) for v in grad],
+            work={"z": zs, "Y": Y, "coefs": [it.coef_exact(z, y, inst.delta) for z, y in zip(zs, Y)], "grad": grad},
+        ))
+    parts.append(_act_solution(6, items.act2, inst, inst.x_act2, inst.b_act2))
+    return parts
+
+
+# --------------------------------------------------------------------------
+# Verifier: SymPy's derivative of the written-out cost, and finite differences
+
+
+GENERIC_OFFSETS = ((0.3141, -0.2718), (-0.1732, 0.4142))
+FD_STEP = 1e-5
+
+
+def _heaviside(v, at_zero=0.5):
+    return 1.0 if v > 0 else (0.0 if v < 0 else float(at_zero))
+
+
+def _piecewise(*pieces):
+    for value, cond in pieces:
+        if cond:
+            return value
+    raise ValueError("Piecewise: no piece applies")
+
+
+# The functions a check string may use, for evaluating it in floating point.
+CHECK_NAMESPACE = {
+    "__builtins__": {},
+    "exp": math.exp, "log": math.log, "tanh": math.tanh, "cosh": math.cosh, "sinh": math.sinh,
+    "Abs": abs, "sign": lambda v: float((v > 0) - (v < 0)), "Max": max, "Min": min,
+    "Heaviside": _heaviside, "Piecewise": _piecewise, "True": True, "False": False,
+}
+
+
+def check_function(text: str):
+    """A check string (function or derivative of answers.json) as a Python function of a point dict."""
+    code = compile(text, "<check>", "eval")
+    return lambda point: float(eval(code, CHECK_NAMESPACE, dict(point)))  # noqa: S307 - our own SymPy output
+
+
+def verify(items: Items, inst: Instance, parts: list[PartSolution], where: str = "q3", number: int = 3) -> None:
+    """Second routes for every part, evaluated from the very strings answers.json publishes:
+    SymPy's derivative of the written-out function, central finite differences of it, and
+    the answer's formula in components, at the instance and at two other points."""
+
+    def fail(p: PartSolution, what: str, a, b):
+        raise VerificationError(f"{where} part {number}.{p.index}: {what}: solver gives {a}, second route gives {b}")
+
+    for p in parts:
+        names = [str(s) for s in p.wrt]
+        sym_grad = [sympy.diff(p.function, s) for s in p.wrt]
+        F = check_function(p.function_str)
+        D = [check_function(d) for d in p.derivative_str]
+        G = [check_function(sstr(g)) for g in sym_grad]
+        at = {n: float(p.at[s]) for n, s in zip(names, p.wrt)}
+        for k, name in enumerate(names):
+            what = f"d/d{name}"
+            exact_val = float(sympy.N(p.exact[k], 30))
+            if not math.isclose(exact_val, p.value[k], rel_tol=1e-12, abs_tol=1e-12):
+                fail(p, f"{what} exact form", p.value[k], exact_val)
+            formula = D[k](at)
+            if not math.isclose(formula, p.value[k], rel_tol=1e-10, abs_tol=1e-10):
+                fail(p, f"{what} vector form in components", p.value[k], formula)
+            via_sympy = G[k](at)
+            if not math.isclose(via_sympy, p.value[k], rel_tol=1e-10, abs_tol=1e-10):
+                fail(p, f"{what} by SymPy", p.value[k], via_sympy)
+            plus, minus = dict(at), dict(at)
+            plus[name] += FD_STEP
+            minus[name] -= FD_STEP
+            fd = (F(plus) - F(minus)) / (2 * FD_STEP)
+            if not math.isclose(fd, p.value[k], rel_tol=1e-6, abs_tol=1e-6):
+                fail(p, f"{what} by central differences", p.value[k], fd)
+            for offset in GENERIC_OFFSETS:
+                other = {n: at[n] + offset[j] for j, n in enumerate(names)}
+                a, b = D[k](other), G[k](other)
+                if not math.isclose(a, b, rel_tol=1e-10, abs_tol=1e-10):
+                    fail(p, f"{what} formula away from the instance", a, b)
+        if p.index in (3, 4, 5):
+            # exact agreement with SymPy at the integer instance
+            ints = {s: sympy.Integer(c) for s, c in p.at.items()}
+            for k, name in enumerate(names):
+                gap = sympy.N(sym_grad[k].xreplace(ints) - p.exact[k], 40)
+                if abs(float(gap)) > 1e-25:
+                    fail(p, f"d/d{name} exactly", p.exact[k], sym_grad[k].xreplace(ints))
+
+
+# --------------------------------------------------------------------------
+# Presentation
+
+
+def _vec(entries) -> str:
+    return r"\begin{pmatrix}" + r" \\ ".join(entries) + r"\end{pmatrix}"
+
+
+def _ivec(v) -> str:
+    return _vec([num(a) for a in v])
+
+
+def _row(v) -> str:
+    return "(" + ", ".join(num(a) for a in v) + r")^\top"
+
+
+def _dec(v: float) -> str:
+    s = f"{v:.4f}"
+    return "0.0000" if s == "-0.0000" else s
+
+
+def _dot_tex(w, x, b=0) -> str:
+    """'1 \\cdot 2 + (-1) \\cdot 1 + 1'."""
+    out = " + ".join(rf"{num(a, paren=True)} \cdot {num(c, paren=True)}" for a, c in zip(w, x))
+    if b:
+        out += f" + {num(b)}" if b > 0 else f" - {num(-b)}"
+    return out
+
+
+def _frac_tex(q) -> str:
+    """An exact number as an integer or a fraction (never a decimal), for factors."""
+    q = Fraction(q)
+    if q.denominator == 1:
+        return str(q.numerator)
+    return ("-" if q < 0 else "") + rf"\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+
+
+def _linear_combination(terms: list[tuple[Lin, tuple[int, int]]]) -> str:
+    """'-(x1) + sigma(1) (x2) + (1 - sigma(2)) (x3)': coefficients before column vectors."""
+    out = []
+    for c, x in terms:
+        if len(c.terms) == 1:
+            (atom, q), = c.terms.items()
+            sign = "-" if q < 0 else "+"
+            body = (Lin({atom: -q}) if q < 0 else c)
+            coef = "" if body.tex() == "1" else body.tex() + r"\,"
+        else:
+            sign, coef = "+", rf"\bigl({c.tex()}\bigr)\,"
+        out.append((sign, coef + _ivec(x)))
+    if not out:
+        return "0"
+    text = ("-" if out[0][0] == "-" else "") + out[0][1]
+    for sign, body in out[1:]:
+        text += f" {sign} {body}"
+    return text
+
+
+def _short(v: float) -> str:
+    """A float as printed in marking notes: a short fraction when it is one, else four decimals."""
+    q = Fraction(v).limit_denominator(12)
+    if abs(float(q) - v) < 1e-12:
+        return num(q)
+    return _dec(v)
+
+
+@lru_cache(maxsize=None)
+def _e_form(expr: sympy.Expr) -> str:
+    return sympy.latex(expr)
+
+
+def _short_e_form(tex: str) -> bool:
+    """Print the value in terms of e too when that is a short single fraction (not for swish)."""
+    return "sigma" not in tex and "e^{-" not in tex and len(tex) < 60
+
+
+def _scalar_value_tex(coef_tex: str, coef_exact: sympy.Expr, rational: bool) -> str:
+    """g'(u0) as printed: the sigma form, the e form when it is short, four decimals."""
+    if rational:
+        return num(Fraction(int(coef_exact.p), int(coef_exact.q)))
+    out = coef_tex
+    e = _e_form(coef_exact)
+    if _short_e_form(e):
+        out += " = " + e
+    return out
+
+
+def _act_context(p: PartSolution, inst: Instance) -> dict:
+    item: ci.LinearActItem = p.item
+    u = p.work["u"]
+    rational = p.work["coef_exact"].is_Rational
+    coef_value = _scalar_value_tex(p.work["coef_tex"], p.work["coef_exact"], rational)
+    lines = [
+        rf"u &= w^\top x{' + b' if item.bias else ''} = {_dot_tex(inst.w, p.work['x'], p.work['b'])} = {num(u)}",
+        rf"g'({u}) &= {coef_value}" + ("" if rational else rf" \approx {_dec(float(p.work['coef_exact']))}"),
+    ]
+    value_vec = _vec([num(Fraction(int(e.p), int(e.q))) for e in p.exact]) if rational else None
+    if rational:
+        final = rf"\nabla_w f &= {num(Fraction(int(p.work['coef_exact'].p), int(p.work['coef_exact'].q)))}\,{_ivec(p.work['x'])} = \boxed{{{value_vec}}}"
+        approx = None
+    else:
+        final = rf"\nabla_w f &= g'({u})\, x = \boxed{{{ci.as_factor(p.work['coef_tex'])}\,{_ivec(p.work['x'])}}}"
+        approx = rf"&\approx {_vec([_dec(v) for v in p.value])}"
+    lines.append(final)
+    if approx:
+        lines.append(approx)
+    ask_b = rf", $b = {num(p.work['b'])}$" if item.bias else ""
+    return {
+        "numeric_ask": rf"Evaluate $\nabla_w f$ at $w = {_row(inst.w)}$ with $x = {_row(p.work['x'])}${ask_b}.",
+        "numeric_lines": lines,
+    }
+
+
+def _scalar_context(p: PartSolution, inst: Instance) -> dict:
+    sc: ci.ScalarItem = p.item
+    u = p.work["u"]
+    rational = p.work["coef_exact"].is_Rational
+    value = p.exact[0]
+    lines = []
+    if not sc.plain:
+        lines.append(rf"u &= {sc.inner} = {sc.inner_at(inst.z0)} = {num(u)}")
+    factor = "" if sc.a == 1 else _frac_tex(sc.a) + r" \cdot "
+    coef = ci.as_factor(p.work["coef_tex"]) if factor else p.work["coef_tex"]
+    head = rf"f'({num(inst.z0)}) &= {factor}{coef}"
+    if rational:
+        lines.append(rf"{head} = \boxed{{{num(Fraction(int(value.p), int(value.q)))}}}")
+    else:
+        e = _e_form(value)
+        if not _short_e_form(e):
+            lines.append(rf"f'({num(inst.z0)}) &= \boxed{{{factor}{coef}}} \approx {_dec(p.value[0])}")
+        else:
+            lines.append(rf"{head} = \boxed{{{e}}} \approx {_dec(p.value[0])}")
+    return {"numeric_ask": rf"Evaluate $f'(z)$ at $z = {num(inst.z0)}$.", "numeric_lines": lines}
+
+
+def _coef_subst(it: ci.CostItem, z: int, y: int, delta: int) -> str:
+    """The per-point coefficient with the numbers substituted, before simplifying."""
+    r = z - y
+    if it.loss == "abs":
+        return rf"\operatorname{{sign}}({num(r)})"
+    if it.loss == "sq":
+        return num(r)
+    if it.loss == "huber":
+        return num(r) if abs(r) <= delta else rf"{delta} \operatorname{{sign}}({num(r)})"
+    if it.loss == "logcosh":
+        return rf"\tanh({num(r)})"
+    if it.loss == "loglik":
+        return rf"{num(y)} - \sigma({num(z)})"
+    if it.loss == "xent":
+        return rf"\sigma({num(z)}) - {num(y)}"
+    if it.loss == "logistic_pm":
+        return rf"-({num(y)})\,\sigma({num(-y * z)})"
+    if it.loss == "hinge":
+        margin = y * z
+        return rf"{'-(' + num(y) + ')' if margin < 1 else '0'}"
+    raise KeyError(it.loss)
+
+
+def _data_context(p: PartSolution, inst: Instance) -> dict:
+    it: ci.CostItem = p.item
+    w, X = inst.w, inst.X
+    m = len(X)
+    Y = p.work["Y"]
+    rows = []
+    for i, (x, z, y, c) in enumerate(zip(X, p.work["z"], Y, p.work["coefs"]), start=1):
+        cells = [(rf"z^{{({i})}}", rf"{_dot_tex(w, x)} = {num(z)}")]
+        if it.regression:
+            cells.append((rf"r^{{({i})}}", rf"{num(z)} - {num(y, paren=True)} = {num(z - y)}"))
+        subst = _coef_subst(it, z, y, inst.delta)
+        value = c.tex()
+        if it.loss != "sq":  # for the square the coefficient is the residual itself
+            cells.append((it.coef_name_tex().replace("(i)", f"({i})"), value if subst == value else f"{subst} = {value}"))
+        if it.loss == "huber":
+            cells[-1] = (cells[-1][0], cells[-1][1] + (r"\quad (|r| \le \delta)" if abs(z - y) <= inst.delta else r"\quad (|r| > \delta)"))
+        if it.loss == "hinge":
+            cells.append((rf"y^{{({i})}} z^{{({i})}}", f"{num(y * z)} {'<' if y * z < 1 else '>'} 1"))
+        rows.append(r" &\qquad ".join(f"{lhs} &= {rhs}" for lhs, rhs in cells))
+    M = it.grad_multiplier * it.factor.value(m)
+    terms = [(c, x) for c, x in zip(p.work["coefs"], X) if not c.is_zero()]
+    inner = _linear_combination(terms)
+    if M == 1:
+        total = inner
+    else:
+        total = rf"{_frac_tex(M)}\Bigl[{inner}\Bigr]"
+    if it.penalty:
+        lam = inst.lam
+        if it.penalty.key == "l2":
+            total += rf" + 2 \cdot {lam}\,{_ivec(w)}"
+        elif it.penalty.key == "l2_half":
+            total += rf" + {lam}\,{_ivec(w)}"
+        else:
+            total += rf" + {lam}\,{_ivec([1 if v > 0 else -1 for v in w])}"
+    grad = p.work["grad"]
+    result = _vec([v.tex() for v in grad])
+    lines = [r"\nabla_w J(w) &= " + total, rf"&= \boxed{{{result}}}"]
+    if not all(v.is_rational() and 100 % v.rational().denominator == 0 for v in grad):
+        lines.append(rf"&\approx {_vec([_dec(v) for v in p.value])}")
+    given = []
+    if it.uses_lambda():
+        given.append(rf"$\lambda = {inst.lam}$")
+    if it.uses_delta():
+        given.append(rf"$\delta = {inst.delta}$")
+    col = "regression" if it.regression else "classification"
+    ask = rf"Evaluate $\nabla_w J$ at $w = {_row(w)}$ on the data set above (targets from the {col} column)"
+    ask += (", with " + " and ".join(given) + ".") if given else "."
+    return {"numeric_ask": ask, "score_rows": rows, "numeric_lines": lines}
+
+
+MISTAKE_TEXT = {
+    "sign_flipped": "the sign flipped",
+    "inner_factor_dropped": r"the inner derivative $a$ of $g(az + c)$ dropped",
+    "activation_for_derivative": r"$g(u)\,x$ instead of $g'(u)\,x$",
+    "factor_dropped": "the constant factor in front of the sum dropped",
+    "residual_for_sign": r"$r^{(i)}$ instead of $\operatorname{sign}(r^{(i)})$",
+    "factor_2_dropped": "the factor 2 from the square dropped",
+    "all_points_counted": "points with margin above 1 counted too",
+    "penalty_as_scalar_sum": r"the penalty's gradient as a scalar sum over the weights, added to every entry",
+    "penalty_factor_2_dropped": r"$\lambda w$ instead of $2\lambda w$",
+    "penalty_factor_2_added": r"$2\lambda w$ instead of $\lambda w$",
+    "penalty_as_l2": r"$2\lambda w$ instead of $\lambda \operatorname{sign}(w)$",
+}
+
+
+def _marking(wrongs: dict[str, np.ndarray]) -> str:
+    out = "the simplified derivative, then the value (exact, or four decimals)."
+    if wrongs:
+        listed = "; ".join(
+            f"{MISTAKE_TEXT[name]} gives ${'(' + ', '.join(_short(v) for v in vec) + ')' if len(vec) > 1 else _short(vec[0])}$"
+            for name, vec in sorted(wrongs.items())
+        )
+        out += f" Common wrong answers: {listed}."
+    return out
+
+
+def _ask_tex(item) -> str:
+    if isinstance(item, ci.ScalarItem):
+        return r"Find $f'(z)$ and simplify it (in terms of $\sigma$ or $\tanh$ where possible)."
+    if isinstance(item, ci.LinearActItem):
+        return r"Find the gradient $\nabla_w f(w)$ in vector form and simplify it."
+    return r"Find the gradient $\nabla_w J(w)$ in vector form (a sum of vectors $x^{(i)}$) and simplify it."
+
+
+def _answers(p: PartSolution) -> list[Answer]:
+    s_names = [str(s) for s in p.wrt]
+    check = {"function": p.function_str, "wrt": s_names, "derivative": list(p.derivative_str)}
+    if isinstance(p.item, ci.ScalarItem):
+        sym_label, num_label = "f'(z)", rf"f'({num(p.at[Z])})"
+        names = ("derivative", "derivative_at")
+        formula_tex = p.item.answer_tex()[len("f'(z) = "):]
+        num_tex = p.work["coef_tex"] if p.item.a == 1 else _frac_tex(p.item.a) + r" \cdot " + ci.as_factor(p.work["coef_tex"])
+        exact_str = sstr(p.exact[0])
+        value = p.value[0]
+    else:
+        head = r"\nabla_w f(w)" if isinstance(p.item, ci.LinearActItem) else r"\nabla_w J(w)"
+        sym_label, num_label = head, head.replace("(w)", "") + r"\big|_{w = " + _row([p.at[s] for s in p.wrt]) + "}"
+        names = ("grad", "grad_at")
+        formula_tex = p.item.answer_tex()[len(head) + 3:].strip()
+        if isinstance(p.item, ci.LinearActItem):
+            num_tex = ci.as_factor(p.work["coef_tex"]) + r"\," + _ivec(p.work["x"])
+        else:
+            num_tex = _vec([v.tex() for v in p.work["grad"]])
+        exact_str = "[" + ", ".join(sstr(e) for e in p.exact) + "]"
+        value = list(p.value)
+    symbolic_exact = p.derivative_str[0] if len(p.derivative) == 1 else "[" + ", ".join(p.derivative_str) + "]"
+    at = {str(s): int(v) for s, v in p.at.items()}
+    return [
+        Answer(names[0], sym_label, formula_tex, symbolic_exact, None, dict(check, at=None)),
+        Answer(names[1], num_label, num_tex, exact_str, value, dict(check, at=at)),
+    ]
+
+
+def build(rng: np.random.Generator | None, number: int = 3) -> Question:
+    items, inst = (ORIGINAL_ITEMS, ORIGINAL_INSTANCE) if rng is None else sample(rng)
+    parts = solve(items, inst)
+    verify(items, inst, parts, where=f"q{number}", number=number)
+    n = number
+    mistakes = common_mistakes(items, inst)
+    contexts, out_parts = [], []
+    for p in parts:
+        label = f"{n}.{p.index}"
+        it = p.item
+        if p.index == 1:
+            extra = _scalar_context(p, inst)
+        elif p.index in (2, 6):
+            extra = _act_context(p, inst)
+        else:
+            extra = _data_context(p, inst)
+        defs = it.definitions() if isinstance(it, ci.CostItem) else None
+        note = it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None)
+        ctx = {
+            "id": label,
+            "skill": it.skill,
+            "item": it.key,
+            "function": it.function_tex(),
+            "definitions": defs,
+            "ask": _ask_tex(it),
+            "steps": it.steps(),
+            "answer": it.answer_tex(),
+            "note": note,
+            "score_rows": [],
+        }
+        ctx.update(extra)
+        ctx["space"] = "6cm" if p.index in (3, 4, 5) else "4.5cm"
+        ctx["answer_lead"] = "Simplified:" if p.index == 1 else "In vector form, simplified:"
+        ctx["marking"] = _marking(mistakes.get(p.index, {}))
+        ctx["steps"] = [{"text": b["text"], "align": " \\\\\n  ".join(b["align"]) if b["align"] else None} for b in ctx["steps"]]
+        ctx["score_rows"] = " \\\\\n  ".join(ctx["score_rows"])
+        ctx["numeric_lines"] = " \\\\\n  ".join(ctx["numeric_lines"])
+        contexts.append(ctx)
+        prompt = rf"\[{ctx['function']}\]" + (rf"\[{defs}\]" if defs else "") + f"{ctx['ask']} {ctx['numeric_ask']}"
+        out_parts.append(Part(label, prompt, _answers(p)))
+    m = len(inst.X)
+    table = [
+        {"i": i + 1, "x": _row(x), "y": num(y), "label": num(lab)}
+        for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))
+    ]
+    params = {
+        "items": {f"{n}.{k + 1}": key for k, key in enumerate(items.keys())},
+        "w": list(inst.w),
+        "z0": inst.z0,
+        "x": {f"{n}.2": list(inst.x_act), f"{n}.6": list(inst.x_act2)},
+        "b": {f"{n}.2": inst.b_act if items.act.bias else None, f"{n}.6": inst.b_act2 if items.act2.bias else None},
+        "X": [list(x) for x in inst.X],
+        "y": list(inst.y),
+        "labels": list(inst.labels),
+        "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
+        "delta": inst.delta if items.robust.loss == "huber" else None,
+    }
+    context = {
+        "parts": contexts,
+        "w": _row(inst.w),
+        "m": m,
+        "table": table,
+        "label_set": r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
+        "mistakes": {f"{n}.{k}": sorted(v) for k, v in mistakes.items()},
+        "data_parts": f"{n}.3\u2013{n}.5",
+        "regression_parts": f"{n}.3, {n}.4",
+        "classification_part": f"{n}.5",
+    }
+    difficulty = {
+        "m": m,
+        "transcendental_parts": sum(1 for p in parts if not all(e.is_Rational for e in p.exact)),
+        "max_abs_entry": float(max(abs(v) for p in parts for v in p.value)),
+    }
+    return Question(
+        id=f"q{n}", family=FAMILY, title=TITLE, params=params, parts=out_parts,
+        template="questions/cost_derivatives.tex.j2", context=context, difficulty=difficulty, number=n,
+    )

@@ -153,6 +153,11 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
             log_path = workdir / f"{unit.name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else result.stdout.decode("utf-8", "replace")
             raise explain_failure(unit, log)
+        after = _totals(aux)
+        if unit.paged and unit.engine == "pdflatex":
+            # the totals are bound late (a PDF form written at each document's end): one run suffices
+            unit.pages = {doc: after[doc] for doc, _ in unit.documents}
+            return workdir / f"{unit.name}.pdf"
         if not unit.paged:
             log = (workdir / f"{unit.name}.log").read_text(encoding="utf-8", errors="replace")
             if "Rerun" in log:
@@ -160,7 +165,6 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
             with pikepdf.open(workdir / f"{unit.name}.pdf") as pdf:
                 unit.pages = {unit.documents[0][0]: len(pdf.pages)}
             return workdir / f"{unit.name}.pdf"
-        after = _totals(aux)
         if after and after == before:
             unit.pages = {doc: after[doc] for doc, _ in unit.documents}
             with _guess_lock:

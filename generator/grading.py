@@ -10,8 +10,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from pylatex import Command, Document, LongTable, NoEscape
-from pylatex.utils import bold
+from pylatex import Command, Document, NoEscape, Tabular
 
 from . import compile, names, render
 from .files import write_atomic
@@ -56,31 +55,36 @@ def document(versions, class_seed: int, engine: str) -> str:
         documentclass="article",
         document_options=["a4paper", "landscape", "10pt"],
         page_numbers=False,
-        geometry_options={"margin": "1.4cm"},
+        geometry_options={"margin": "1.4cm", "includehead": True, "includefoot": True},
         fontenc=None,
         inputenc=None,
         lmodern=False,
         textcomp=False,
     )
     doc.preamble.append(NoEscape(render.render("fonts.tex.j2", engine=engine)))
-    for package in ("amsmath", "amssymb", "array", "longtable", "booktabs"):
+    for package in ("amsmath", "amssymb", "array"):
         doc.packages.append(Command("usepackage", package))
-    doc.preamble.append(NoEscape(r"\setlength{\parindent}{0pt}"))
+    doc.packages.append(Command("usepackage", "fancyhdr"))
+    widths = r"@{}p{2.6cm}p{3.6cm}p{1.3cm}>{\raggedright\arraybackslash}p{18.4cm}@{}"
+    heading = (r"\begin{tabular}{" + widths + r"}\textbf{ID} & \textbf{Name} & \textbf{Version} & "
+               r"\textbf{Final answers (exact)}\end{tabular}")
+    doc.preamble.append(NoEscape(r"\setlength{\parindent}{0pt}\pagestyle{fancy}\fancyhf{}"
+                                 r"\renewcommand{\headrulewidth}{0.4pt}\setlength{\headheight}{14pt}"
+                                 r"\lhead{\small " + heading + r"}\cfoot{\small Page \thepage}"))
+    doc.append(NoEscape(r"\pagestyle{fancy}"))
     doc.append(NoEscape(r"{\large\bfseries CSE 616 Neural Networks, Assignment 1: grading sheet}\hfill class seed "
                         + str(class_seed) + r", " + str(len(versions)) + r" students\par\medskip"))
     doc.append(NoEscape(r"\footnotesize"))
-    with doc.create(LongTable(r"@{}p{2.6cm}p{3.6cm}l>{\raggedright\arraybackslash}p{18.2cm}@{}", booktabs=True)) as table:
-        table.add_row([bold("ID"), bold("Name"), bold("Version"), bold("Final answers (exact)")])
-        table.add_hline()
-        table.end_table_header()
-        for v in versions:
-            parts: dict[str, list[str]] = {}
-            for part, _, _, _, latex, label in _answers(v.answers_json):
-                parts.setdefault(part, []).append(f"${label} = {latex}$")
-            cell = "; ".join(rf"\textbf{{{p}}} " + ", ".join(items) for p, items in parts.items())
-            name = names.to_tex(v.name) if v.name else ""
+    for v in versions:
+        parts: dict[str, list[str]] = {}
+        for part, _, _, _, latex, label in _answers(v.answers_json):
+            parts.setdefault(part, []).append(f"${label} = {latex}$")
+        cell = "; ".join(rf"\textbf{{{p}}} " + ", ".join(items) for p, items in parts.items())
+        name = names.to_tex(v.name) if v.name else ""
+        # one small table per student: a page may break between students, never inside one
+        with doc.create(Tabular(widths)) as table:
             table.add_row([NoEscape(names.to_tex(v.student_id)), NoEscape(name), NoEscape(rf"\textbf{{{v.version}}}"), NoEscape(cell)])
-            table.append(NoEscape(r"\midrule"))
+        doc.append(NoEscape(r"\par\vspace{2pt}\hrule\vspace{3pt}"))
     return doc.dumps()
 
 

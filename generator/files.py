@@ -8,29 +8,15 @@ import tempfile
 from pathlib import Path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
+def _read_umask() -> int:
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+# Read once, at import, before any worker thread exists: os.umask can only be
+# read by setting it, which is not safe while threads create files.
+_UMASK = _read_umask()
 
 
 def replace_atomic(path: Path, write) -> Path:
@@ -41,7 +27,7 @@ def replace_atomic(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -50,3 +36,8 @@ def replace_atomic(path: Path, write) -> Path:
             pass
         raise
     return path
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return replace_atomic(path, lambda tmp: tmp.write_bytes(raw))

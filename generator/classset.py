@@ -350,9 +350,10 @@ def make(
     assert max(folders.values()) == 1, "folder names are unique by construction"
 
     compiled = skipped = 0
+    missing_tex = sorted({v.engine for v in versions if not compile.tex_available(v.engine)}) if pdf else []
+    if missing_tex:
+        pdf = False  # write the sources and answers, then say how to install TeX
     if pdf:
-        for v in versions:
-            compile.require_tex(v.engine)
         # 3. compile, the shared preamble loaded from a format dumped once
         progress = Progress(len(versions), "typesetting", stream, quiet)
         with tempfile.TemporaryDirectory(prefix=".format-", dir=class_dir) as fmt_dir:
@@ -411,4 +412,6 @@ def make(
     }
     write_atomic(class_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     phases["grading sheet and manifest"] = time.perf_counter() - start - sum(phases.values())
+    if missing_tex:
+        compile.require_tex(missing_tex[0])
     return Result(class_dir, versions, pages, time.perf_counter() - start, compiled, skipped, shared, fair, resalted, phases)

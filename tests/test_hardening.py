@@ -86,6 +86,14 @@ def test_missing_tex_still_writes_sources_and_says_how_to_install(tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1
     folder = tmp_path / "out" / "seed-3"
     assert sorted(p.name for p in folder.iterdir()) == ["answers.json", "assignment.tex", "key.tex"]
+    # a class set likewise writes every student's sources and answers, then says how to install TeX
+    r = subprocess.run([str(bindir / "python"), "-m", "generator", "--seed", "3", "--count", "2", "--quiet", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 4 and "scripts/setup.sh" in r.stderr
+    for student in ("1", "2"):
+        folder = tmp_path / "out" / "class-3" / student
+        assert sorted(p.name for p in folder.iterdir()) == ["answers.json", "assignment.tex", "key.tex"]
+    assert (tmp_path / "out" / "class-3" / "grading-sheet.csv").exists()
 
 
 @pytest.mark.pdf

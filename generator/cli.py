@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, classset, pipeline, roster
+from . import __version__, pipeline
 from .errors import GeneratorError, UsageError
 
 PROG = "python -m generator"
@@ -104,6 +104,8 @@ def run(argv: list[str] | None = None) -> int:
     if args.roster is not None or args.count is not None:
         if args.seed is None:
             raise UsageError(f"a class set needs --seed N (the class seed), not a preset (see {PROG} --help)")
+        from . import classset, roster  # only class sets need pikepdf's combining, PyLaTeX and tqdm
+
         entries = roster.read_roster(args.roster) if args.roster is not None else None
         _check_writable(args.out)
         result = classset.make(args.seed, entries, args.count, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet)

@@ -36,12 +36,16 @@ def escape(text: object) -> str:
     """Escape plain text so that TeX prints it literally and runs nothing.
 
     Control characters (including the ``^^`` notation's targets) are dropped,
-    every LaTeX special character becomes a command that prints it, and line
-    breaks become spaces.
+    every LaTeX special character becomes a command that prints it, line
+    breaks become spaces, and ``--`` or ``,,`` are kept from turning into a
+    dash or a quotation mark.
     """
     out = []
-    for ch in str(text):
-        if ch in _SPECIALS:
+    text = str(text)
+    for k, ch in enumerate(text):
+        if ch in "-," and text[k + 1 : k + 2] == ch:
+            out.append(ch + "{}")  # break TeX's ligatures: -- and --- are dashes, ,, a low quote
+        elif ch in _SPECIALS:
             out.append(_SPECIALS[ch])
         elif ch in "\r\n\t":
             out.append(" ")

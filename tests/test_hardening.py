@@ -122,6 +122,7 @@ HOSTILE = [
     r"^^5cinput{/etc/hostname}",
     "{unbalanced }} braces {",
     "100% ~ tilde # hash & amp _ under $ dollar",
+    "dashes -- and --- and ,,quotes''",
     r"\def\x{\x}\x",
     r"\directlua{os.execute('touch pwned')}",
 ]
@@ -170,7 +171,7 @@ LATIN = st.text(alphabet=st.sampled_from(list("abcXYZ019 \\{}$&#^_~%<>|\"'`-.,!?
 
 
 @pytest.mark.pdf
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=LATIN.filter(lambda s: s.strip()))
 def test_fuzzed_latin_names_compile_and_read_back(tmp_path, name):
     ps = pipeline.build_problem_set(seed=5, student=pipeline.Student("F1", name))
@@ -184,7 +185,7 @@ OTHER = st.text(alphabet=st.sampled_from(list("Αλέξανδρος Иван П�
 
 
 @pytest.mark.pdf
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=OTHER.filter(lambda s: s.strip()))
 def test_fuzzed_names_in_other_scripts_compile(tmp_path, name):
     ps = pipeline.build_problem_set(seed=5, student=pipeline.Student("F2", name))

@@ -16,6 +16,7 @@ from generator import latex
         ("line\nbreak", "line break"),
         ("bell\x07", "bell"),
         ("Zoë Ångström", "Zoë Ångström"),
+        ("Smith--Jones,,x", "Smith-{}-Jones,{},x"),
     ],
 )
 def test_escape(text, expected):

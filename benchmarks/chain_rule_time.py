@@ -1,7 +1,9 @@
 """Time to build Question 2 (sample, solve, verify) per version.
 
 Builds the chain-rule question for a range of seeds several times and prints
-the median time per version over the runs, plus the spread over seeds.
+the median time per version over the runs, plus the spread over seeds. What
+the family keeps from one version to the next is forgotten before every run,
+so a run does not profit from the versions of the one before.
 
     python benchmarks/chain_rule_time.py [--seeds 200] [--runs 3]
 """
@@ -33,6 +35,7 @@ def main() -> None:
     per_run = []
     all_times: list[float] = []
     for _ in range(args.runs):
+        chain_rule.clear_caches()
         t = run(args.seeds)
         per_run.append(sum(t) / len(t))
         all_times += t

@@ -2,8 +2,9 @@
 
 Builds the cost-derivatives question for a range of seeds several times and
 prints the median over the runs of the mean time per version, the spread over
-seeds, and where the time goes. SymPy's cache is cleared before every run, so
-a run does not profit from the expressions of the one before.
+seeds, and where the time goes. SymPy's cache, and what the family keeps from
+one version to the next, are cleared before every run (and before the stages
+are timed again), so a run does not profit from the expressions of the one before.
 
     python benchmarks/cost_derivatives_time.py [--seeds 200] [--runs 3]
 """
@@ -27,6 +28,8 @@ def run(seeds: int) -> tuple[list[float], dict[str, float]]:
         t0 = time.perf_counter()
         cd.build(family_rng(seed, cd.FAMILY), 3)
         times.append(time.perf_counter() - t0)
+    clear_cache()
+    cd.clear_caches()
     for seed in range(seeds):  # the same builds again, stage by stage
         t0 = time.perf_counter()
         items, inst = cd.sample(family_rng(seed, cd.FAMILY))
@@ -50,6 +53,7 @@ def main() -> None:
     per_run, all_times, phase_runs = [], [], []
     for _ in range(args.runs):
         clear_cache()
+        cd.clear_caches()
         t, phases = run(args.seeds)
         per_run.append(sum(t) / len(t))
         all_times += t

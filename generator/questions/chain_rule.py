@@ -20,6 +20,8 @@ aborts the version.
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -28,7 +30,11 @@ from typing import Callable
 
 import numpy as np
 import sympy
+from sympy.polys.polyerrors import PolynomialError
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
 
 from .. import latex
 from ..errors import VerificationError
@@ -92,24 +98,190 @@ def logistic(u):
     return 1 / (1 + sympy.exp(-u))
 
 
+@lru_cache(maxsize=4096)
 def to_machine(expr: sympy.Expr) -> sympy.Expr:
     """The expression with every sigmoid written out, for sympy.parse_expr and sympy.diff."""
     return unwrap(expr).replace(sigmoid, logistic)
 
 
+_MEMO_LIMIT = 20_000  # subexpressions remembered by each printer below (then forgotten at once)
+
+
+class _Memo:
+    """A printer mixin remembering the text of every subexpression it prints,
+    across calls: the same subexpressions recur in f, its derivatives, their
+    values and the check strings, and from one version to the next. With fixed
+    settings a subexpression's text does not depend on where it occurs (its
+    parent adds any brackets); a Float's may, so Floats are never kept, and
+    neither is a call with extra arguments (such as an exponent)."""
+
+    _memo: dict
+
+    def _print(self, expr, **kwargs) -> str:
+        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Float:
+            return super()._print(expr, **kwargs)
+        memo = self._memo
+        out = memo.get(expr)
+        if out is None:
+            out = super()._print(expr)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[expr] = out
+        return out
+
+    def _as_ordered_terms(self, expr, order=None):
+        """The terms of a sum in printing order (SymPy's default order, a
+        function of the sum alone), shared by the printers below: a value or
+        derivative printed as text and as LaTeX is ordered once."""
+        if (order or self.order) is not None:
+            return super()._as_ordered_terms(expr, order=order)
+        terms = _ORDERED_TERMS.get(expr)
+        if terms is None:
+            terms = tuple(super()._as_ordered_terms(expr, order=order))
+            if len(_ORDERED_TERMS) >= _MEMO_LIMIT:
+                _ORDERED_TERMS.clear()
+            _ORDERED_TERMS[expr] = terms
+        return list(terms)
+
+
+_ORDERED_TERMS: dict = {}  # sum -> its terms in printing order
+
+
+class _TextPrinter(_Memo, StrPrinter):
+    """``str``: SymPy's str printer with its default settings."""
+
+    _memo = {}
+
+
+class _TexPrinter(_Memo, LatexPrinter):
+    """:func:`tex`: SymPy's LaTeX printer with TEX_SETTINGS."""
+
+    _memo = {}
+
+
+class _NumPyCode(_Memo, NumPyPrinter):
+    """The printer ``sympy.lambdify(..., modules="numpy")`` uses, with the
+    settings it gives it (:func:`numpy_code`). Printing a subexpression also
+    records the imports it needs in the printer: they are remembered with the
+    text and recorded again whenever the text is reused, so the printer ends in
+    the same state as without the memo. A subexpression printed while some
+    part is unsupported or a number constant is declared is not remembered."""
+
+    _memo = {}
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self._recording: list[set] = []  # imports of the subexpressions being printed
+
+    def _module_format(self, fqn, register=True):
+        parts = fqn.split(".")
+        if register and len(parts) > 1:
+            for imports in self._recording:
+                imports.add((".".join(parts[:-1]), parts[-1]))
+        return super()._module_format(fqn, register)
+
+    def _print(self, expr, **kwargs) -> str:
+        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Float:
+            return NumPyPrinter._print(self, expr, **kwargs)
+        hit = self._memo.get(expr)
+        if hit is not None:
+            out, needed = hit
+            for module, name in needed:
+                self.module_imports[module].add(name)
+                for imports in self._recording:
+                    imports.add((module, name))
+            return out
+        needed = set()
+        self._recording.append(needed)
+        try:
+            out = NumPyPrinter._print(self, expr)
+        finally:
+            self._recording.pop()
+        if not self._not_supported and not self._number_symbols:
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[expr] = (out, frozenset(needed))
+        return out
+
+
+def numpy_code() -> _NumPyCode:
+    """A fresh printer for one ``sympy.lambdify(..., modules="numpy")`` call
+    (lambdify's own settings for NumPy; no implemented functions occur)."""
+    return _NumPyCode({"fully_qualified_modules": False, "inline": True,
+                       "allow_unknown_functions": True, "user_functions": {}})
+
+
+TEX_SETTINGS = {"ln_notation": True, "fold_func_brackets": True}
+
+
+@lru_cache(maxsize=4096)
 def tex(expr) -> str:
     """LaTeX of a computed expression: natural logarithm printed as ``\\ln``,
-    brackets dropped around a single symbol (``\\cos g_1``)."""
-    return sympy.latex(expr, ln_notation=True, fold_func_brackets=True)
+    brackets dropped around a single symbol (``\\cos g_1``). The same as
+    ``sympy.latex(expr, **TEX_SETTINGS)``."""
+    return _TexPrinter(TEX_SETTINGS).doprint(expr)
+
+
+def text(expr) -> str:
+    """``str(expr)``, the same text, computed once per subexpression."""
+    if not isinstance(expr, sympy.Basic):
+        return str(expr)
+    return _TextPrinter({"order": None}).doprint(expr)
 
 
 @lru_cache(maxsize=4096)
 def plain_width(expr) -> int:
     """A proxy for the printed width of an expression, in characters of a
     one-line plain-text rendering (``x1 e^(x2)`` for ``x1*exp(x2)``)."""
-    s = str(expr).replace("**", "^").replace("*", "").replace("exp(", "e^(")
+    s = text(expr).replace("**", "^").replace("*", "").replace("exp(", "e^(")
     s = s.replace("sigmoid", "s").replace("sqrt(", "r(").replace(" ", "")
     return len(s)
+
+
+@lru_cache(maxsize=4096)
+def factor_terms(expr: sympy.Expr) -> sympy.Expr:
+    """``sympy.factor_terms``, once per expression."""
+    return sympy.factor_terms(expr)
+
+
+@lru_cache(maxsize=4096)
+def xreplace(expr: sympy.Expr, pairs: tuple) -> sympy.Expr:
+    """``expr.xreplace(dict(pairs))``, once per expression and replacement (an
+    inner function at a point recurs across versions)."""
+    return expr.xreplace(dict(pairs))
+
+
+@lru_cache(maxsize=4096)
+def times(a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+    """``a * b``, once per pair (a chain-rule product along one path recurs
+    with its outer and inner function)."""
+    return a * b
+
+
+def substitute(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
+    """``expr.xreplace(mapping)`` for a mapping of symbols, by :func:`xreplace`
+    with the symbols ``expr`` contains (an outer derivative depends on one
+    inner function only, and recurs with it)."""
+    free = expr.free_symbols
+    return xreplace(expr, tuple((k, v) for k, v in mapping.items() if k in free))
+
+
+# The generated functions need no docstring (it would print every expression
+# once more); SymPy before 1.13 has no such option and always writes one.
+_LAMBDIFY_OPTIONS = {"docstring_limit": 0} if "docstring_limit" in inspect.signature(sympy.lambdify).parameters else {}
+
+
+def lambdified(exprs: tuple) -> Callable:
+    """(x1, x2) -> [each of ``exprs``] in floating point (NumPy)."""
+    return sympy.lambdify(X, list(exprs), modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
+
+
+@lru_cache(maxsize=256)
+def _inner_numeric(exprs: tuple) -> Callable:
+    """:func:`lambdified` for an inner function and its two partials, compiled
+    once: there are a few hundred inner functions (and each compiled function
+    keeps a copy of NumPy's namespace, so not many are kept)."""
+    return lambdified(exprs)
 
 
 # --------------------------------------------------------------------------
@@ -205,7 +377,7 @@ class Inner:
         return sympy.sympify(s.d_second(self.a, self.b, first, second))
 
     def to_params(self) -> dict:
-        return {"shape": self.shape, "a": self.a, "b": self.b, "swap": self.swap, "expr": str(self.expr())}
+        return {"shape": self.shape, "a": self.a, "b": self.b, "swap": self.swap, "expr": text(self.expr())}
 
 
 @dataclass(frozen=True)
@@ -218,11 +390,13 @@ class Composition:
     def with_point(self, point) -> "Composition":
         return Composition(self.outer, self.op, self.inner, point)
 
-    def to_params(self) -> dict:
-        sym = solve_symbolic(self)
+    def to_params(self, sym: "Symbolic | None" = None) -> dict:
+        """The parameters for answers.json; ``sym``, if given, is this
+        composition's symbolic solution (computed here otherwise)."""
+        sym = solve_symbolic(self) if sym is None else sym
         return {
-            "f": str(to_machine(sym.f_g)),
-            "f_x": str(to_machine(sym.f_x)),
+            "f": text(to_machine(sym.f_g)),
+            "f_x": text(to_machine(sym.f_x)),
             "outer": list(self.outer),
             "op": self.op,
             "g1": self.inner[0].to_params(),
@@ -274,7 +448,15 @@ class Symbolic:
         self._shown = {g: Shown(e) for g, e in self._sub.items()}
         # f as printed: h1(g1) first, then h2(g2), whatever sympy's order
         self.f_parts_g = tuple(h[i].apply(G[i]) for i in range(2))
-        self.f_parts_shown = tuple(e.xreplace(self._shown) for e in self.f_parts_g)
+        self.f_parts_shown = tuple(substitute(e, self._shown) for e in self.f_parts_g)
+
+    def for_composition(self, comp: Composition) -> "Symbolic":
+        """The solution of ``comp``, the same structure at most at another
+        point: nothing here depends on the point, so every expression
+        computed so far is shared rather than computed again."""
+        other = copy.copy(self)
+        other.comp = comp
+        return other
 
     @cached_property
     def f_x(self) -> sympy.Expr:
@@ -284,26 +466,38 @@ class Symbolic:
     @cached_property
     def df_dg_shown(self) -> tuple[sympy.Expr, sympy.Expr]:
         """df/dg_i with g_i(x1, x2) substituted as a unit, as a student writes it."""
-        return tuple(d.xreplace(self._shown) for d in self.df_dg)
+        return tuple(substitute(d, self._shown) for d in self.df_dg)
 
     @cached_property
     def paths(self) -> tuple[tuple[sympy.Expr, sympy.Expr], tuple[sympy.Expr, sympy.Expr]]:
         """[j][i] = df/dg_i * dg_i/dx_j in x1, x2, evaluated."""
-        df = [d.xreplace(self._sub) for d in self.df_dg]
-        return tuple(tuple(df[i] * self.dg_dx[i][j] for i in range(2)) for j in range(2))
+        df = [substitute(d, self._sub) for d in self.df_dg]
+        return tuple(tuple(times(df[i], self.dg_dx[i][j]) for i in range(2)) for j in range(2))
 
     @cached_property
     def numeric(self):
-        """(x1, x2) -> [g1, g2, df/dg1, df/dg2, dg1/dx1, dg1/dx2, dg2/dx1, dg2/dx2] in floating point."""
-        df = [to_machine(d.xreplace(self._sub)) for d in self.df_dg]
-        exprs = [*self.g_x, *df, *(d for row in self.dg_dx for d in row)]
-        return sympy.lambdify(X, exprs, modules="numpy")
+        """(x1, x2) -> [g1, g2, df/dg1, df/dg2, dg1/dx1, dg1/dx2, dg2/dx1, dg2/dx2] in floating point.
+
+        Each entry is computed by the code ``sympy.lambdify`` writes for it
+        (the same code whether or not other entries share the function); an
+        inner function and its partials recur across versions, so they are
+        compiled together, once."""
+        df = tuple(to_machine(substitute(d, self._sub)) for d in self.df_dg)
+        inner = [_inner_numeric((self.g_x[i], *self.dg_dx[i])) for i in range(2)]
+        outer = lambdified(df)
+
+        def numeric(x1, x2):
+            g1, g2 = (f(x1, x2) for f in inner)
+            d = outer(x1, x2)
+            return [g1[0], g2[0], d[0], d[1], g1[1], g1[2], g2[1], g2[2]]
+
+        return numeric
 
     @cached_property
     def grad(self) -> tuple[sympy.Expr, sympy.Expr]:
         """df/dx_j assembled from the paths: like terms combined, common
         numeric factors pulled out of each path."""
-        return tuple(sympy.Add(*(sympy.factor_terms(p) for p in self.paths[j])) for j in range(2))
+        return tuple(sympy.Add(*(factor_terms(p) for p in self.paths[j])) for j in range(2))
 
 
 class AtPoint:
@@ -324,13 +518,20 @@ class AtPoint:
         self.paths_float = tuple(tuple(self.df_float[i] * dg[i][j] for i in range(2)) for j in range(2))
         self.grad_float = tuple(sum(self.paths_float[j]) for j in range(2))
 
+    def for_symbolic(self, sym: Symbolic) -> "AtPoint":
+        """The solution at the same point of ``sym``, the same structure as
+        this one's (see :meth:`Symbolic.for_composition`); values are shared."""
+        other = copy.copy(self)
+        other.sym = sym
+        return other
+
     @cached_property
     def _exact(self):
         xs = {X[0]: sympy.Integer(self.point[0]), X[1]: sympy.Integer(self.point[1])}
-        g = tuple(e.xreplace(xs) for e in self.sym.g_x)
-        df = tuple(d.xreplace(dict(zip(G, g))) for d in self.sym.df_dg)
-        dg = tuple(tuple(self.sym.dg_dx[i][j].xreplace(xs) for j in range(2)) for i in range(2))
-        paths = tuple(tuple(df[i] * dg[i][j] for i in range(2)) for j in range(2))
+        g = tuple(substitute(e, xs) for e in self.sym.g_x)
+        df = tuple(substitute(d, dict(zip(G, g))) for d in self.sym.df_dg)
+        dg = tuple(tuple(substitute(self.sym.dg_dx[i][j], xs) for j in range(2)) for i in range(2))
+        paths = tuple(tuple(times(df[i], dg[i][j]) for i in range(2)) for j in range(2))
         return g, df, dg, paths, tuple(sympy.Add(*paths[j]) for j in range(2))
 
     @property
@@ -370,6 +571,7 @@ def solve_symbolic(comp: Composition) -> Symbolic:
     return Symbolic(comp)
 
 
+@lru_cache(maxsize=4096)
 def _float(expr: sympy.Expr) -> float:
     v = complex(to_machine(expr).evalf(30))
     if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
@@ -619,23 +821,29 @@ def _point_solution(sym: Symbolic, point) -> Solution | None:
     return None
 
 
-def choose_point(sym: Symbolic, rng: np.random.Generator) -> tuple[int, int] | None:
-    """A point with small integer coordinates where every point rule holds:
-    candidates are tried in random order until POINT_POOL qualify, and the
-    point is drawn among the POINT_CHOICES of those whose answers print shortest."""
+def _choose_point(sym: Symbolic, rng: np.random.Generator) -> AtPoint | None:
+    """The solution at the point :func:`choose_point` chooses, or None."""
     candidates = [(a, b) for a in POINT_COORDS for b in POINT_COORDS]
     good = []
     for k in rng.permutation(len(candidates)):
         p = candidates[int(k)]
         sol = _point_solution(sym, p)
         if sol is not None:
-            good.append((sum(plain_width(v) for v in sol.at.grad), p))
+            good.append((sum(plain_width(v) for v in sol.at.grad), p, sol.at))
             if len(good) == POINT_POOL:
                 break
     if not good:
         return None
-    good.sort()
-    return choice(rng, [p for _, p in good[:POINT_CHOICES]])
+    good.sort(key=lambda t: t[:2])  # by width, then point (points are distinct)
+    return choice(rng, [at for _, _, at in good[:POINT_CHOICES]])
+
+
+def choose_point(sym: Symbolic, rng: np.random.Generator) -> tuple[int, int] | None:
+    """A point with small integer coordinates where every point rule holds:
+    candidates are tried in random order until POINT_POOL qualify, and the
+    point is drawn among the POINT_CHOICES of those whose answers print shortest."""
+    at = _choose_point(sym, rng)
+    return None if at is None else at.point
 
 
 def draw(rng: np.random.Generator) -> Solution:
@@ -643,10 +851,12 @@ def draw(rng: np.random.Generator) -> Solution:
     sym = solve_symbolic(comp)
     if any(not rule(Solution(sym, None)) for rule in STRUCTURE_RULES.values()):
         return Solution(sym, None)
-    point = choose_point(sym, rng)
-    if point is None:
+    at = _choose_point(sym, rng)
+    if at is None:
         return Solution(sym, None)
-    return solve(comp.with_point(point))
+    # solve(comp.with_point(at.point)), reusing what the sampler computed
+    final = sym.for_composition(comp.with_point(at.point))
+    return Solution(final, at.for_symbolic(final))
 
 
 def sample(rng: np.random.Generator) -> Solution:
@@ -670,14 +880,65 @@ def central_difference(f, a, b, j: int, h: float = _FD_STEP):
 
 
 def _numeric(expr: sympy.Expr):
-    return sympy.lambdify(X, to_machine(expr), modules="numpy")
+    return sympy.lambdify(X, to_machine(expr), modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
 
 
+def sympy_diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(expr, x)``, the same expression. ``sympy.diff`` makes a
+    ``Derivative``, which evaluates by the expression's own rule
+    (``_eval_derivative_n_times``) and then asks whether the result is zero,
+    returning the result either way (no Derivative is left in it to rewrite).
+    The question is skipped here: its answer does not change the result, and
+    for, say, tanh of a polynomial in complex symbols it costs far more than
+    the derivative. Anything unusual goes to ``sympy.diff`` itself."""
+    if (isinstance(expr, sympy.Expr) and not isinstance(expr, sympy.Derivative)
+            and hasattr(expr, "_eval_derivative") and x in expr.free_symbols):
+        d = expr._eval_derivative_n_times(x, sympy.S.One)
+        if d is not None and not d.has(sympy.Derivative):
+            return d
+    return sympy.diff(expr, x)
+
+
+@lru_cache(maxsize=4096)
+def _diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(expr, x)`` of a piece that recurs across versions (f in
+    terms of g1, g2; an inner function; a term h_i(g_i) of f), once per expression."""
+    return sympy_diff(expr, x)
+
+
+def _diff_term(term: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(term, x)``. For ``c * u`` with a number ``c`` SymPy's
+    product rule gives ``Mul(0, u) + Mul(c, u')``, which is ``Mul(c, u')``:
+    so is this, with ``u'`` computed once per ``u``."""
+    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Number:
+        c, u = term.args
+        return sympy.Mul(c, _diff(u, x))
+    return _diff(term, x)
+
+
+def derivative(f: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(f, x)``, the same expression: SymPy differentiates a sum
+    term by term (``Add._eval_derivative``), and so does this, computing the
+    derivative of each term h_i(g_i) once."""
+    return sympy.Add(*(_diff_term(t, x) for t in sympy.Add.make_args(f)))
+
+
+@lru_cache(maxsize=4096)
 def same_expression(a: sympy.Expr, b: sympy.Expr) -> bool:
-    """True when ``a - b`` simplifies to 0 (cheap canonical forms tried first)."""
+    """True when ``a - b`` simplifies to 0. Cheap rewritings, each of which
+    can only show a difference that is identically 0, are tried first: the
+    difference over one denominator with its numerator expanded; the
+    difference expanded; as one cancelled fraction. Then sympy.simplify."""
     d = a - b
-    if d == 0 or sympy.expand(d) == 0:
+    if d == 0:
         return True
+    if sympy.expand(sympy.fraction(sympy.together(d))[0]) == 0 or sympy.expand(d) == 0:
+        return True
+    try:
+        if sympy.cancel(d) == 0:
+            return True
+    except PolynomialError:
+        pass
     return sympy.simplify(d) == 0
 
 
@@ -690,14 +951,15 @@ def verify(sol: Solution, where: str = "q2") -> None:
         raise VerificationError(f"{where} part {part}: {what} disagrees: chain rule gives {a}, second route gives {b}")
 
     f = to_machine(sym.f_x)
-    direct = [sympy.diff(f, x) for x in X]
+    direct = [derivative(f, x) for x in X]
     # the intermediate partials against sympy.diff of the pieces
     f_g = to_machine(sym.f_g)
     for i in range(2):
-        if not same_expression(to_machine(sym.df_dg[i]), sympy.diff(f_g, G[i])):
-            fail(f"{n}a", f"df/dg{i + 1}", sym.df_dg[i], sympy.diff(f_g, G[i]))
+        d = _diff(f_g, G[i])
+        if not same_expression(to_machine(sym.df_dg[i]), d):
+            fail(f"{n}a", f"df/dg{i + 1}", sym.df_dg[i], d)
         for j in range(2):
-            d = sympy.diff(sym.g_x[i], X[j])
+            d = _diff(sym.g_x[i], X[j])
             if not same_expression(sym.dg_dx[i][j], d):
                 fail(f"{n}a", f"dg{i + 1}/dx{j + 1}", sym.dg_dx[i][j], d)
     for j in range(2):
@@ -710,9 +972,13 @@ def verify(sol: Solution, where: str = "q2") -> None:
     a = centre[0] + check_rng.uniform(-NEIGHBOURHOOD, NEIGHBOURHOOD, _VERIFY_POINTS)
     b = centre[1] + check_rng.uniform(-NEIGHBOURHOOD, NEIGHBOURHOOD, _VERIFY_POINTS)
     f_num = _numeric(sym.f_x)
-    both = sympy.lambdify(X, [to_machine(sym.grad[0]), to_machine(sym.grad[1]), direct[0], direct[1]], modules="numpy")
+    # chain rule, then sympy.diff; an expression both routes reach is compiled once
+    exprs = [to_machine(sym.grad[0]), to_machine(sym.grad[1]), direct[0], direct[1]]
+    distinct = list(dict.fromkeys(exprs))
+    both = sympy.lambdify(X, distinct, modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
     with np.errstate(all="raise"):
-        values = [np.asarray(v, dtype=float) * np.ones_like(a) for v in both(a, b)]
+        computed = both(a, b)
+        values = [np.asarray(computed[distinct.index(e)], dtype=float) * np.ones_like(a) for e in exprs]
         for j in range(2):
             chain, exact = values[j], values[2 + j]
             fd = central_difference(f_num, a, b, j)
@@ -807,7 +1073,7 @@ def f_tex(sym: Symbolic, shown: bool = False) -> str:
 def grad_tex(sym: Symbolic, j: int) -> str:
     """LaTeX of the simplified df/dx_j: path by path (through g1 first) when no
     terms of the two paths combined, else in sympy's order."""
-    terms = [sympy.factor_terms(p) for p in sym.paths[j]]
+    terms = [factor_terms(p) for p in sym.paths[j]]
     if all(not t.is_Add for t in terms) and Counter(sympy.Add.make_args(sym.grad[j])) == Counter(terms):
         return _join_terms([tex(t) for t in terms])
     return tex(sym.grad[j])
@@ -822,11 +1088,11 @@ def build(rng: np.random.Generator | None, number: int = 2) -> Question:
     f_g_machine = to_machine(sym.f_g)
 
     def check(function, wrt, derivative, point=None) -> dict:
-        return {"function": str(function), "wrt": [str(wrt)], "derivative": [str(to_machine(derivative))],
+        return {"function": text(function), "wrt": [str(wrt)], "derivative": [text(to_machine(derivative))],
                 "at": None if point is None else _point_dict(point)}
 
     def sym_answer(name, label, expr, chk) -> Answer:
-        return Answer(name, label, tex(expr), str(to_machine(expr)), None, chk)
+        return Answer(name, label, tex(expr), text(to_machine(expr)), None, chk)
 
     answers_a = []
     for i in range(2):
@@ -841,10 +1107,10 @@ def build(rng: np.random.Generator | None, number: int = 2) -> Question:
     answers_b = []
     for i in range(2):
         v = at.g[i]
-        answers_b.append(Answer(f"g{i + 1}", _g_tex(i), _value_tex(v), str(to_machine(v)), _value_json(v), None))
+        answers_b.append(Answer(f"g{i + 1}", _g_tex(i), _value_tex(v), text(to_machine(v)), _value_json(v), None))
     for j in range(2):
         v = at.grad[j]
-        answers_b.append(Answer(f"df/dx{j + 1}", _dfdx(j), _value_tex(v), str(to_machine(v)), _value_json(v),
+        answers_b.append(Answer(f"df/dx{j + 1}", _dfdx(j), _value_tex(v), text(to_machine(v)), _value_json(v),
                                 check(f_machine, X[j], sym.grad[j], at.point)))
 
     point_tex = rf"(x_1, x_2) = ({at.point[0]}, {at.point[1]})"
@@ -906,6 +1172,15 @@ def build(rng: np.random.Generator | None, number: int = 2) -> Question:
     }
     return Question(
         id=f"q{n}", family=FAMILY, title="The chain rule through two intermediate functions",
-        params=comp.to_params(), parts=[pa, pb], template="questions/chain_rule.tex.j2",
+        params=comp.to_params(sym), parts=[pa, pb], template="questions/chain_rule.tex.j2",
         context=context, difficulty=difficulty(sym), number=n,
     )
+
+
+def clear_caches() -> None:
+    """Forget what is kept from one version to the next (for timing a cold start)."""
+    for cached in (to_machine, tex, plain_width, factor_terms, xreplace, times, _inner_numeric, _diff,
+                   same_expression, _float):
+        cached.cache_clear()
+    for memo in (_TextPrinter._memo, _TexPrinter._memo, _NumPyCode._memo, _ORDERED_TERMS):
+        memo.clear()

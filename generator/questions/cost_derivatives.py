@@ -267,11 +267,22 @@ def broken_rules(items: Items, inst: Instance) -> list[str]:
 
 def data_gradients(items: Items, inst: Instance) -> list[list[Lin]]:
     """Exact gradients of parts 3, 4, 5."""
+    try:
+        grads = _data_gradients(items, inst)
+    except TypeError:  # an instance holding lists cannot be a cache key
+        grads = _data_gradients.__wrapped__(items, inst)
+    return [list(grad) for grad in grads]
+
+
+@lru_cache(maxsize=256)
+def _data_gradients(items: Items, inst: Instance) -> tuple[tuple[Lin, ...], ...]:
+    """data_gradients, computed once per version (the rules, the solver and
+    the common mistakes all ask for them)."""
     out = []
     for it in (items.robust, items.lsq, items.cls):
         Y = inst.y if it.regression else inst.labels
-        out.append(it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta))
-    return out
+        out.append(tuple(it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta)))
+    return tuple(out)
 
 
 def act_point(item, w, x, b) -> int:
@@ -510,10 +521,60 @@ CHECK_NAMESPACE = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _compiled(text: str):
+    return compile(text, "<check>", "eval")
+
+
 def check_function(text: str):
     """A check string (function or derivative of answers.json) as a Python function of a point dict."""
-    code = compile(text, "<check>", "eval")
+    code = _compiled(text)
     return lambda point: float(eval(code, CHECK_NAMESPACE, dict(point)))  # noqa: S307 - our own SymPy output
+
+
+@lru_cache(maxsize=4096)
+def _value_30(exact: sympy.Expr) -> float:
+    """An exact number evaluated to 30 digits, as a float (values recur across versions)."""
+    return float(sympy.N(exact, 30))
+
+
+def sympy_diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(expr, x)``, the same expression. ``sympy.diff`` makes a
+    ``Derivative``, which evaluates by the expression's own rule
+    (``_eval_derivative_n_times``) and then asks whether the result is zero,
+    returning the result either way (no Derivative is left in it to rewrite).
+    The question is skipped here: its answer does not change the result, and
+    for, say, tanh of a polynomial in complex symbols it costs far more than
+    the derivative. Anything unusual goes to ``sympy.diff`` itself."""
+    if (isinstance(expr, sympy.Expr) and not isinstance(expr, sympy.Derivative)
+            and hasattr(expr, "_eval_derivative") and x in expr.free_symbols):
+        d = expr._eval_derivative_n_times(x, sympy.S.One)
+        if d is not None and not d.has(sympy.Derivative):
+            return d
+    return sympy.diff(expr, x)
+
+
+@lru_cache(maxsize=4096)
+def _term_derivative(term: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
+    return sympy_diff(term, s)
+
+
+def _derivative_of_term(term: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(term, s)``. For ``c * u`` with a number ``c`` SymPy's
+    product rule gives ``Mul(0, u) + Mul(c, u')``, which is ``Mul(c, u')``:
+    so is this, with ``u'`` computed once per ``u`` (a data point's loss
+    recurs across versions under different constant factors)."""
+    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Number:
+        c, u = term.args
+        return sympy.Mul(c, _term_derivative(u, s))
+    return _term_derivative(term, s)
+
+
+def derivative(f: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff(f, s)``, the same expression: SymPy differentiates a sum
+    term by term (``Add._eval_derivative``), and so does this, computing each
+    term's derivative once."""
+    return sympy.Add(*(_derivative_of_term(t, s) for t in sympy.Add.make_args(f)))
 
 
 def verify(items: Items, inst: Instance, parts: list[PartSolution], where: str = "q3", number: int = 3) -> None:
@@ -526,14 +587,14 @@ def verify(items: Items, inst: Instance, parts: list[PartSolution], where: str =
 
     for p in parts:
         names = [str(s) for s in p.wrt]
-        sym_grad = [sympy.diff(p.function, s) for s in p.wrt]
+        sym_grad = [derivative(p.function, s) for s in p.wrt]
         F = check_function(p.function_str)
         D = [check_function(d) for d in p.derivative_str]
         G = [check_function(sstr(g)) for g in sym_grad]
         at = {n: float(p.at[s]) for n, s in zip(names, p.wrt)}
         for k, name in enumerate(names):
             what = f"d/d{name}"
-            exact_val = float(sympy.N(p.exact[k], 30))
+            exact_val = _value_30(p.exact[k])
             if not math.isclose(exact_val, p.value[k], rel_tol=1e-12, abs_tol=1e-12):
                 fail(p, f"{what} exact form", p.value[k], exact_val)
             formula = D[k](at)
@@ -909,3 +970,10 @@ def build(rng: np.random.Generator | None, number: int = 3) -> Question:
         id=f"q{n}", family=FAMILY, title=TITLE, params=params, parts=out_parts,
         template="questions/cost_derivatives.tex.j2", context=context, difficulty=difficulty, number=n,
     )
+
+
+def clear_caches() -> None:
+    """Forget what is kept from one version to the next (for timing a cold start)."""
+    for cached in (act_pool, data_pool, _data_gradients, _compiled, _value_30, _term_derivative):
+        cached.cache_clear()
+    ci.clear_caches()

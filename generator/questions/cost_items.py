@@ -42,16 +42,38 @@ def sigma_f(u: float) -> float:
     return 1.0 / (1.0 + math.exp(-u))
 
 
+@lru_cache(maxsize=4096, typed=True)
 def sig(u):
-    """sigma(u) written out, as SymPy: 1/(1 + exp(-u))."""
+    """sigma(u) written out, as SymPy: 1/(1 + exp(-u)) (once per argument)."""
     return 1 / (1 + sympy.exp(-u))
 
 
+_TEXT: dict = {}  # subexpression -> its text, kept across calls by _Printer
+_TEXT_LIMIT = 20_000  # then forgotten at once
+
+
 class _Printer(StrPrinter):
-    """``str`` for the contract: Euler's number as ``exp(1)``, not ``E``."""
+    """``str`` for the contract: Euler's number as ``exp(1)``, not ``E``.
+
+    The text of every subexpression is remembered across calls: the same
+    pieces recur in a cost, its derivatives and from one version to the next.
+    With fixed settings a subexpression's text does not depend on where it
+    occurs (its parent adds any brackets); a Float's may, so Floats are never
+    kept, and neither is a call with extra arguments."""
 
     def _print_Exp1(self, expr):
         return "exp(1)"
+
+    def _print(self, expr, **kwargs) -> str:
+        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Float:
+            return super()._print(expr, **kwargs)
+        out = _TEXT.get(expr)
+        if out is None:
+            out = super()._print(expr)
+            if len(_TEXT) >= _TEXT_LIMIT:
+                _TEXT.clear()
+            _TEXT[expr] = out
+        return out
 
 
 def sstr(expr) -> str:
@@ -443,11 +465,17 @@ class LinearActItem:
 
     # components: w and x are lists of SymPy expressions
     def sym(self, w, x, b=0) -> sympy.Expr:
-        return self.act.g_sym(sum(wj * xj for wj, xj in zip(w, x)) + b)
+        return _applied(self.act.g_sym, sum(wj * xj for wj, xj in zip(w, x)) + b)
 
     def dsym(self, w, x, b=0) -> list[sympy.Expr]:
-        d = self.act.dg_sym(sum(wj * xj for wj, xj in zip(w, x)) + b)
+        d = _applied(self.act.dg_sym, sum(wj * xj for wj, xj in zip(w, x)) + b)
         return [d * xj for xj in x]
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _applied(function: Callable, u) -> sympy.Expr:
+    """``function(u)`` for an activation's SymPy form (``u = w^T x + b`` recurs across versions)."""
+    return function(u)
 
 
 def as_factor(tex: str) -> str:
@@ -574,6 +602,53 @@ L1 = Penalty(
     r"$\lambda\|w\|_1$ is not differentiable where some $w_j = 0$; there any value in $[-\lambda, \lambda]$ for entry $j$ is a subgradient.",
 )
 PENALTIES = {p.key: p for p in (L2, L2_HALF, L1)}
+
+
+# One term of a cost and one coefficient of its gradient: pure functions of
+# the loss and the (integer or symbolic) data, which recur across versions.
+# ``typed`` keeps, say, a Python 2 and SymPy's 2 apart (delta / 2 differs).
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _loss_sym(loss: str, z, y, delta) -> sympy.Expr:
+    if loss == "abs":
+        return sympy.Abs(z - y)
+    if loss == "sq":
+        return (z - y) ** 2
+    if loss == "huber":
+        r = z - y
+        return sympy.Piecewise((r ** 2 / 2, sympy.Abs(r) <= delta), (delta * (sympy.Abs(r) - delta / 2), True))
+    if loss == "logcosh":
+        return sympy.log(sympy.cosh(z - y))
+    if loss in ("loglik", "xent"):
+        return y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z))
+    if loss == "logistic_pm":
+        return sympy.log(1 + sympy.exp(-y * z))
+    if loss == "hinge":
+        return sympy.Max(0, 1 - y * z)
+    raise KeyError(loss)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _coef_sym(loss: str, z, y, delta) -> sympy.Expr:
+    if loss == "abs":
+        return sympy.sign(z - y)
+    if loss == "sq":
+        return z - y
+    if loss == "huber":
+        r = z - y
+        return sympy.Piecewise((r, sympy.Abs(r) <= delta), (delta * sympy.sign(r), True))
+    if loss == "logcosh":
+        return sympy.tanh(z - y)
+    if loss == "loglik":
+        return y - sig(z)
+    if loss == "xent":
+        return sig(z) - y
+    if loss == "logistic_pm":
+        return -y * sig(-y * z)
+    if loss == "hinge":
+        return -y * sympy.Heaviside(1 - y * z)
+    raise KeyError(loss)
 
 
 RESIDUAL = r"w^\top x^{(i)} - y^{(i)}"
@@ -733,43 +808,11 @@ class CostItem:
     # ---- computable forms
     def loss_sym(self, z, y, delta=None) -> sympy.Expr:
         """One term of the sum as SymPy, z = w^T x^(i)."""
-        if self.loss == "abs":
-            return sympy.Abs(z - y)
-        if self.loss == "sq":
-            return (z - y) ** 2
-        if self.loss == "huber":
-            r = z - y
-            return sympy.Piecewise((r ** 2 / 2, sympy.Abs(r) <= delta), (delta * (sympy.Abs(r) - delta / 2), True))
-        if self.loss == "logcosh":
-            return sympy.log(sympy.cosh(z - y))
-        if self.loss in ("loglik", "xent"):
-            return y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z))
-        if self.loss == "logistic_pm":
-            return sympy.log(1 + sympy.exp(-y * z))
-        if self.loss == "hinge":
-            return sympy.Max(0, 1 - y * z)
-        raise KeyError(self.loss)
+        return _loss_sym(self.loss, z, y, delta)
 
     def coef_sym(self, z, y, delta=None) -> sympy.Expr:
         """The per-point coefficient of x^(i) in the answer, as SymPy (multiplier excluded)."""
-        if self.loss == "abs":
-            return sympy.sign(z - y)
-        if self.loss == "sq":
-            return z - y
-        if self.loss == "huber":
-            r = z - y
-            return sympy.Piecewise((r, sympy.Abs(r) <= delta), (delta * sympy.sign(r), True))
-        if self.loss == "logcosh":
-            return sympy.tanh(z - y)
-        if self.loss == "loglik":
-            return y - sig(z)
-        if self.loss == "xent":
-            return sig(z) - y
-        if self.loss == "logistic_pm":
-            return -y * sig(-y * z)
-        if self.loss == "hinge":
-            return -y * sympy.Heaviside(1 - y * z)
-        raise KeyError(self.loss)
+        return _coef_sym(self.loss, z, y, delta)
 
     def cost_sym(self, w, X, Y, lam=None, delta=None) -> sympy.Expr:
         m = len(X)
@@ -889,3 +932,10 @@ ORIGINAL_KEYS = {
 def symbols(n: int) -> tuple[sympy.Symbol, ...]:
     """w1, ..., wn as real SymPy symbols (real, so that d|u|/du = sign(u))."""
     return tuple(sympy.Symbol(f"w{k + 1}", real=True) for k in range(n))
+
+
+def clear_caches() -> None:
+    """Forget what is kept from one version to the next (for timing a cold start)."""
+    for cached in (sig, _applied, _loss_sym, _coef_sym):
+        cached.cache_clear()
+    _TEXT.clear()

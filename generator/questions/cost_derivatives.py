@@ -29,6 +29,7 @@ import numpy as np
 import sympy
 
 from ..errors import VerificationError
+from ..symbolic import sympy_diff
 from ..latex import num
 from ..model import Answer, Part, Question
 from ..sampling import choice, redraw
@@ -536,22 +537,6 @@ def check_function(text: str):
 def _value_30(exact: sympy.Expr) -> float:
     """An exact number evaluated to 30 digits, as a float (values recur across versions)."""
     return float(sympy.N(exact, 30))
-
-
-def sympy_diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(expr, x)``, the same expression. ``sympy.diff`` makes a
-    ``Derivative``, which evaluates by the expression's own rule
-    (``_eval_derivative_n_times``) and then asks whether the result is zero,
-    returning the result either way (no Derivative is left in it to rewrite).
-    The question is skipped here: its answer does not change the result, and
-    for, say, tanh of a polynomial in complex symbols it costs far more than
-    the derivative. Anything unusual goes to ``sympy.diff`` itself."""
-    if (isinstance(expr, sympy.Expr) and not isinstance(expr, sympy.Derivative)
-            and hasattr(expr, "_eval_derivative") and x in expr.free_symbols):
-        d = expr._eval_derivative_n_times(x, sympy.S.One)
-        if d is not None and not d.has(sympy.Derivative):
-            return d
-    return sympy.diff(expr, x)
 
 
 @lru_cache(maxsize=4096)

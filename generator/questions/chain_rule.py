@@ -38,7 +38,8 @@ from sympy.printing.str import StrPrinter
 
 from .. import latex
 from ..errors import VerificationError
-from ..symbolic import sympy_diff
+from ..symbolic import cached_diff as _diff
+from ..symbolic import derivative
 from ..model import Answer, Part, Question
 from ..sampling import choice, redraw
 
@@ -882,30 +883,6 @@ def central_difference(f, a, b, j: int, h: float = _FD_STEP):
 
 def _numeric(expr: sympy.Expr):
     return sympy.lambdify(X, to_machine(expr), modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
-
-
-@lru_cache(maxsize=4096)
-def _diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(expr, x)`` of a piece that recurs across versions (f in
-    terms of g1, g2; an inner function; a term h_i(g_i) of f), once per expression."""
-    return sympy_diff(expr, x)
-
-
-def _diff_term(term: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(term, x)``. For ``c * u`` with a number ``c`` SymPy's
-    product rule gives ``Mul(0, u) + Mul(c, u')``, which is ``Mul(c, u')``:
-    so is this, with ``u'`` computed once per ``u``."""
-    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Number:
-        c, u = term.args
-        return sympy.Mul(c, _diff(u, x))
-    return _diff(term, x)
-
-
-def derivative(f: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(f, x)``, the same expression: SymPy differentiates a sum
-    term by term (``Add._eval_derivative``), and so does this, computing the
-    derivative of each term h_i(g_i) once."""
-    return sympy.Add(*(_diff_term(t, x) for t in sympy.Add.make_args(f)))
 
 
 @lru_cache(maxsize=4096)

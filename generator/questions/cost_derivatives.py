@@ -29,7 +29,7 @@ import numpy as np
 import sympy
 
 from ..errors import VerificationError
-from ..symbolic import sympy_diff
+from ..symbolic import cached_diff, derivative
 from ..latex import num
 from ..model import Answer, Part, Question
 from ..sampling import choice, redraw
@@ -539,29 +539,6 @@ def _value_30(exact: sympy.Expr) -> float:
     return float(sympy.N(exact, 30))
 
 
-@lru_cache(maxsize=4096)
-def _term_derivative(term: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
-    return sympy_diff(term, s)
-
-
-def _derivative_of_term(term: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(term, s)``. For ``c * u`` with a number ``c`` SymPy's
-    product rule gives ``Mul(0, u) + Mul(c, u')``, which is ``Mul(c, u')``:
-    so is this, with ``u'`` computed once per ``u`` (a data point's loss
-    recurs across versions under different constant factors)."""
-    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Number:
-        c, u = term.args
-        return sympy.Mul(c, _term_derivative(u, s))
-    return _term_derivative(term, s)
-
-
-def derivative(f: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
-    """``sympy.diff(f, s)``, the same expression: SymPy differentiates a sum
-    term by term (``Add._eval_derivative``), and so does this, computing each
-    term's derivative once."""
-    return sympy.Add(*(_derivative_of_term(t, s) for t in sympy.Add.make_args(f)))
-
-
 def verify(items: Items, inst: Instance, parts: list[PartSolution], where: str = "q3", number: int = 3) -> None:
     """Second routes for every part, evaluated from the very strings answers.json publishes:
     SymPy's derivative of the written-out function, central finite differences of it, and
@@ -959,6 +936,6 @@ def build(rng: np.random.Generator | None, number: int = 3) -> Question:
 
 def clear_caches() -> None:
     """Forget what is kept from one version to the next (for timing a cold start)."""
-    for cached in (act_pool, data_pool, _data_gradients, _compiled, _value_30, _term_derivative):
+    for cached in (act_pool, data_pool, _data_gradients, _compiled, _value_30, cached_diff):
         cached.cache_clear()
     ci.clear_caches()

@@ -14,6 +14,7 @@ import argparse
 import statistics
 import time
 
+from generator import speed
 from generator.questions import chain_rule, family_rng
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     per_run = []
     all_times: list[float] = []
     for _ in range(args.runs):
-        chain_rule.clear_caches()
+        speed.clear_all()
         t = run(args.seeds)
         per_run.append(sum(t) / len(t))
         all_times += t

@@ -18,6 +18,7 @@ import time
 from sympy.core.cache import clear_cache
 
 from generator.questions import cost_derivatives as cd
+from generator import speed
 from generator.questions import family_rng
 
 
@@ -29,7 +30,7 @@ def run(seeds: int) -> tuple[list[float], dict[str, float]]:
         cd.build(family_rng(seed, cd.FAMILY), 3)
         times.append(time.perf_counter() - t0)
     clear_cache()
-    cd.clear_caches()
+    speed.clear_all()
     for seed in range(seeds):  # the same builds again, stage by stage
         t0 = time.perf_counter()
         items, inst = cd.sample(family_rng(seed, cd.FAMILY))
@@ -53,7 +54,7 @@ def main() -> None:
     per_run, all_times, phase_runs = [], [], []
     for _ in range(args.runs):
         clear_cache()
-        cd.clear_caches()
+        speed.clear_all()
         t, phases = run(args.seeds)
         per_run.append(sum(t) / len(t))
         all_times += t

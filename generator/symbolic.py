@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sympy
+
+from .speed import cached
 
 
 def sympy_diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
@@ -23,7 +23,7 @@ def sympy_diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
     return sympy.diff(expr, x)
 
 
-@lru_cache(maxsize=8192)
+@cached(maxsize=8192)
 def cached_diff(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
     """``sympy_diff`` of a piece that recurs across versions (an outer or inner
     function, one data point's loss), computed once per expression."""

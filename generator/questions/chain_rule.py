@@ -21,23 +21,20 @@ aborts the version.
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
 import sympy
 from sympy.polys.polyerrors import PolynomialError
-from sympy.printing.latex import LatexPrinter
-from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
-from sympy.printing.str import StrPrinter
 
 from .. import latex
 from ..errors import VerificationError
+from ..speed import cached, factor_terms, lambdified, lambdified_once, substitute, tex, text, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
 from ..model import Answer, Part, Question
@@ -100,138 +97,13 @@ def logistic(u):
     return 1 / (1 + sympy.exp(-u))
 
 
-@lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def to_machine(expr: sympy.Expr) -> sympy.Expr:
     """The expression with every sigmoid written out, for sympy.parse_expr and sympy.diff."""
     return unwrap(expr).replace(sigmoid, logistic)
 
 
-_MEMO_LIMIT = 20_000  # subexpressions remembered by each printer below (then forgotten at once)
-
-
-class _Memo:
-    """A printer mixin remembering the text of every subexpression it prints,
-    across calls: the same subexpressions recur in f, its derivatives, their
-    values and the check strings, and from one version to the next. With fixed
-    settings a subexpression's text does not depend on where it occurs (its
-    parent adds any brackets); a Float's may, so Floats are never kept, and
-    neither is a call with extra arguments (such as an exponent)."""
-
-    _memo: dict
-
-    def _print(self, expr, **kwargs) -> str:
-        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Float:
-            return super()._print(expr, **kwargs)
-        memo = self._memo
-        out = memo.get(expr)
-        if out is None:
-            out = super()._print(expr)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[expr] = out
-        return out
-
-    def _as_ordered_terms(self, expr, order=None):
-        """The terms of a sum in printing order (SymPy's default order, a
-        function of the sum alone), shared by the printers below: a value or
-        derivative printed as text and as LaTeX is ordered once."""
-        if (order or self.order) is not None:
-            return super()._as_ordered_terms(expr, order=order)
-        terms = _ORDERED_TERMS.get(expr)
-        if terms is None:
-            terms = tuple(super()._as_ordered_terms(expr, order=order))
-            if len(_ORDERED_TERMS) >= _MEMO_LIMIT:
-                _ORDERED_TERMS.clear()
-            _ORDERED_TERMS[expr] = terms
-        return list(terms)
-
-
-_ORDERED_TERMS: dict = {}  # sum -> its terms in printing order
-
-
-class _TextPrinter(_Memo, StrPrinter):
-    """``str``: SymPy's str printer with its default settings."""
-
-    _memo = {}
-
-
-class _TexPrinter(_Memo, LatexPrinter):
-    """:func:`tex`: SymPy's LaTeX printer with TEX_SETTINGS."""
-
-    _memo = {}
-
-
-class _NumPyCode(_Memo, NumPyPrinter):
-    """The printer ``sympy.lambdify(..., modules="numpy")`` uses, with the
-    settings it gives it (:func:`numpy_code`). Printing a subexpression also
-    records the imports it needs in the printer: they are remembered with the
-    text and recorded again whenever the text is reused, so the printer ends in
-    the same state as without the memo. A subexpression printed while some
-    part is unsupported or a number constant is declared is not remembered."""
-
-    _memo = {}
-
-    def __init__(self, settings=None):
-        super().__init__(settings)
-        self._recording: list[set] = []  # imports of the subexpressions being printed
-
-    def _module_format(self, fqn, register=True):
-        parts = fqn.split(".")
-        if register and len(parts) > 1:
-            for imports in self._recording:
-                imports.add((".".join(parts[:-1]), parts[-1]))
-        return super()._module_format(fqn, register)
-
-    def _print(self, expr, **kwargs) -> str:
-        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Float:
-            return NumPyPrinter._print(self, expr, **kwargs)
-        hit = self._memo.get(expr)
-        if hit is not None:
-            out, needed = hit
-            for module, name in needed:
-                self.module_imports[module].add(name)
-                for imports in self._recording:
-                    imports.add((module, name))
-            return out
-        needed = set()
-        self._recording.append(needed)
-        try:
-            out = NumPyPrinter._print(self, expr)
-        finally:
-            self._recording.pop()
-        if not self._not_supported and not self._number_symbols:
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[expr] = (out, frozenset(needed))
-        return out
-
-
-def numpy_code() -> _NumPyCode:
-    """A fresh printer for one ``sympy.lambdify(..., modules="numpy")`` call
-    (lambdify's own settings for NumPy; no implemented functions occur)."""
-    return _NumPyCode({"fully_qualified_modules": False, "inline": True,
-                       "allow_unknown_functions": True, "user_functions": {}})
-
-
-TEX_SETTINGS = {"ln_notation": True, "fold_func_brackets": True}
-
-
-@lru_cache(maxsize=4096)
-def tex(expr) -> str:
-    """LaTeX of a computed expression: natural logarithm printed as ``\\ln``,
-    brackets dropped around a single symbol (``\\cos g_1``). The same as
-    ``sympy.latex(expr, **TEX_SETTINGS)``."""
-    return _TexPrinter(TEX_SETTINGS).doprint(expr)
-
-
-def text(expr) -> str:
-    """``str(expr)``, the same text, computed once per subexpression."""
-    if not isinstance(expr, sympy.Basic):
-        return str(expr)
-    return _TextPrinter({"order": None}).doprint(expr)
-
-
-@lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def plain_width(expr) -> int:
     """A proxy for the printed width of an expression, in characters of a
     one-line plain-text rendering (``x1 e^(x2)`` for ``x1*exp(x2)``)."""
@@ -239,51 +111,6 @@ def plain_width(expr) -> int:
     s = s.replace("sigmoid", "s").replace("sqrt(", "r(").replace(" ", "")
     return len(s)
 
-
-@lru_cache(maxsize=4096)
-def factor_terms(expr: sympy.Expr) -> sympy.Expr:
-    """``sympy.factor_terms``, once per expression."""
-    return sympy.factor_terms(expr)
-
-
-@lru_cache(maxsize=4096)
-def xreplace(expr: sympy.Expr, pairs: tuple) -> sympy.Expr:
-    """``expr.xreplace(dict(pairs))``, once per expression and replacement (an
-    inner function at a point recurs across versions)."""
-    return expr.xreplace(dict(pairs))
-
-
-@lru_cache(maxsize=4096)
-def times(a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
-    """``a * b``, once per pair (a chain-rule product along one path recurs
-    with its outer and inner function)."""
-    return a * b
-
-
-def substitute(expr: sympy.Expr, mapping: dict) -> sympy.Expr:
-    """``expr.xreplace(mapping)`` for a mapping of symbols, by :func:`xreplace`
-    with the symbols ``expr`` contains (an outer derivative depends on one
-    inner function only, and recurs with it)."""
-    free = expr.free_symbols
-    return xreplace(expr, tuple((k, v) for k, v in mapping.items() if k in free))
-
-
-# The generated functions need no docstring (it would print every expression
-# once more); SymPy before 1.13 has no such option and always writes one.
-_LAMBDIFY_OPTIONS = {"docstring_limit": 0} if "docstring_limit" in inspect.signature(sympy.lambdify).parameters else {}
-
-
-def lambdified(exprs: tuple) -> Callable:
-    """(x1, x2) -> [each of ``exprs``] in floating point (NumPy)."""
-    return sympy.lambdify(X, list(exprs), modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
-
-
-@lru_cache(maxsize=256)
-def _inner_numeric(exprs: tuple) -> Callable:
-    """:func:`lambdified` for an inner function and its two partials, compiled
-    once: there are a few hundred inner functions (and each compiled function
-    keeps a copy of NumPy's namespace, so not many are kept)."""
-    return lambdified(exprs)
 
 
 # --------------------------------------------------------------------------
@@ -485,8 +312,8 @@ class Symbolic:
         inner function and its partials recur across versions, so they are
         compiled together, once."""
         df = tuple(to_machine(substitute(d, self._sub)) for d in self.df_dg)
-        inner = [_inner_numeric((self.g_x[i], *self.dg_dx[i])) for i in range(2)]
-        outer = lambdified(df)
+        inner = [lambdified_once(X, (self.g_x[i], *self.dg_dx[i])) for i in range(2)]
+        outer = lambdified(X, list(df))
 
         def numeric(x1, x2):
             g1, g2 = (f(x1, x2) for f in inner)
@@ -573,7 +400,7 @@ def solve_symbolic(comp: Composition) -> Symbolic:
     return Symbolic(comp)
 
 
-@lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _float(expr: sympy.Expr) -> float:
     v = complex(to_machine(expr).evalf(30))
     if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
@@ -882,10 +709,10 @@ def central_difference(f, a, b, j: int, h: float = _FD_STEP):
 
 
 def _numeric(expr: sympy.Expr):
-    return sympy.lambdify(X, to_machine(expr), modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
+    return lambdified(X, to_machine(expr))
 
 
-@lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def same_expression(a: sympy.Expr, b: sympy.Expr) -> bool:
     """True when ``a - b`` simplifies to 0. Cheap rewritings, each of which
     can only show a difference that is identically 0, are tried first: the
@@ -937,7 +764,7 @@ def verify(sol: Solution, where: str = "q2") -> None:
     # chain rule, then sympy.diff; an expression both routes reach is compiled once
     exprs = [to_machine(sym.grad[0]), to_machine(sym.grad[1]), direct[0], direct[1]]
     distinct = list(dict.fromkeys(exprs))
-    both = sympy.lambdify(X, distinct, modules="numpy", printer=numpy_code(), **_LAMBDIFY_OPTIONS)
+    both = lambdified(X, distinct)
     with np.errstate(all="raise"):
         computed = both(a, b)
         values = [np.asarray(computed[distinct.index(e)], dtype=float) * np.ones_like(a) for e in exprs]
@@ -1138,11 +965,3 @@ def build(rng: np.random.Generator | None, number: int = 2) -> Question:
         context=context, difficulty=difficulty(sym), number=n,
     )
 
-
-def clear_caches() -> None:
-    """Forget what is kept from one version to the next (for timing a cold start)."""
-    for cached in (to_machine, tex, plain_width, factor_terms, xreplace, times, _inner_numeric, _diff,
-                   same_expression, _float):
-        cached.cache_clear()
-    for memo in (_TextPrinter._memo, _TexPrinter._memo, _NumPyCode._memo, _ORDERED_TERMS):
-        memo.clear()

@@ -23,13 +23,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 
 import numpy as np
 import sympy
 
 from ..errors import VerificationError
-from ..symbolic import cached_diff, derivative
+from ..speed import cached
+from ..symbolic import derivative
 from ..latex import num
 from ..model import Answer, Part, Question
 from ..sampling import choice, redraw
@@ -275,7 +275,7 @@ def data_gradients(items: Items, inst: Instance) -> list[list[Lin]]:
     return [list(grad) for grad in grads]
 
 
-@lru_cache(maxsize=256)
+@cached(maxsize=256)
 def _data_gradients(items: Items, inst: Instance) -> tuple[tuple[Lin, ...], ...]:
     """data_gradients, computed once per version (the rules, the solver and
     the common mistakes all ask for them)."""
@@ -358,13 +358,13 @@ def draw_items(rng: np.random.Generator) -> Items:
     return Items(*(choice(rng, ci.SKILLS[s]) for s in ci.SKILL_ORDER))
 
 
-@lru_cache(maxsize=None)
+@cached(maxsize=None)
 def act_pool(w: tuple[int, int], b: int) -> tuple[tuple[int, int], ...]:
     """Inputs x with entries from X_ACT_VALUES at which w^T x + b is in ARG_VALUES."""
     return tuple((a, c) for a in X_ACT_VALUES for c in X_ACT_VALUES if w[0] * a + w[1] * c + b in ci.ARG_VALUES)
 
 
-@lru_cache(maxsize=None)
+@cached(maxsize=None)
 def data_pool(w: tuple[int, int]) -> tuple[tuple[int, int], ...]:
     """Nonzero data points in the sampling range with a score w^T x in [-2, 2]."""
     lo, hi = X_DATA_RANGE
@@ -522,7 +522,7 @@ CHECK_NAMESPACE = {
 }
 
 
-@lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _compiled(text: str):
     return compile(text, "<check>", "eval")
 
@@ -533,7 +533,7 @@ def check_function(text: str):
     return lambda point: float(eval(code, CHECK_NAMESPACE, dict(point)))  # noqa: S307 - our own SymPy output
 
 
-@lru_cache(maxsize=4096)
+@cached(maxsize=4096)
 def _value_30(exact: sympy.Expr) -> float:
     """An exact number evaluated to 30 digits, as a float (values recur across versions)."""
     return float(sympy.N(exact, 30))
@@ -650,7 +650,7 @@ def _short(v: float) -> str:
     return _dec(v)
 
 
-@lru_cache(maxsize=None)
+@cached(maxsize=None)
 def _e_form(expr: sympy.Expr) -> str:
     return sympy.latex(expr)
 
@@ -933,9 +933,3 @@ def build(rng: np.random.Generator | None, number: int = 3) -> Question:
         template="questions/cost_derivatives.tex.j2", context=context, difficulty=difficulty, number=n,
     )
 
-
-def clear_caches() -> None:
-    """Forget what is kept from one version to the next (for timing a cold start)."""
-    for cached in (act_pool, data_pool, _data_gradients, _compiled, _value_30, cached_diff):
-        cached.cache_clear()
-    ci.clear_caches()

@@ -25,13 +25,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 from typing import Callable
 
 import sympy
 from sympy.printing.str import StrPrinter
 
 from ..latex import num
+from ..speed import MemoPrinter, cached, memo
 
 
 # --------------------------------------------------------------------------
@@ -42,38 +42,22 @@ def sigma_f(u: float) -> float:
     return 1.0 / (1.0 + math.exp(-u))
 
 
-@lru_cache(maxsize=4096, typed=True)
+@cached(maxsize=4096, typed=True)
 def sig(u):
     """sigma(u) written out, as SymPy: 1/(1 + exp(-u)) (once per argument)."""
     return 1 / (1 + sympy.exp(-u))
 
 
-_TEXT: dict = {}  # subexpression -> its text, kept across calls by _Printer
-_TEXT_LIMIT = 20_000  # then forgotten at once
+class _Printer(MemoPrinter, StrPrinter):
+    """``str`` for the contract: Euler's number as ``exp(1)``, not ``E``,
+    remembering the text of every subexpression (see :class:`MemoPrinter`):
+    the same pieces recur in a cost, its derivatives and from one version to
+    the next."""
 
-
-class _Printer(StrPrinter):
-    """``str`` for the contract: Euler's number as ``exp(1)``, not ``E``.
-
-    The text of every subexpression is remembered across calls: the same
-    pieces recur in a cost, its derivatives and from one version to the next.
-    With fixed settings a subexpression's text does not depend on where it
-    occurs (its parent adds any brackets); a Float's may, so Floats are never
-    kept, and neither is a call with extra arguments."""
+    _memo = memo()
 
     def _print_Exp1(self, expr):
         return "exp(1)"
-
-    def _print(self, expr, **kwargs) -> str:
-        if kwargs or not isinstance(expr, sympy.Basic) or expr.is_Float:
-            return super()._print(expr, **kwargs)
-        out = _TEXT.get(expr)
-        if out is None:
-            out = super()._print(expr)
-            if len(_TEXT) >= _TEXT_LIMIT:
-                _TEXT.clear()
-            _TEXT[expr] = out
-        return out
 
 
 def sstr(expr) -> str:
@@ -472,7 +456,7 @@ class LinearActItem:
         return [d * xj for xj in x]
 
 
-@lru_cache(maxsize=4096, typed=True)
+@cached(maxsize=4096, typed=True)
 def _applied(function: Callable, u) -> sympy.Expr:
     """``function(u)`` for an activation's SymPy form (``u = w^T x + b`` recurs across versions)."""
     return function(u)
@@ -609,7 +593,7 @@ PENALTIES = {p.key: p for p in (L2, L2_HALF, L1)}
 # ``typed`` keeps, say, a Python 2 and SymPy's 2 apart (delta / 2 differs).
 
 
-@lru_cache(maxsize=4096, typed=True)
+@cached(maxsize=4096, typed=True)
 def _loss_sym(loss: str, z, y, delta) -> sympy.Expr:
     if loss == "abs":
         return sympy.Abs(z - y)
@@ -629,7 +613,7 @@ def _loss_sym(loss: str, z, y, delta) -> sympy.Expr:
     raise KeyError(loss)
 
 
-@lru_cache(maxsize=4096, typed=True)
+@cached(maxsize=4096, typed=True)
 def _coef_sym(loss: str, z, y, delta) -> sympy.Expr:
     if loss == "abs":
         return sympy.sign(z - y)
@@ -928,14 +912,8 @@ ORIGINAL_KEYS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cached(maxsize=None)
 def symbols(n: int) -> tuple[sympy.Symbol, ...]:
     """w1, ..., wn as real SymPy symbols (real, so that d|u|/du = sign(u))."""
     return tuple(sympy.Symbol(f"w{k + 1}", real=True) for k in range(n))
 
-
-def clear_caches() -> None:
-    """Forget what is kept from one version to the next (for timing a cold start)."""
-    for cached in (sig, _applied, _loss_sym, _coef_sym):
-        cached.cache_clear()
-    _TEXT.clear()

@@ -1,6 +1,6 @@
 """The one place that orders the stages: seed -> ProblemSet -> files.
 
-    seed -> per-family generator -> build (sample, solve, verify) -> ProblemSet
+    seed -> per-family generator -> sample, solve, verify, present -> ProblemSet
          -> answers.json + two LaTeX documents from one template per question
          -> PDFs (TeX in a private folder, moved into place when done)
 """
@@ -13,12 +13,16 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from . import __version__, compile, names, render
 from .errors import UsageError
 from .files import write_atomic
-from .model import ProblemSet
-from .questions import FAMILIES, family_module, family_rng
+from .model import ProblemSet, Question
+from .questions import FAMILIES, family_rng
+from .questions.family import Disagreement, Family
 
 PRESETS = ("original",)
 MAX_SEED = 2**63 - 1
@@ -66,18 +70,31 @@ def version_code(seed: int | None, preset: str | None = None) -> str:
     return _encode(int.from_bytes(digest[:8], "big"), 7)
 
 
+def build_question(family: Family[Any, Any], rng: np.random.Generator | None, number: int, version: str = "-") -> Question:
+    """One question: the original's parameters (``rng`` None) or a sample,
+    solved, verified by the second route, presented as question ``number``."""
+    params = family.ORIGINAL if rng is None else family.sample(rng)
+    solution = family.solve(params)
+    try:
+        family.verify(params, solution)
+    except Disagreement as d:
+        raise d.naming(version, number) from None
+    return family.present(params, solution, number)
+
+
 def build_problem_set(seed: int | None = None, preset: str | None = None, student: Student | None = None) -> ProblemSet:
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset {preset!r}; choose from: {', '.join(PRESETS)}")
     if preset is None and (seed is None or not 0 <= seed <= MAX_SEED):
         raise UsageError(f"seed must be an integer from 0 to {MAX_SEED}")
+    version = version_code(seed, preset)
     questions = []
     for number, family in enumerate(FAMILIES, start=1):
-        rng = None if preset == "original" else family_rng(seed, family)
-        questions.append(family_module(family).build(rng, number))
+        rng = None if preset == "original" else family_rng(seed, family.NAME)
+        questions.append(build_question(family, rng, number, version))
     return ProblemSet(
         seed=None if preset else seed,
-        version=version_code(seed, preset),
+        version=version,
         questions=questions,
         generator=__version__,
         preset=preset,

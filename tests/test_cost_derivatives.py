@@ -16,7 +16,12 @@ from generator.errors import VerificationError
 from generator.model import ProblemSet
 from generator.questions import cost_derivatives as cd
 from generator.questions import cost_items as ci
+from generator.pipeline import build_question
 from generator.questions import family_rng
+
+
+def astuple_shallow(params):
+    return params.items, params.inst
 
 N_SEEDS = 2000
 N_COMBO_SEEDS = 1000
@@ -31,7 +36,7 @@ def sig(u):
 
 
 def test_original_preset_uses_the_six_original_functions():
-    q = cd.build(None, 3)
+    q = build_question(cd, None, 3)
     assert q.params["items"] == {f"3.{k + 1}": ci.ORIGINAL_KEYS[s] for k, s in enumerate(ci.SKILL_ORDER)}
     assert [p.id for p in q.parts] == ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"]
     fn = {p.id: p.prompt for p in q.parts}
@@ -44,7 +49,7 @@ def test_original_preset_uses_the_six_original_functions():
 
 
 def test_original_preset_answers_are_simplified_vector_forms():
-    q = cd.build(None, 3)
+    q = build_question(cd, None, 3)
     latex = {p.id: p.answers[0].latex for p in q.parts}
     assert latex["3.1"].startswith(r"\sigma(z)\bigl(1 - \sigma(z)\bigr)")
     assert latex["3.2"] == r"\sigma(w^\top x)\bigl(1 - \sigma(w^\top x)\bigr)\,x"
@@ -132,12 +137,12 @@ def test_original_answers_symbolically_in_components(n):
 
 
 def test_original_numeric_instance_holds_every_rule():
-    assert cd.broken_rules(cd.ORIGINAL_ITEMS, cd.ORIGINAL_INSTANCE) == []
+    assert cd.broken_rules(cd.ORIGINAL) == []
 
 
 def test_original_numeric_answers():
     """The preset's numeric instance, worked by hand: w = (1, -1), x^(i) = (1,2), (2,1), (3,2)."""
-    q = cd.build(None, 3)
+    q = build_question(cd, None, 3)
     at = {p.id: p.answers[1] for p in q.parts}
     s1 = 1 / (1 + math.exp(-1))
     assert at["3.1"].value == pytest.approx(s1 * (1 - s1))
@@ -186,7 +191,7 @@ def test_penalty_formulas_match_sympy(n):
 def test_penalty_part_of_every_version_is_the_vector():
     """In built versions, removing the data term leaves exactly 2 lambda w, lambda w or lambda sign(w)."""
     for seed in range(60):
-        items, inst = cd.sample(family_rng(seed, "cost_derivatives"))
+        items, inst = astuple_shallow(cd.sample(family_rng(seed, "cost_derivatives")))
         for it in (items.lsq, items.cls):
             if it.penalty is None:
                 continue
@@ -243,7 +248,7 @@ HINGE_ITEMS = replace(BASE_ITEMS, cls=ci.item("classification", "hinge"))
     ("scalar_point", BASE_ITEMS, replace(BASE, z0=0)),
 ])
 def test_rule_catches_its_case(rule, items, inst):
-    assert rule in cd.broken_rules(items, inst)
+    assert rule in cd.broken_rules(cd.Params(items, inst))
 
 
 def test_gradients_nonzero_rule():
@@ -281,41 +286,41 @@ def test_seed_text_penalty_error_is_a_listed_distinct_mistake():
 
 
 def test_verify_catches_a_wrong_value():
-    parts = cd.solve(BASE_ITEMS, BASE)
+    parts = cd.solve(cd.Params(BASE_ITEMS, BASE)).parts
     parts[3].value = [parts[3].value[0] + 1, parts[3].value[1]]
-    with pytest.raises(VerificationError, match=r"part 3\.4"):
-        cd.verify(BASE_ITEMS, BASE, parts)
+    with pytest.raises(VerificationError, match=r"part 4:"):
+        cd.verify(cd.Params(BASE_ITEMS, BASE), cd.Solution(parts))
 
 
 def test_verify_catches_the_seed_text_penalty_formula():
     """A derivative formula with the scalar penalty 2 lambda sum_j w_j is caught."""
-    parts = cd.solve(BASE_ITEMS, BASE)
+    parts = cd.solve(cd.Params(BASE_ITEMS, BASE)).parts
     w1, w2 = ci.symbols(2)
     p = parts[3]
     data_only = replace(BASE_ITEMS.lsq, penalty=None).grad_sym([w1, w2], BASE.X, BASE.y)
     wrong = [d + 2 * BASE.lam * (w1 + w2) for d in data_only]
     p.derivative = wrong
     p.derivative_str = [ci.sstr(d) for d in wrong]
-    with pytest.raises(VerificationError, match=r"part 3\.4"):
-        cd.verify(BASE_ITEMS, BASE, parts)
+    with pytest.raises(VerificationError, match=r"part 4:"):
+        cd.verify(cd.Params(BASE_ITEMS, BASE), cd.Solution(parts))
 
 
 def test_verify_catches_a_wrong_activation_derivative():
-    parts = cd.solve(BASE_ITEMS, BASE)
+    parts = cd.solve(cd.Params(BASE_ITEMS, BASE)).parts
     p = parts[5]  # tanh: claim 1 + tanh^2 instead of 1 - tanh^2
     w = ci.symbols(2)
     u = sum(a * b for a, b in zip(w, BASE.x_act2))
     p.derivative = [(1 + sympy.tanh(u) ** 2) * xk for xk in BASE.x_act2]
     p.derivative_str = [ci.sstr(d) for d in p.derivative]
-    with pytest.raises(VerificationError, match=r"part 3\.6"):
-        cd.verify(BASE_ITEMS, BASE, parts)
+    with pytest.raises(VerificationError, match=r"part 6:"):
+        cd.verify(cd.Params(BASE_ITEMS, BASE), cd.Solution(parts))
 
 
 def test_verify_catches_a_wrong_exact_form():
-    parts = cd.solve(BASE_ITEMS, BASE)
+    parts = cd.solve(cd.Params(BASE_ITEMS, BASE)).parts
     parts[4].exact = [parts[4].exact[0] + sympy.Rational(1, 10**6), parts[4].exact[1]]
-    with pytest.raises(VerificationError, match=r"part 3\.5"):
-        cd.verify(BASE_ITEMS, BASE, parts)
+    with pytest.raises(VerificationError, match=r"part 5:"):
+        cd.verify(cd.Params(BASE_ITEMS, BASE), cd.Solution(parts))
 
 
 # --------------------------------------------------------------------------
@@ -333,7 +338,7 @@ def test_answers_follow_the_contract(seed):
     """Re-check every published answer from answers.json alone: parse the check block, let SymPy
     differentiate the function, and compare with `derivative` and with `value` at `at`."""
     rng = None if seed is None else family_rng(seed, "cost_derivatives")
-    q = cd.build(rng, 3)
+    q = build_question(cd, rng, 3)
     data = json.loads(json.dumps(q.to_json()))
     assert data["family"] == "cost_derivatives"
     for part in data["parts"]:
@@ -361,14 +366,14 @@ def test_answers_follow_the_contract(seed):
 
 
 def test_deterministic():
-    a = cd.build(family_rng(11, "cost_derivatives"), 3)
-    b = cd.build(family_rng(11, "cost_derivatives"), 3)
+    a = build_question(cd, family_rng(11, "cost_derivatives"), 3)
+    b = build_question(cd, family_rng(11, "cost_derivatives"), 3)
     assert json.dumps(a.to_json()) == json.dumps(b.to_json())
     assert a.context == b.context
 
 
 def test_question_number_sets_part_ids():
-    q = cd.build(family_rng(2, "cost_derivatives"), 5)
+    q = build_question(cd, family_rng(2, "cost_derivatives"), 5)
     assert q.id == "q5" and [p.id for p in q.parts] == [f"5.{k}" for k in range(1, 7)]
     assert set(q.params["items"]) == {f"5.{k}" for k in range(1, 7)}
 
@@ -378,9 +383,9 @@ def test_question_number_sets_part_ids():
 
 
 def _one_seed(seed):
-    q = cd.build(family_rng(seed, "cost_derivatives"), 3)  # build() verifies; raises on disagreement
-    items, inst = cd.sample(family_rng(seed, "cost_derivatives"))
-    return seed, tuple(q.params["items"].values()), cd.broken_rules(items, inst), len(inst.X)
+    q = build_question(cd, family_rng(seed, "cost_derivatives"), 3)  # build() verifies; raises on disagreement
+    items, inst = astuple_shallow(cd.sample(family_rng(seed, "cost_derivatives")))
+    return seed, tuple(q.params["items"].values()), cd.broken_rules(cd.Params(items, inst)), len(inst.X)
 
 
 @pytest.mark.slow
@@ -419,7 +424,7 @@ def test_question_compiles_in_both_documents(tmp_path, seed):
     from generator import pipeline
 
     rng = None if seed is None else family_rng(seed, "cost_derivatives")
-    q = cd.build(rng, 3)
+    q = build_question(cd, rng, 3)
     ps = ProblemSet(seed=seed, version="TEST", questions=[q], preset="original" if seed is None else None)
     pipeline.write_version(ps, tmp_path, label="cost derivatives")
     key = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "key.pdf").pages)

@@ -33,14 +33,15 @@ from sympy.polys.polyerrors import PolynomialError
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import latex
-from ..errors import VerificationError
-from ..speed import cached, factor_terms, lambdified, lambdified_once, substitute, tex, text, times
+from ..speed import cached, factor_terms, lambdified, lambdified_once, memo, remember, substitute, tex, text, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
 from ..model import Answer, Part, Question
 from ..sampling import choice, redraw
+from .family import Disagreement
 
-FAMILY = "chain_rule"
+NAME = "chain_rule"
+TEMPLATE = "questions/chain_rule.tex.j2"
 
 X = sympy.symbols("x1 x2")  # plain symbols, so that sympy.parse_expr reads them back equal
 G = sympy.symbols("g1 g2")
@@ -257,6 +258,222 @@ def outer_partials(op: str, h1: Outer, h2: Outer) -> tuple[sympy.Expr, sympy.Exp
 
 
 # --------------------------------------------------------------------------
+# The rules that make a version a good question (each returns True when it holds)
+
+LINE_WIDTH = 56  # plain_width of any expression printed on one line of the key
+LABEL_WIDTH = 22  # plain_width of an edge label in the graph
+DOMAIN_MARGIN = 0.1  # ln and sqrt arguments stay above this near the point
+NEIGHBOURHOOD = 0.25  # half-width of the square around the point checked for the domain
+MAX_VALUE = 500.0
+MAX_G = 12.0  # |g1|, |g2| at the point
+MIN_VALUE = 1e-3
+VALUE_WIDTH = 28  # plain_width of each exact value at the point
+
+
+def rule_paths_present(sol: Solution) -> bool:
+    """Both variables reach f through both g1 and g2: every local derivative on
+    the graph is not identically zero, and each g_i uses both x1 and x2."""
+    sym = sol.sym
+    uses_both = all(set(X) <= g.free_symbols for g in sym.g_x)
+    return uses_both and all(d != 0 for d in sym.df_dg) and all(d != 0 for row in sym.dg_dx for d in row)
+
+
+def rule_distinct_inner(sol: Solution) -> bool:
+    """g1 and g2 have different shapes (so no path repeats another)."""
+    a, b = sol.comp.inner
+    return a.shape != b.shape
+
+
+def product_width(a: sympy.Expr, b: sympy.Expr) -> int:
+    """plain_width of ``a . b`` printed as two factors."""
+    return plain_width(a) + plain_width(b) + 3
+
+
+def rule_fits_one_line(sol: Solution) -> bool:
+    """f, every chain-rule product (in g and in x) and both simplified
+    derivatives fit on one line of the key; every local derivative fits on its
+    edge of the graph."""
+    sym = sol.sym
+    labels = list(sym.df_dg) + [d for row in sym.dg_dx for d in row] + list(sym.g_x)
+    if any(plain_width(e) > LABEL_WIDTH for e in labels):
+        return False
+    if product_width(*sym.f_parts_shown) > LINE_WIDTH:
+        return False
+    if any(product_width(sym.df_dg_shown[i], sym.dg_dx[i][j]) > LINE_WIDTH for i in range(2) for j in range(2)):
+        return False
+    return all(plain_width(g) <= LINE_WIDTH for g in sym.grad)
+
+
+def rule_difficulty_band(sol: Solution) -> bool:
+    """Versions are of comparable difficulty: chain_products in DIFFICULTY_BAND."""
+    lo, hi = DIFFICULTY_BAND
+    return lo <= chain_products(sol.sym) <= hi
+
+
+def rule_point_chosen(sol: Solution) -> bool:
+    """Some point with small integer coordinates satisfies every point rule."""
+    return sol.at is not None
+
+
+def rule_terms_nonzero_at_point(sol: Solution) -> bool:
+    """Every path product and both derivatives are nonzero at the point, so a
+    student who drops a path gets a different number."""
+    at = sol.at
+    vals = [p for row in at.paths_float for p in row] + list(at.grad_float)
+    return all(math.isfinite(v) and abs(v) >= MIN_VALUE for v in vals)
+
+
+def domain_grid(point: tuple[int, int], n: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    t = np.linspace(-NEIGHBOURHOOD, NEIGHBOURHOOD, n)
+    a, b = np.meshgrid(point[0] + t, point[1] + t)
+    return a.ravel(), b.ravel()
+
+
+def domain_ok(sym: Symbolic, point: tuple[int, int]) -> bool:
+    """Arguments of ln and sqrt exceed DOMAIN_MARGIN on a square around ``point``."""
+    checked = [i for i, name in enumerate(sym.comp.outer) if OUTER[name].positive_domain]
+    if not checked:
+        return True
+    a, b = domain_grid(point)
+    with np.errstate(all="ignore"):
+        values = sym.numeric(a, b)
+    return all(np.all(np.asarray(values[i], dtype=float) * np.ones_like(a) > DOMAIN_MARGIN) for i in checked)
+
+
+def rule_domain_near_point(sol: Solution) -> bool:
+    """Arguments of ln and sqrt stay positive (with a margin) near the point."""
+    return domain_ok(sol.sym, sol.at.point)
+
+
+def rule_values_readable(sol: Solution) -> bool:
+    """Both values at the point are short exact expressions of moderate size,
+    and so are g1, g2 there (no cos of a three-digit argument)."""
+    at = sol.at
+    if not all(abs(v) <= MAX_G for v in at.g_float) or not all(abs(v) <= MAX_VALUE for v in at.grad_float):
+        return False
+    return all(plain_width(v) <= VALUE_WIDTH for v in at.grad)
+
+
+def rule_mistakes_differ(sol: Solution) -> bool:
+    """No common mistake lands on the right value at the point."""
+    for j, wrongs in enumerate(mistakes(sol.comp, sol).values()):
+        right = sol.at.grad_float[j]
+        for w in wrongs.values():
+            if not math.isfinite(w) or abs(w - right) <= 1e-6 * max(1.0, abs(right)):
+                return False
+    return True
+
+
+STRUCTURE_RULES = {  # cheapest first: the sampler stops at the first broken one
+    "distinct_inner": rule_distinct_inner,
+    "difficulty_band": rule_difficulty_band,
+    "paths_present": rule_paths_present,
+    "fits_one_line": rule_fits_one_line,
+}
+POINT_RULES = {  # cheapest first; values_readable needs the exact values
+    "domain_near_point": rule_domain_near_point,
+    "terms_nonzero_at_point": rule_terms_nonzero_at_point,
+    "mistakes_differ": rule_mistakes_differ,
+    "values_readable": rule_values_readable,
+}
+RULES = {**STRUCTURE_RULES, "point_chosen": rule_point_chosen, **POINT_RULES}
+
+
+def broken_rules(comp: Composition, sol: Solution) -> list[str]:
+    """Names of the rules the solution of ``comp`` breaks."""
+    return _broken(sol)
+
+
+def _broken(sol: Solution) -> list[str]:
+    """Names of the rules ``sol`` breaks (point rules only once a point exists)."""
+    broken = [name for name, rule in STRUCTURE_RULES.items() if not rule(sol)]
+    if broken:
+        return broken
+    if sol.at is None:
+        return ["point_chosen"]
+    return [name for name, rule in POINT_RULES.items() if not rule(sol)]
+
+
+# --------------------------------------------------------------------------
+# Sampler
+
+POINT_COORDS = (-2, -1, 0, 1, 2)
+POINT_POOL = 6  # qualifying points compared
+POINT_CHOICES = 3  # the point is drawn among this many of them with the shortest values
+
+
+def draw_inner(rng: np.random.Generator, shape: str) -> Inner:
+    s = SHAPES[shape]
+    return Inner(shape, choice(rng, s.a_values), choice(rng, s.b_values), bool(rng.integers(2)))
+
+
+def draw_structure(rng: np.random.Generator) -> Composition:
+    outer = (choice(rng, OUTER_NAMES), choice(rng, OUTER_NAMES))
+    op = choice(rng, OPS)
+    shapes = (choice(rng, SHAPE_NAMES), choice(rng, SHAPE_NAMES))
+    return Composition(outer, op, tuple(draw_inner(rng, s) for s in shapes))
+
+
+def _point_solution(sym: Symbolic, point) -> Solution | None:
+    """The solution at ``point`` if every point rule holds there, else None
+    (rules in order, so exact values are computed only where the cheap ones hold)."""
+    sol = Solution(sym, solve_at(sym, point))
+    if all(rule(sol) for rule in POINT_RULES.values()):
+        return sol
+    return None
+
+
+def _choose_point(sym: Symbolic, rng: np.random.Generator) -> AtPoint | None:
+    """The solution at the point :func:`choose_point` chooses, or None."""
+    candidates = [(a, b) for a in POINT_COORDS for b in POINT_COORDS]
+    good = []
+    for k in rng.permutation(len(candidates)):
+        p = candidates[int(k)]
+        sol = _point_solution(sym, p)
+        if sol is not None:
+            good.append((sum(plain_width(v) for v in sol.at.grad), p, sol.at))
+            if len(good) == POINT_POOL:
+                break
+    if not good:
+        return None
+    good.sort(key=lambda t: t[:2])  # by width, then point (points are distinct)
+    return choice(rng, [at for _, _, at in good[:POINT_CHOICES]])
+
+
+def choose_point(sym: Symbolic, rng: np.random.Generator) -> tuple[int, int] | None:
+    """A point with small integer coordinates where every point rule holds:
+    candidates are tried in random order until POINT_POOL qualify, and the
+    point is drawn among the POINT_CHOICES of those whose answers print shortest."""
+    at = _choose_point(sym, rng)
+    return None if at is None else at.point
+
+
+def draw(rng: np.random.Generator) -> Solution:
+    comp = draw_structure(rng)
+    sym = solve_symbolic(comp)
+    if any(not rule(Solution(sym, None)) for rule in STRUCTURE_RULES.values()):
+        return Solution(sym, None)
+    at = _choose_point(sym, rng)
+    if at is None:
+        return Solution(sym, None)
+    # solve(comp.with_point(at.point)), reusing what the sampler computed
+    final = sym.for_composition(comp.with_point(at.point))
+    return Solution(final, at.for_symbolic(final))
+
+
+_SAMPLED = memo()  # composition -> the solution the sampler computed for it
+
+
+def sample(rng: np.random.Generator) -> Composition:
+    """A composition with its point where every rule holds. The sampler
+    solves every candidate; the solution of the one returned is kept for
+    :func:`solve` (the same solution, computed once)."""
+    sol = redraw(draw, _broken, rng, "chain-rule question")
+    remember(_SAMPLED, sol.comp, sol)
+    return sol.comp
+
+
+# --------------------------------------------------------------------------
 # Solver: local derivatives multiplied along the paths of the graph
 
 
@@ -413,6 +630,9 @@ def solve_at(sym: Symbolic, point: tuple[int, int]) -> AtPoint:
 
 
 def solve(comp: Composition) -> Solution:
+    sampled = _SAMPLED.pop(comp, None)
+    if sampled is not None:
+        return sampled
     sym = solve_symbolic(comp)
     return Solution(sym, None if comp.point is None else solve_at(sym, comp.point))
 
@@ -470,229 +690,6 @@ def difficulty(sym: Symbolic) -> dict:
 
 
 # --------------------------------------------------------------------------
-# Common mistakes at the point
-
-
-def common_mistakes(sol: Solution) -> dict[str, dict[str, float]]:
-    """For each derivative at the point, the value a usual mistake produces."""
-    at = sol.at
-    out = {}
-    for j in range(2):
-        p = at.paths_float[j]
-        wrong = {
-            "path_through_g1_dropped": p[1],
-            "path_through_g2_dropped": p[0],
-            "inner_derivative_forgotten": at.df_float[0] + at.df_float[1],
-            "other_variable": at.grad_float[1 - j],
-        }
-        out[f"df/dx{j + 1}"] = wrong
-    return out
-
-
-# --------------------------------------------------------------------------
-# The rules that make a version a good question (each returns True when it holds)
-
-LINE_WIDTH = 56  # plain_width of any expression printed on one line of the key
-LABEL_WIDTH = 22  # plain_width of an edge label in the graph
-DOMAIN_MARGIN = 0.1  # ln and sqrt arguments stay above this near the point
-NEIGHBOURHOOD = 0.25  # half-width of the square around the point checked for the domain
-MAX_VALUE = 500.0
-MAX_G = 12.0  # |g1|, |g2| at the point
-MIN_VALUE = 1e-3
-VALUE_WIDTH = 28  # plain_width of each exact value at the point
-
-
-def rule_paths_present(sol: Solution) -> bool:
-    """Both variables reach f through both g1 and g2: every local derivative on
-    the graph is not identically zero, and each g_i uses both x1 and x2."""
-    sym = sol.sym
-    uses_both = all(set(X) <= g.free_symbols for g in sym.g_x)
-    return uses_both and all(d != 0 for d in sym.df_dg) and all(d != 0 for row in sym.dg_dx for d in row)
-
-
-def rule_distinct_inner(sol: Solution) -> bool:
-    """g1 and g2 have different shapes (so no path repeats another)."""
-    a, b = sol.comp.inner
-    return a.shape != b.shape
-
-
-def product_width(a: sympy.Expr, b: sympy.Expr) -> int:
-    """plain_width of ``a . b`` printed as two factors."""
-    return plain_width(a) + plain_width(b) + 3
-
-
-def rule_fits_one_line(sol: Solution) -> bool:
-    """f, every chain-rule product (in g and in x) and both simplified
-    derivatives fit on one line of the key; every local derivative fits on its
-    edge of the graph."""
-    sym = sol.sym
-    labels = list(sym.df_dg) + [d for row in sym.dg_dx for d in row] + list(sym.g_x)
-    if any(plain_width(e) > LABEL_WIDTH for e in labels):
-        return False
-    if product_width(*sym.f_parts_shown) > LINE_WIDTH:
-        return False
-    if any(product_width(sym.df_dg_shown[i], sym.dg_dx[i][j]) > LINE_WIDTH for i in range(2) for j in range(2)):
-        return False
-    return all(plain_width(g) <= LINE_WIDTH for g in sym.grad)
-
-
-def rule_difficulty_band(sol: Solution) -> bool:
-    """Versions are of comparable difficulty: chain_products in DIFFICULTY_BAND."""
-    lo, hi = DIFFICULTY_BAND
-    return lo <= chain_products(sol.sym) <= hi
-
-
-def rule_point_chosen(sol: Solution) -> bool:
-    """Some point with small integer coordinates satisfies every point rule."""
-    return sol.at is not None
-
-
-def rule_terms_nonzero_at_point(sol: Solution) -> bool:
-    """Every path product and both derivatives are nonzero at the point, so a
-    student who drops a path gets a different number."""
-    at = sol.at
-    vals = [p for row in at.paths_float for p in row] + list(at.grad_float)
-    return all(math.isfinite(v) and abs(v) >= MIN_VALUE for v in vals)
-
-
-def domain_grid(point: tuple[int, int], n: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    t = np.linspace(-NEIGHBOURHOOD, NEIGHBOURHOOD, n)
-    a, b = np.meshgrid(point[0] + t, point[1] + t)
-    return a.ravel(), b.ravel()
-
-
-def domain_ok(sym: Symbolic, point: tuple[int, int]) -> bool:
-    """Arguments of ln and sqrt exceed DOMAIN_MARGIN on a square around ``point``."""
-    checked = [i for i, name in enumerate(sym.comp.outer) if OUTER[name].positive_domain]
-    if not checked:
-        return True
-    a, b = domain_grid(point)
-    with np.errstate(all="ignore"):
-        values = sym.numeric(a, b)
-    return all(np.all(np.asarray(values[i], dtype=float) * np.ones_like(a) > DOMAIN_MARGIN) for i in checked)
-
-
-def rule_domain_near_point(sol: Solution) -> bool:
-    """Arguments of ln and sqrt stay positive (with a margin) near the point."""
-    return domain_ok(sol.sym, sol.at.point)
-
-
-def rule_values_readable(sol: Solution) -> bool:
-    """Both values at the point are short exact expressions of moderate size,
-    and so are g1, g2 there (no cos of a three-digit argument)."""
-    at = sol.at
-    if not all(abs(v) <= MAX_G for v in at.g_float) or not all(abs(v) <= MAX_VALUE for v in at.grad_float):
-        return False
-    return all(plain_width(v) <= VALUE_WIDTH for v in at.grad)
-
-
-def rule_mistakes_differ(sol: Solution) -> bool:
-    """No common mistake lands on the right value at the point."""
-    for j, wrongs in enumerate(common_mistakes(sol).values()):
-        right = sol.at.grad_float[j]
-        for w in wrongs.values():
-            if not math.isfinite(w) or abs(w - right) <= 1e-6 * max(1.0, abs(right)):
-                return False
-    return True
-
-
-STRUCTURE_RULES = {  # cheapest first: the sampler stops at the first broken one
-    "distinct_inner": rule_distinct_inner,
-    "difficulty_band": rule_difficulty_band,
-    "paths_present": rule_paths_present,
-    "fits_one_line": rule_fits_one_line,
-}
-POINT_RULES = {  # cheapest first; values_readable needs the exact values
-    "domain_near_point": rule_domain_near_point,
-    "terms_nonzero_at_point": rule_terms_nonzero_at_point,
-    "mistakes_differ": rule_mistakes_differ,
-    "values_readable": rule_values_readable,
-}
-RULES = {**STRUCTURE_RULES, "point_chosen": rule_point_chosen, **POINT_RULES}
-
-
-def broken_rules(sol: Solution) -> list[str]:
-    """Names of the rules ``sol`` breaks (point rules only once a point exists)."""
-    broken = [name for name, rule in STRUCTURE_RULES.items() if not rule(sol)]
-    if broken:
-        return broken
-    if sol.at is None:
-        return ["point_chosen"]
-    return [name for name, rule in POINT_RULES.items() if not rule(sol)]
-
-
-# --------------------------------------------------------------------------
-# Sampler
-
-POINT_COORDS = (-2, -1, 0, 1, 2)
-POINT_POOL = 6  # qualifying points compared
-POINT_CHOICES = 3  # the point is drawn among this many of them with the shortest values
-
-
-def draw_inner(rng: np.random.Generator, shape: str) -> Inner:
-    s = SHAPES[shape]
-    return Inner(shape, choice(rng, s.a_values), choice(rng, s.b_values), bool(rng.integers(2)))
-
-
-def draw_structure(rng: np.random.Generator) -> Composition:
-    outer = (choice(rng, OUTER_NAMES), choice(rng, OUTER_NAMES))
-    op = choice(rng, OPS)
-    shapes = (choice(rng, SHAPE_NAMES), choice(rng, SHAPE_NAMES))
-    return Composition(outer, op, tuple(draw_inner(rng, s) for s in shapes))
-
-
-def _point_solution(sym: Symbolic, point) -> Solution | None:
-    """The solution at ``point`` if every point rule holds there, else None
-    (rules in order, so exact values are computed only where the cheap ones hold)."""
-    sol = Solution(sym, solve_at(sym, point))
-    if all(rule(sol) for rule in POINT_RULES.values()):
-        return sol
-    return None
-
-
-def _choose_point(sym: Symbolic, rng: np.random.Generator) -> AtPoint | None:
-    """The solution at the point :func:`choose_point` chooses, or None."""
-    candidates = [(a, b) for a in POINT_COORDS for b in POINT_COORDS]
-    good = []
-    for k in rng.permutation(len(candidates)):
-        p = candidates[int(k)]
-        sol = _point_solution(sym, p)
-        if sol is not None:
-            good.append((sum(plain_width(v) for v in sol.at.grad), p, sol.at))
-            if len(good) == POINT_POOL:
-                break
-    if not good:
-        return None
-    good.sort(key=lambda t: t[:2])  # by width, then point (points are distinct)
-    return choice(rng, [at for _, _, at in good[:POINT_CHOICES]])
-
-
-def choose_point(sym: Symbolic, rng: np.random.Generator) -> tuple[int, int] | None:
-    """A point with small integer coordinates where every point rule holds:
-    candidates are tried in random order until POINT_POOL qualify, and the
-    point is drawn among the POINT_CHOICES of those whose answers print shortest."""
-    at = _choose_point(sym, rng)
-    return None if at is None else at.point
-
-
-def draw(rng: np.random.Generator) -> Solution:
-    comp = draw_structure(rng)
-    sym = solve_symbolic(comp)
-    if any(not rule(Solution(sym, None)) for rule in STRUCTURE_RULES.values()):
-        return Solution(sym, None)
-    at = _choose_point(sym, rng)
-    if at is None:
-        return Solution(sym, None)
-    # solve(comp.with_point(at.point)), reusing what the sampler computed
-    final = sym.for_composition(comp.with_point(at.point))
-    return Solution(final, at.for_symbolic(final))
-
-
-def sample(rng: np.random.Generator) -> Solution:
-    return redraw(draw, broken_rules, rng, "chain-rule question")
-
-
-# --------------------------------------------------------------------------
 # Verifier: differentiate the substituted f directly, compare three ways
 
 _VERIFY_POINTS = 5
@@ -731,13 +728,12 @@ def same_expression(a: sympy.Expr, b: sympy.Expr) -> bool:
     return sympy.simplify(d) == 0
 
 
-def verify(sol: Solution, where: str = "q2") -> None:
-    """Recompute every derivative by a second route; raise VerificationError on disagreement."""
-    sym, comp = sol.sym, sol.comp
-    n = where.lstrip("q")
+def verify(comp: Composition, sol: Solution) -> None:
+    """Recompute every derivative by a second route; raise Disagreement on disagreement."""
+    sym = sol.sym
 
     def fail(part: str, what: str, a, b):
-        raise VerificationError(f"{where} part {part}: {what} disagrees: chain rule gives {a}, second route gives {b}")
+        raise Disagreement(part, what, a, b)
 
     f = to_machine(sym.f_x)
     direct = [derivative(f, x) for x in X]
@@ -746,14 +742,14 @@ def verify(sol: Solution, where: str = "q2") -> None:
     for i in range(2):
         d = _diff(f_g, G[i])
         if not same_expression(to_machine(sym.df_dg[i]), d):
-            fail(f"{n}a", f"df/dg{i + 1}", sym.df_dg[i], d)
+            fail("a", f"df/dg{i + 1}", sym.df_dg[i], d)
         for j in range(2):
             d = _diff(sym.g_x[i], X[j])
             if not same_expression(sym.dg_dx[i][j], d):
-                fail(f"{n}a", f"dg{i + 1}/dx{j + 1}", sym.dg_dx[i][j], d)
+                fail("a", f"dg{i + 1}/dx{j + 1}", sym.dg_dx[i][j], d)
     for j in range(2):
         if not same_expression(to_machine(sym.grad[j]), direct[j]):
-            fail(f"{n}a", f"df/dx{j + 1}", sym.grad[j], direct[j])
+            fail("a", f"df/dx{j + 1}", sym.grad[j], direct[j])
 
     # numerically, near the point (inside the domain), against finite differences
     centre = comp.point if comp.point is not None else (1, 1)
@@ -772,9 +768,9 @@ def verify(sol: Solution, where: str = "q2") -> None:
             chain, exact = values[j], values[2 + j]
             fd = central_difference(f_num, a, b, j)
             if not np.allclose(chain, exact, rtol=1e-10, atol=1e-10):
-                fail(f"{n}a", f"df/dx{j + 1} (numerically)", chain.tolist(), exact.tolist())
+                fail("a", f"df/dx{j + 1} (numerically)", chain.tolist(), exact.tolist())
             if not np.allclose(chain, fd, rtol=_FD_RTOL, atol=_FD_RTOL):
-                fail(f"{n}a", f"df/dx{j + 1} (finite differences)", chain.tolist(), fd.tolist())
+                fail("a", f"df/dx{j + 1} (finite differences)", chain.tolist(), fd.tolist())
 
     if sol.at is not None:
         at = sol.at
@@ -782,11 +778,31 @@ def verify(sol: Solution, where: str = "q2") -> None:
         for j in range(2):
             second = direct[j].xreplace(xs)
             if not same_expression(to_machine(at.grad[j]), second):
-                fail(f"{n}b", f"df/dx{j + 1} at {at.point}", at.grad[j], second)
+                fail("b", f"df/dx{j + 1} at {at.point}", at.grad[j], second)
             fd_val = float(central_difference(f_num, float(at.point[0]), float(at.point[1]), j))
             value = _float(at.grad[j])
             if not math.isclose(value, fd_val, rel_tol=_FD_RTOL, abs_tol=_FD_RTOL):
-                fail(f"{n}b", f"df/dx{j + 1} at {at.point} (finite differences)", value, fd_val)
+                fail("b", f"df/dx{j + 1} at {at.point} (finite differences)", value, fd_val)
+
+
+# --------------------------------------------------------------------------
+# Common mistakes at the point
+
+
+def mistakes(comp: Composition, sol: Solution) -> dict[str, dict[str, float]]:
+    """For each derivative at the point, the value a usual mistake produces."""
+    at = sol.at
+    out = {}
+    for j in range(2):
+        p = at.paths_float[j]
+        wrong = {
+            "path_through_g1_dropped": p[1],
+            "path_through_g2_dropped": p[0],
+            "inner_derivative_forgotten": at.df_float[0] + at.df_float[1],
+            "other_variable": at.grad_float[1 - j],
+        }
+        out[f"df/dx{j + 1}"] = wrong
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -868,10 +884,8 @@ def grad_tex(sym: Symbolic, j: int) -> str:
     return tex(sym.grad[j])
 
 
-def build(rng: np.random.Generator | None, number: int = 2) -> Question:
-    sol = solve(ORIGINAL) if rng is None else sample(rng)
-    verify(sol, where=f"q{number}")
-    sym, comp, at = sol.sym, sol.comp, sol.at
+def present(comp: Composition, sol: Solution, number: int) -> Question:
+    sym, at = sol.sym, sol.at
     n = number
     f_machine = to_machine(sym.f_x)
     f_g_machine = to_machine(sym.f_g)
@@ -936,13 +950,13 @@ def build(rng: np.random.Generator | None, number: int = 2) -> Question:
         if not at.grad[j].is_Rational:
             line += rf" \approx {_approx(_float(at.grad[j]))}"
         values.append(line)
+    wrong = mistakes(comp, sol)
     dropped = []
     for j in range(2):
-        m = common_mistakes(sol)[f"df/dx{j + 1}"]
+        m = wrong[f"df/dx{j + 1}"]
         dropped.append(rf"for $\partial f/\partial x_{j + 1}$, dropping the path through $g_1$ gives "
                        rf"${_approx(m['path_through_g1_dropped'])}$ and dropping the path through $g_2$ gives "
                        rf"${_approx(m['path_through_g2_dropped'])}$")
-    mistakes = common_mistakes(sol)
     context = {
         "f_g": f_tex(sym),
         "f_x": f_tex(sym, shown=True),
@@ -957,11 +971,10 @@ def build(rng: np.random.Generator | None, number: int = 2) -> Question:
         "g_at": [_value_tex(v) for v in at.g],
         "at_point": values,
         "dropped": "; ".join(dropped) + ".",
-        "mistakes": {k: {m: _approx(v) for m, v in d.items()} for k, d in mistakes.items()},
+        "mistakes": {k: {m: _approx(v) for m, v in d.items()} for k, d in wrong.items()},
     }
     return Question(
-        id=f"q{n}", family=FAMILY, title="The chain rule through two intermediate functions",
-        params=comp.to_params(sym), parts=[pa, pb], template="questions/chain_rule.tex.j2",
+        id=f"q{n}", family=NAME, title="The chain rule through two intermediate functions",
+        params=comp.to_params(sym), parts=[pa, pb], template=TEMPLATE,
         context=context, difficulty=difficulty(sym), number=n,
     )
-

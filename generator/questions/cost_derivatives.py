@@ -27,7 +27,6 @@ from fractions import Fraction
 import numpy as np
 import sympy
 
-from ..errors import VerificationError
 from ..speed import cached
 from ..symbolic import derivative
 from ..latex import num
@@ -35,8 +34,10 @@ from ..model import Answer, Part, Question
 from ..sampling import choice, redraw
 from . import cost_items as ci
 from .cost_items import Lin, sstr
+from .family import Disagreement
 
-FAMILY = "cost_derivatives"
+NAME = "cost_derivatives"
+TEMPLATE = "questions/cost_derivatives.tex.j2"
 TITLE = "Derivatives of activation and cost functions"
 
 # Sampling ranges: small integers, so that every score is a short sum.
@@ -94,6 +95,17 @@ ORIGINAL_INSTANCE = Instance(
     w=(1, -1), z0=1, x_act=(2, 1), b_act=0, x_act2=(1, 3), b_act2=0,
     X=((1, 2), (2, 1), (3, 2)), y=(1, -1, 2), labels=(1, 0, 1), lam=2, delta=1,
 )
+
+
+@dataclass(frozen=True)
+class Params:
+    """The parameters of one version: the six functions and the numeric instance."""
+
+    items: Items
+    inst: Instance
+
+
+ORIGINAL = Params(ORIGINAL_ITEMS, ORIGINAL_INSTANCE)
 
 
 def scores(w, X) -> list[int]:
@@ -250,7 +262,12 @@ VERSION_RULES = {
 }
 
 
-def broken_rules(items: Items, inst: Instance) -> list[str]:
+def broken_rules(params: Params, sol: Solution | None = None) -> list[str]:
+    """Names of the rules ``params`` breaks (the solution is not needed)."""
+    return _broken(params.items, params.inst)
+
+
+def _broken(items: Items, inst: Instance) -> list[str]:
     """Every rule of a version (the activation rules for both activation parts)."""
     broken = [name for name, rule in ITEM_RULES.items() if not rule(items)]
     for tag, (x, b) in (("part 2", (inst.x_act, inst.b_act)), ("part 6", (inst.x_act2, inst.b_act2))):
@@ -260,94 +277,6 @@ def broken_rules(items: Items, inst: Instance) -> list[str]:
     if broken:  # the remaining rules compute the answers, which need the rules above
         return broken
     return [name for name, rule in VERSION_RULES.items() if not rule(items, inst)]
-
-
-# --------------------------------------------------------------------------
-# Solver: the answers' vector forms evaluated exactly at the instance
-
-
-def data_gradients(items: Items, inst: Instance) -> list[list[Lin]]:
-    """Exact gradients of parts 3, 4, 5."""
-    try:
-        grads = _data_gradients(items, inst)
-    except TypeError:  # an instance holding lists cannot be a cache key
-        grads = _data_gradients.__wrapped__(items, inst)
-    return [list(grad) for grad in grads]
-
-
-@cached(maxsize=256)
-def _data_gradients(items: Items, inst: Instance) -> tuple[tuple[Lin, ...], ...]:
-    """data_gradients, computed once per version (the rules, the solver and
-    the common mistakes all ask for them)."""
-    out = []
-    for it in (items.robust, items.lsq, items.cls):
-        Y = inst.y if it.regression else inst.labels
-        out.append(tuple(it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta)))
-    return tuple(out)
-
-
-def act_point(item, w, x, b) -> int:
-    return sum(a * c for a, c in zip(w, x)) + (b if item.bias else 0)
-
-
-def numeric_values(items: Items, inst: Instance) -> dict[int, np.ndarray]:
-    """Floating-point answers by part index (1..6), from the exact solver."""
-    u2 = act_point(items.act, inst.w, inst.x_act, inst.b_act)
-    u6 = act_point(items.act2, inst.w, inst.x_act2, inst.b_act2)
-    out = {
-        1: np.array([items.scalar.dfloat(inst.z0)]),
-        2: items.act.act.dg_float(u2) * np.array(inst.x_act, dtype=float),
-        6: items.act2.act.dg_float(u6) * np.array(inst.x_act2, dtype=float),
-    }
-    for k, grad in zip((3, 4, 5), data_gradients(items, inst)):
-        out[k] = np.array([float(v) for v in grad])
-    return out
-
-
-# --------------------------------------------------------------------------
-# Common mistakes: the wrong numeric answers a student is likely to give
-
-
-def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndarray]]:
-    right = numeric_values(items, inst)
-    w = np.array(inst.w, dtype=float)
-    out: dict[int, dict[str, np.ndarray]] = {1: {"sign_flipped": -right[1]}}
-    sc = items.scalar
-    if sc.a != 1:
-        out[1]["inner_factor_dropped"] = right[1] / float(sc.a)
-    for k, it, x, b in ((2, items.act, inst.x_act, inst.b_act), (6, items.act2, inst.x_act2, inst.b_act2)):
-        u = act_point(it, inst.w, x, b)
-        g = float(it.act.g_sym(sympy.Integer(u)))
-        out[k] = {"sign_flipped": -right[k], "activation_for_derivative": g * np.array(x, dtype=float)}
-    for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
-        Y = inst.y if it.regression else inst.labels
-        m = len(inst.X)
-        M = float(it.grad_multiplier * it.factor.value(m))
-        coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(scores(inst.w, inst.X), Y)]
-        data = sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X))
-        pen = np.array([float(v) for v in ci.penalty_gradient(it.penalty.key, inst.lam, inst.w)]) if it.penalty else np.zeros(2)
-        wrong = {"sign_flipped": -M * data + pen}
-        if M != 1:
-            wrong["factor_dropped"] = data + pen
-        if it.loss == "abs":
-            rs = residuals(inst)
-            wrong["residual_for_sign"] = M * sum(r * np.array(x, dtype=float) for r, x in zip(rs, inst.X)) + pen
-        if it.loss == "sq":
-            wrong["factor_2_dropped"] = M / 2 * data + pen
-        if it.loss == "hinge":
-            wrong["all_points_counted"] = -sum(y * np.array(x, dtype=float) for y, x in zip(Y, inst.X)) + pen
-        if it.penalty is not None:
-            lam = inst.lam
-            if it.penalty.key == "l2":
-                wrong["penalty_as_scalar_sum"] = M * data + 2 * lam * w.sum() * np.ones(2)
-                wrong["penalty_factor_2_dropped"] = M * data + lam * w
-            elif it.penalty.key == "l2_half":
-                wrong["penalty_as_scalar_sum"] = M * data + lam * w.sum() * np.ones(2)
-                wrong["penalty_factor_2_added"] = M * data + 2 * lam * w
-            else:
-                wrong["penalty_as_l2"] = M * data + 2 * lam * w
-        out[k] = wrong
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -412,13 +341,55 @@ def draw_instance(rng: np.random.Generator, items: Items) -> Instance:
     return Instance(w, z0, x_act, b_act, x_act2, b_act2, X, y, labels, lam, delta)
 
 
-def sample(rng: np.random.Generator) -> tuple[Items, Instance]:
+def sample(rng: np.random.Generator) -> Params:
     items = redraw(draw_items, lambda its: [n for n, r in ITEM_RULES.items() if not r(its)], rng, "question 3 items")
 
     def draw(r):
-        return items, draw_instance(r, items)
+        return Params(items, draw_instance(r, items))
 
-    return redraw(draw, lambda c: broken_rules(*c), rng, "question 3 numeric instance")
+    return redraw(draw, broken_rules, rng, "question 3 numeric instance")
+
+
+# --------------------------------------------------------------------------
+# Solver: the answers' vector forms evaluated exactly at the instance
+
+
+def data_gradients(items: Items, inst: Instance) -> list[list[Lin]]:
+    """Exact gradients of parts 3, 4, 5."""
+    try:
+        grads = _data_gradients(items, inst)
+    except TypeError:  # an instance holding lists cannot be a cache key
+        grads = _data_gradients.__wrapped__(items, inst)
+    return [list(grad) for grad in grads]
+
+
+@cached(maxsize=256)
+def _data_gradients(items: Items, inst: Instance) -> tuple[tuple[Lin, ...], ...]:
+    """data_gradients, computed once per version (the rules, the solver and
+    the common mistakes all ask for them)."""
+    out = []
+    for it in (items.robust, items.lsq, items.cls):
+        Y = inst.y if it.regression else inst.labels
+        out.append(tuple(it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta)))
+    return tuple(out)
+
+
+def act_point(item, w, x, b) -> int:
+    return sum(a * c for a, c in zip(w, x)) + (b if item.bias else 0)
+
+
+def numeric_values(items: Items, inst: Instance) -> dict[int, np.ndarray]:
+    """Floating-point answers by part index (1..6), from the exact solver."""
+    u2 = act_point(items.act, inst.w, inst.x_act, inst.b_act)
+    u6 = act_point(items.act2, inst.w, inst.x_act2, inst.b_act2)
+    out = {
+        1: np.array([items.scalar.dfloat(inst.z0)]),
+        2: items.act.act.dg_float(u2) * np.array(inst.x_act, dtype=float),
+        6: items.act2.act.dg_float(u6) * np.array(inst.x_act2, dtype=float),
+    }
+    for k, grad in zip((3, 4, 5), data_gradients(items, inst)):
+        out[k] = np.array([float(v) for v in grad])
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -464,7 +435,13 @@ def _act_solution(k: int, item: ci.LinearActItem, inst: Instance, x, b) -> PartS
     )
 
 
-def solve(items: Items, inst: Instance) -> list[PartSolution]:
+@dataclass
+class Solution:
+    parts: list[PartSolution]  # parts 1..6 in order
+
+
+def solve(params: Params) -> Solution:
+    items, inst = params.items, params.inst
     w = ci.symbols(2)
     sc = items.scalar
     u1 = int(sc.a * inst.z0 + sc.c)
@@ -491,7 +468,7 @@ def solve(items: Items, inst: Instance) -> list[PartSolution]:
             work={"z": zs, "Y": Y, "coefs": [it.coef_exact(z, y, inst.delta) for z, y in zip(zs, Y)], "grad": grad},
         ))
     parts.append(_act_solution(6, items.act2, inst, inst.x_act2, inst.b_act2))
-    return parts
+    return Solution(parts)
 
 
 # --------------------------------------------------------------------------
@@ -539,15 +516,15 @@ def _value_30(exact: sympy.Expr) -> float:
     return float(sympy.N(exact, 30))
 
 
-def verify(items: Items, inst: Instance, parts: list[PartSolution], where: str = "q3", number: int = 3) -> None:
+def verify(params: Params, sol: Solution) -> None:
     """Second routes for every part, evaluated from the very strings answers.json publishes:
     SymPy's derivative of the written-out function, central finite differences of it, and
     the answer's formula in components, at the instance and at two other points."""
 
     def fail(p: PartSolution, what: str, a, b):
-        raise VerificationError(f"{where} part {number}.{p.index}: {what}: solver gives {a}, second route gives {b}")
+        raise Disagreement(f".{p.index}", what, a, b)
 
-    for p in parts:
+    for p in sol.parts:
         names = [str(s) for s in p.wrt]
         sym_grad = [derivative(p.function, s) for s in p.wrt]
         F = check_function(p.function_str)
@@ -583,6 +560,57 @@ def verify(items: Items, inst: Instance, parts: list[PartSolution], where: str =
                 gap = sympy.N(sym_grad[k].xreplace(ints) - p.exact[k], 40)
                 if abs(float(gap)) > 1e-25:
                     fail(p, f"d/d{name} exactly", p.exact[k], sym_grad[k].xreplace(ints))
+
+
+# --------------------------------------------------------------------------
+# Common mistakes: the wrong numeric answers a student is likely to give
+
+
+def mistakes(params: Params, sol: Solution) -> dict[int, dict[str, np.ndarray]]:
+    """For each part (1..6), the wrong numeric answers by mistake name."""
+    return common_mistakes(params.items, params.inst)
+
+
+def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndarray]]:
+    right = numeric_values(items, inst)
+    w = np.array(inst.w, dtype=float)
+    out: dict[int, dict[str, np.ndarray]] = {1: {"sign_flipped": -right[1]}}
+    sc = items.scalar
+    if sc.a != 1:
+        out[1]["inner_factor_dropped"] = right[1] / float(sc.a)
+    for k, it, x, b in ((2, items.act, inst.x_act, inst.b_act), (6, items.act2, inst.x_act2, inst.b_act2)):
+        u = act_point(it, inst.w, x, b)
+        g = float(it.act.g_sym(sympy.Integer(u)))
+        out[k] = {"sign_flipped": -right[k], "activation_for_derivative": g * np.array(x, dtype=float)}
+    for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
+        Y = inst.y if it.regression else inst.labels
+        m = len(inst.X)
+        M = float(it.grad_multiplier * it.factor.value(m))
+        coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(scores(inst.w, inst.X), Y)]
+        data = sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X))
+        pen = np.array([float(v) for v in ci.penalty_gradient(it.penalty.key, inst.lam, inst.w)]) if it.penalty else np.zeros(2)
+        wrong = {"sign_flipped": -M * data + pen}
+        if M != 1:
+            wrong["factor_dropped"] = data + pen
+        if it.loss == "abs":
+            rs = residuals(inst)
+            wrong["residual_for_sign"] = M * sum(r * np.array(x, dtype=float) for r, x in zip(rs, inst.X)) + pen
+        if it.loss == "sq":
+            wrong["factor_2_dropped"] = M / 2 * data + pen
+        if it.loss == "hinge":
+            wrong["all_points_counted"] = -sum(y * np.array(x, dtype=float) for y, x in zip(Y, inst.X)) + pen
+        if it.penalty is not None:
+            lam = inst.lam
+            if it.penalty.key == "l2":
+                wrong["penalty_as_scalar_sum"] = M * data + 2 * lam * w.sum() * np.ones(2)
+                wrong["penalty_factor_2_dropped"] = M * data + lam * w
+            elif it.penalty.key == "l2_half":
+                wrong["penalty_as_scalar_sum"] = M * data + lam * w.sum() * np.ones(2)
+                wrong["penalty_factor_2_added"] = M * data + 2 * lam * w
+            else:
+                wrong["penalty_as_l2"] = M * data + 2 * lam * w
+        out[k] = wrong
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -855,12 +883,10 @@ def _answers(p: PartSolution) -> list[Answer]:
     ]
 
 
-def build(rng: np.random.Generator | None, number: int = 3) -> Question:
-    items, inst = (ORIGINAL_ITEMS, ORIGINAL_INSTANCE) if rng is None else sample(rng)
-    parts = solve(items, inst)
-    verify(items, inst, parts, where=f"q{number}", number=number)
+def present(params: Params, sol: Solution, number: int) -> Question:
+    items, inst, parts = params.items, params.inst, sol.parts
     n = number
-    mistakes = common_mistakes(items, inst)
+    wrong = mistakes(params, sol)
     contexts, out_parts = [], []
     for p in parts:
         label = f"{n}.{p.index}"
@@ -888,7 +914,7 @@ def build(rng: np.random.Generator | None, number: int = 3) -> Question:
         ctx.update(extra)
         ctx["space"] = "6cm" if p.index in (3, 4, 5) else "4.5cm"
         ctx["answer_lead"] = "Simplified:" if p.index == 1 else "In vector form, simplified:"
-        ctx["marking"] = _marking(mistakes.get(p.index, {}))
+        ctx["marking"] = _marking(wrong.get(p.index, {}))
         ctx["steps"] = [{"text": b["text"], "align": " \\\\\n  ".join(b["align"]) if b["align"] else None} for b in ctx["steps"]]
         ctx["score_rows"] = " \\\\\n  ".join(ctx["score_rows"])
         ctx["numeric_lines"] = " \\\\\n  ".join(ctx["numeric_lines"])
@@ -918,7 +944,7 @@ def build(rng: np.random.Generator | None, number: int = 3) -> Question:
         "m": m,
         "table": table,
         "label_set": r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
-        "mistakes": {f"{n}.{k}": sorted(v) for k, v in mistakes.items()},
+        "mistakes": {f"{n}.{k}": sorted(v) for k, v in wrong.items()},
         "data_parts": f"{n}.3\u2013{n}.5",
         "regression_parts": f"{n}.3, {n}.4",
         "classification_part": f"{n}.5",
@@ -929,7 +955,6 @@ def build(rng: np.random.Generator | None, number: int = 3) -> Question:
         "max_abs_entry": float(max(abs(v) for p in parts for v in p.value)),
     }
     return Question(
-        id=f"q{n}", family=FAMILY, title=TITLE, params=params, parts=out_parts,
-        template="questions/cost_derivatives.tex.j2", context=context, difficulty=difficulty, number=n,
+        id=f"q{n}", family=NAME, title=TITLE, params=params, parts=out_parts,
+        template=TEMPLATE, context=context, difficulty=difficulty, number=n,
     )
-

@@ -280,13 +280,7 @@ def test_every_rule_is_tested():
 
 
 # --------------------------------------------------------------------------
-# Determinism and many seeds
-
-
-def test_same_seed_same_question():
-    a = build_question(cr, family_rng(123, "chain_rule"), 2)
-    b = build_question(cr, family_rng(123, "chain_rule"), 2)
-    assert a.to_json() == b.to_json() and a.context == b.context and a.difficulty == b.difficulty
+# Many seeds
 
 
 @pytest.mark.slow
@@ -340,7 +334,6 @@ def test_many_seeds_verify_hold_rules_and_vary():
     assert len(structures) >= 0.6 * N_VARIETY
     assert set(ops) == set(cr.OPS) and set(outer) == set(cr.OUTER_NAMES) and set(shapes) == set(cr.SHAPE_NAMES)
     assert len(difficulty) >= 3 and max(difficulty.values()) <= 0.7 * N_SEEDS
-    assert np.median(times) < 0.3
 
 
 # --------------------------------------------------------------------------

@@ -146,23 +146,15 @@ def test_asked_gradients_cover_the_four_kinds():
         assert [p.kind for p in net.asked] == ["b2", "W2", "b1", "W1"]
 
 
-def test_same_seed_same_question():
-    a = build_question(nw, family_rng(123, "network"), 1)
-    b = build_question(nw, family_rng(123, "network"), 1)
-    assert a.to_json() == b.to_json()
-
-
 @pytest.mark.slow
 def test_many_seeds_verify_hold_rules_and_differ():
-    """2,000 seeds: build() verifies each (raises on disagreement); every rule holds;
-    versions are distinct; the draws spread over the parameter space."""
-    seen = Counter()
+    """2,000 seeds (verification, the rules and distinct versions are in
+    test_family_contract.py): the rules restated independently, and the draws
+    spread over the parameter space."""
     etas, negatives, asked = Counter(), Counter(), Counter()
     for seed in range(N_SEEDS):
         net = nw.sample(family_rng(seed, "network"))
         sol = nw.solve(net)
-        nw.verify(net, sol)
-        assert nw.broken_rules(net, sol) == [], seed
         # the rules, restated independently of the rule functions
         assert all(z != 0 for z in sol.identity.z1)
         assert min(sol.identity.z1) < 0 < max(sol.identity.z1)
@@ -172,14 +164,10 @@ def test_many_seeds_verify_hold_rules_and_differ():
         for name, wrongs in nw.mistakes(net, sol).items():
             right = nw.right_answers(net, sol)[name]
             assert right not in wrongs.values(), (seed, name)
-        key = (net.x, net.W1, net.b1, net.W2, net.b2, net.y, net.eta, net.asked)
-        seen[key] += 1
         etas[net.eta] += 1
         negatives[sum(z < 0 for z in sol.identity.z1)] += 1
         asked[net.asked[3]] += 1
-    duplicates = sum(c - 1 for c in seen.values())
-    print(f"\n{N_SEEDS} seeds, {duplicates} duplicate versions; eta {dict(etas)}; negative hidden units {dict(negatives)}")
-    assert duplicates == 0
+    print(f"\n{N_SEEDS} seeds: eta {dict(etas)}; negative hidden units {dict(negatives)}")
     assert len(etas) == len(nw.ETAS)
     assert set(negatives) == {1, 2}
     assert len(asked) == 6  # every hidden weight gets asked

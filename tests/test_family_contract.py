@@ -1,0 +1,89 @@
+"""The contract every question family keeps (generator/questions/family.py),
+checked the same way for each family in FAMILIES."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, render
+from generator.errors import VerificationError
+from generator.questions import FAMILIES, family_rng
+from generator.questions.family import Disagreement
+
+N_SEEDS = 2000
+STAGES = ("broken_rules", "sample", "solve", "verify", "mistakes", "present")
+FAMILY_IDS = [f.NAME for f in FAMILIES]
+
+
+@pytest.fixture(params=list(enumerate(FAMILIES, start=1)), ids=FAMILY_IDS)
+def numbered(request):
+    """(question number, family), in the order the pipeline prints them."""
+    return request.param
+
+
+def build(family, seed, number):
+    rng = None if seed is None else family_rng(seed, family.NAME)
+    return pipeline.build_question(family, rng, number, "TEST")
+
+
+def test_every_family_has_the_same_names():
+    assert len(set(FAMILY_IDS)) == len(FAMILY_IDS)
+    for family in FAMILIES:
+        assert isinstance(family.NAME, str) and family.NAME
+        assert (render.TEMPLATES / family.TEMPLATE).is_file(), family.TEMPLATE
+        for stage in STAGES:
+            assert callable(getattr(family, stage)), (family.NAME, stage)
+        assert not hasattr(family, "build"), "the pipeline orders the stages"
+
+
+def test_original_preset_holds_every_rule_and_presents(numbered):
+    number, family = numbered
+    solution = family.solve(family.ORIGINAL)
+    family.verify(family.ORIGINAL, solution)
+    assert family.broken_rules(family.ORIGINAL, solution) == []
+    q = family.present(family.ORIGINAL, solution, number)
+    assert (q.id, q.family, q.template, q.number) == (f"q{number}", family.NAME, family.TEMPLATE, number)
+    assert q.parts and all(p.id.startswith(str(number)) for p in q.parts)
+    json.dumps(q.to_json())  # JSON-able
+    assert all(isinstance(v, (int, float)) for v in q.difficulty.values())
+    assert family.mistakes(family.ORIGINAL, solution)
+
+
+def test_same_seed_same_question(numbered):
+    number, family = numbered
+    a, b = build(family, 123, number), build(family, 123, number)
+    assert a.to_json() == b.to_json() and a.context == b.context and a.difficulty == b.difficulty
+
+
+def test_question_number_sets_the_ids(numbered):
+    _, family = numbered
+    q = build(family, 2, 7)
+    assert q.id == "q7" and q.number == 7 and all(p.id.startswith("7") for p in q.parts)
+
+
+def test_a_disagreement_names_the_version_and_the_part(numbered, monkeypatch):
+    number, family = numbered
+
+    def wrong(params, solution):
+        raise Disagreement("x", "some answer", 1, 2)
+
+    monkeypatch.setattr(family, "verify", wrong)
+    with pytest.raises(VerificationError, match=rf"^version TEST, q{number} part {number}x: some answer: solver gives 1, second route gives 2$"):
+        build(family, 5, number)
+
+
+@pytest.mark.slow
+def test_many_seeds_verify_hold_rules_and_differ(numbered):
+    """2,000 seeds per family: the second route agrees, every rule holds, and
+    no two seeds give the same parameters."""
+    number, family = numbered
+    seen = {}
+    for seed in range(N_SEEDS):
+        params = family.sample(family_rng(seed, family.NAME))
+        solution = family.solve(params)
+        family.verify(params, solution)
+        assert family.broken_rules(params, solution) == [], seed
+        key = json.dumps(family.present(params, solution, number).params, sort_keys=True)
+        assert key not in seen, (seed, seen.get(key))
+        seen[key] = seed

@@ -56,7 +56,7 @@ def escape(text: object) -> str:
     return "".join(out)
 
 
-def as_fraction(x) -> Fraction:
+def as_fraction(x: object) -> Fraction:
     if isinstance(x, Fraction):
         return x
     if isinstance(x, sympy.Rational):
@@ -92,7 +92,7 @@ def decimal_str(q: Fraction) -> str:
     return f"{sign}{whole}.{''.join(digits)}"
 
 
-def num(x, *, paren: bool = False) -> str:
+def num(x: object, *, paren: bool = False) -> str:
     """LaTeX for an exact number: integers plainly, terminating fractions as
     decimals, other fractions as ``\\frac``. ``paren`` wraps negatives in
     parentheses (for use inside products such as ``3 \\times (-2)``)."""
@@ -109,7 +109,7 @@ def num(x, *, paren: bool = False) -> str:
     return s
 
 
-def exact_str(x) -> str:
+def exact_str(x: object) -> str:
     """The contract's ``exact`` field: a string sympy.parse_expr reads."""
     q = as_fraction(x)
     if q.denominator == 1:
@@ -117,7 +117,7 @@ def exact_str(x) -> str:
     return f"{q.numerator}/{q.denominator}"
 
 
-def json_number(x):
+def json_number(x: object) -> int | float:
     """The contract's ``value`` field: int when whole, else float."""
     q = as_fraction(x)
     if q.denominator == 1:

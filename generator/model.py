@@ -3,7 +3,8 @@
 A question family builds a :class:`Question`; the pipeline collects them in a
 :class:`ProblemSet`. Everything the key prints comes from these objects:
 ``parts``/``answers`` go to answers.json, ``context`` holds the worked-solution
-data only the templates read.
+data only the templates read: a dataclass per family, whose fields are the
+names its template uses.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 FORMAT = "nn-problem-set/1"
 
+JSONDict = dict[str, Any]  # a JSON object
+
 
 @dataclass
 class Answer:
@@ -21,9 +24,9 @@ class Answer:
     latex: str  # LaTeX of the answer as printed in the key
     exact: str | None  # sympy.parse_expr-readable string; None for free text
     value: Any  # JSON number, list of numbers, or None
-    check: dict | None = None  # {function, wrt, derivative, at} for derivatives
+    check: JSONDict | None = None  # {function, wrt, derivative, at} for derivatives
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {
             "name": self.name,
             "label": self.label,
@@ -40,7 +43,7 @@ class Part:
     prompt: str  # LaTeX of the question text
     answers: list[Answer]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {
             "id": self.id,
             "prompt": self.prompt,
@@ -53,14 +56,14 @@ class Question:
     id: str  # "q1", "q2", ...
     family: str  # "network", "chain_rule", "cost_derivatives"
     title: str
-    params: dict  # JSON-able parameters of this version
+    params: JSONDict  # JSON-able parameters of this version
     parts: list[Part]
     template: str  # path under templates/, e.g. "questions/network.tex.j2"
-    context: dict = field(default_factory=dict)  # template-only worked solution
-    difficulty: dict = field(default_factory=dict)  # fairness measures (numbers)
+    context: object = None  # the family's typed template context (a dataclass the template reads)
+    difficulty: dict[str, int | float] = field(default_factory=dict)  # fairness measures (numbers)
     number: int = 1  # printed question number
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {
             "id": self.id,
             "family": self.family,
@@ -86,7 +89,7 @@ class ProblemSet:
     student_name: str | None = None
     student_id: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> JSONDict:
         return {
             "format": FORMAT,
             "generator": self.generator,

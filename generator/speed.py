@@ -148,8 +148,8 @@ class _NumPyCode(SharedTermOrder, NumPyPrinter):
             return NumPyPrinter._print(self, expr, **kwargs)  # type: ignore[no-any-return]
         hit = self._memo.get(expr)
         if hit is not None:
-            out, needed = hit
-            for module, name in needed:
+            out, reused = hit
+            for module, name in reused:
                 self.module_imports[module].add(name)
                 for imports in self._recording:
                     imports.add((module, name))
@@ -197,14 +197,14 @@ def text(expr: Any) -> str:
 @cached(maxsize=4096)
 def factor_terms(expr: sympy.Expr) -> sympy.Expr:
     """``sympy.factor_terms``, once per expression."""
-    return sympy.factor_terms(expr)  # type: ignore[no-any-return]
+    return sympy.factor_terms(expr)
 
 
 @cached(maxsize=4096)
 def xreplace(expr: sympy.Expr, pairs: tuple[tuple[Any, Any], ...]) -> sympy.Expr:
     """``expr.xreplace(dict(pairs))``, once per expression and replacement (an
     inner function at a point recurs across versions)."""
-    return expr.xreplace(dict(pairs))  # type: ignore[no-any-return]
+    return expr.xreplace(dict(pairs))
 
 
 @cached(maxsize=4096)

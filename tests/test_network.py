@@ -29,7 +29,7 @@ def test_original_preset_numbers():
     d = answers(q, "1d")
     assert d["new:b1[1]"] == -16 and d["new:W1[0][2]"] == -29
     # the key remarks on divergence: the step makes the loss far larger
-    assert d["J_after"] == 5776 and q.context["loss_went"] == "up"
+    assert d["J_after"] == 5776 and q.context.loss_went == "up"
 
 
 def test_original_params_follow_the_contract():

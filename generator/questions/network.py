@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Callable, NoReturn, Sequence
 
 import numpy as np
 import sympy
 
 from .. import latex
 from ..latex import num
-from ..model import Answer, Part, Question
+from ..model import Answer, JSONDict, Part, Question
 from ..sampling import choice, integers, redraw
 from . import concepts
 from .family import Disagreement
@@ -85,19 +86,22 @@ ALL_PARAMS = (
 )
 
 
+Num = int | Fraction  # a parameter's value: an integer as drawn, a fraction after an update
+
+
 @dataclass(frozen=True)
 class Network:
-    x: tuple[int, int]
-    W1: tuple[tuple[int, int, int], tuple[int, int, int]]
-    b1: tuple[int, int, int]
-    W2: tuple[int, int, int]  # W2[j] is w_{j+1,1}^[2]
-    b2: int
+    x: tuple[int, ...]  # N_IN inputs
+    W1: tuple[tuple[Num, ...], ...]  # N_IN rows of N_HIDDEN
+    b1: tuple[Num, ...]
+    W2: tuple[Num, ...]  # W2[j] is w_{j+1,1}^[2]
+    b2: Num
     y: int
     eta: Fraction
     asked: tuple[Param, Param, Param, Param]  # output bias, output weight, hidden bias, hidden weight
     concept: int  # index into concepts.BANK
 
-    def get(self, p: Param):
+    def get(self, p: Param) -> Num:
         if p.kind == "W1":
             return self.W1[p.i][p.j]
         if p.kind == "b1":
@@ -109,6 +113,7 @@ class Network:
     def with_values(self, new: dict[Param, Fraction]) -> "Network":
         W1 = [list(r) for r in self.W1]
         b1, W2, b2 = list(self.b1), list(self.W2), self.b2
+        v: Num
         for p, v in new.items():
             if p.kind == "W1":
                 W1[p.i][p.j] = v
@@ -120,7 +125,7 @@ class Network:
                 b2 = v
         return Network(self.x, tuple(map(tuple, W1)), tuple(b1), tuple(W2), b2, self.y, self.eta, self.asked, self.concept)
 
-    def to_params(self) -> dict:
+    def to_params(self) -> JSONDict:
         return {
             "x": list(self.x),
             "y": self.y,
@@ -235,8 +240,7 @@ def right_answers(net: Network, sol: Solution) -> dict[str, Fraction]:
 
 
 def draw(rng: np.random.Generator) -> Network:
-    x = tuple(integers(rng, 0, len(X_VALUES) - 1, N_IN))
-    x = tuple(X_VALUES[k] for k in x)
+    x = tuple(X_VALUES[k] for k in integers(rng, 0, len(X_VALUES) - 1, N_IN))
     w1 = integers(rng, *W_RANGE, N_IN * N_HIDDEN)
     W1 = (tuple(w1[:N_HIDDEN]), tuple(w1[N_HIDDEN:]))
     b1 = tuple(integers(rng, *B_RANGE, N_HIDDEN))
@@ -260,7 +264,7 @@ def sample(rng: np.random.Generator) -> Network:
 # --------------------------------------------------------------------------
 # Solver: exact forward pass and node-by-node backprop
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, tuple[Callable[[Fraction], Fraction], Callable[[Fraction], Fraction]]] = {
     "identity": (lambda z: z, lambda z: Fraction(1)),
     "relu": (lambda z: z if z > 0 else Fraction(0), lambda z: Fraction(1) if z > 0 else Fraction(0)),
 }
@@ -349,14 +353,21 @@ def solve(net: Network) -> Solution:
 # Verifier: a second, independent route
 
 
-def _symbols():
+def _symbols() -> tuple[list[list[sympy.Symbol]], list[sympy.Symbol], list[sympy.Symbol], sympy.Symbol, dict[Param, sympy.Symbol]]:
     W1 = [[sympy.Symbol(f"w1_{i}{j}") for j in range(N_HIDDEN)] for i in range(N_IN)]
     b1 = [sympy.Symbol(f"b1_{j}") for j in range(N_HIDDEN)]
     W2 = [sympy.Symbol(f"w2_{j}") for j in range(N_HIDDEN)]
     b2 = sympy.Symbol("b2")
     table = {}
     for p in ALL_PARAMS:
-        table[p] = {"W1": lambda p: W1[p.i][p.j], "b1": lambda p: b1[p.i], "W2": lambda p: W2[p.i], "b2": lambda p: b2}[p.kind](p)
+        if p.kind == "W1":
+            table[p] = W1[p.i][p.j]
+        elif p.kind == "b1":
+            table[p] = b1[p.i]
+        elif p.kind == "W2":
+            table[p] = W2[p.i]
+        else:
+            table[p] = b2
     return W1, b1, W2, b2, table
 
 
@@ -371,17 +382,19 @@ def closed_form_loss(net: Network) -> sympy.Expr:
     return (y_hat - net.y) ** 2
 
 
-def _rat(q) -> sympy.Rational:
-    q = latex.as_fraction(q)
+def _rat(value: object) -> sympy.Rational:
+    q = latex.as_fraction(value)
     return sympy.Rational(q.numerator, q.denominator)
 
 
-def _values(net: Network) -> dict:
+def _values(net: Network) -> dict[sympy.Symbol, sympy.Rational]:
     return {SYMBOL[p]: _rat(net.get(p)) for p in ALL_PARAMS}
 
 
 def _float_forward(net: Network, relu: bool) -> float:
-    act = (lambda v: np.maximum(v, 0.0)) if relu else (lambda v: v)
+    def act(v: np.ndarray) -> np.ndarray:
+        return np.maximum(v, 0.0) if relu else v
+
     x = np.array(net.x, dtype=float)
     h = act(x @ np.array(net.W1, dtype=float) + np.array(net.b1, dtype=float))
     return float(act(h @ np.array(net.W2, dtype=float) + net.b2))
@@ -390,7 +403,7 @@ def _float_forward(net: Network, relu: bool) -> float:
 def verify(net: Network, sol: Solution) -> None:
     """Recompute everything by other means; raise Disagreement on any disagreement."""
 
-    def fail(part: str, what: str, a, b):
+    def fail(part: str, what: str, a: object, b: object) -> NoReturn:
         raise Disagreement(part, what, a, b)
 
     for part, fwd, relu in (("a", sol.identity, False), ("b", sol.relu, True)):
@@ -489,26 +502,119 @@ def transposed(p: Param) -> Param | None:
 # Presentation: parts, answers and the worked solution for the templates
 
 
-def _sum_tex(terms: list[tuple[object, object]], bias) -> str:
+@dataclass(frozen=True)
+class NetworkTex:
+    """The parameters as printed."""
+
+    x: list[str]
+    y: str
+    y_p: str  # y, bracketed when negative
+    eta: str
+    W1: list[list[str]]
+    b1: list[str]
+    W2: list[str]
+    b2: str
+
+
+@dataclass(frozen=True)
+class HiddenUnit:
+    j: int  # 1-based
+    sum: str  # the weighted sum written out
+    z: str
+    a: str
+    active: bool  # z > 0
+
+
+@dataclass(frozen=True)
+class ForwardTex:
+    hidden: list[HiddenUnit]
+    out_sum: str
+    z2: str
+    y_hat: str
+
+
+@dataclass(frozen=True)
+class ChainTex:
+    """The chain-rule factors of one asked gradient."""
+
+    name: str  # the answer's name
+    param: str
+    label: str
+    symbolic: str
+    formula: str
+    numbers: str
+    value: str
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    node: str
+    value: str
+    local: str
+    grad: str
+
+
+@dataclass(frozen=True)
+class GradRow:
+    param: str
+    value: str
+    local: str
+    grad: str
+    asked: bool
+
+
+@dataclass(frozen=True)
+class UpdateTex:
+    name: str  # the answer's name
+    param: str
+    old: str
+    grad: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What templates/questions/network.tex.j2 reads (as ``c``)."""
+
+    net: NetworkTex
+    identity: ForwardTex
+    relu: ForwardTex
+    error: str
+    relu_error: str
+    relu_loss: str
+    loss: str
+    dJ_dyhat: str
+    chains: list[ChainTex]
+    node_table: list[NodeRow]
+    grad_table: list[GradRow]
+    updates: list[UpdateTex]
+    loss_after: str
+    loss_went: str  # "down", "up" or "unchanged"
+    loss_ratio: str | None
+    concept: concepts.Concept
+    mistakes: dict[str, str]  # answer name -> the wrong answers as LaTeX
+
+
+def _sum_tex(terms: Sequence[tuple[Num, Num]], bias: Num) -> str:
     """'(2 \\times 1) + (2 \\times 3) + 1' from (weight, input) pairs and a bias."""
     out = " + ".join(rf"({num(w)} \times {num(v, paren=True)})" for w, v in terms)
     b = latex.as_fraction(bias)
     return out + (f" + {num(b)}" if b >= 0 else f" - {num(-b)}")
 
 
-def _forward_context(net: Network, fwd: Forward) -> dict:
+def _forward_context(net: Network, fwd: Forward) -> ForwardTex:
     hidden = []
     for j in range(N_HIDDEN):
         terms = [(net.W1[i][j], net.x[i]) for i in range(N_IN)]
-        hidden.append({"j": j + 1, "sum": _sum_tex(terms, net.b1[j]), "z": num(fwd.z1[j]), "a": num(fwd.a1[j]), "active": fwd.z1[j] > 0})
+        hidden.append(HiddenUnit(j + 1, _sum_tex(terms, net.b1[j]), num(fwd.z1[j]), num(fwd.a1[j]), fwd.z1[j] > 0))
     out_terms = [(net.W2[j], fwd.a1[j]) for j in range(N_HIDDEN)]
-    return {"hidden": hidden, "out_sum": _sum_tex(out_terms, net.b2), "z2": num(fwd.z2), "y_hat": num(fwd.y_hat)}
+    return ForwardTex(hidden, _sum_tex(out_terms, net.b2), num(fwd.z2), num(fwd.y_hat))
 
 
-def _chain(net: Network, sol: Solution, p: Param) -> dict:
+def _chain(net: Network, sol: Solution, p: Param) -> ChainTex:
     """The chain-rule factors of one asked gradient, symbolic and numeric."""
     bp = sol.bp
-    factors = [(r"\frac{\partial J}{\partial \hat y}", r"2(\hat y - y)", bp.dJ_dyhat)]
+    factors: list[tuple[str, str, Num]] = [(r"\frac{\partial J}{\partial \hat y}", r"2(\hat y - y)", bp.dJ_dyhat)]
     if p.kind in ("W1", "b1"):
         j = p.j if p.kind == "W1" else p.i
         factors.append((rf"\frac{{\partial \hat y}}{{\partial a_{j + 1}}}", Param("W2", j, 0).tex, Fraction(net.W2[j])))
@@ -518,15 +624,15 @@ def _chain(net: Network, sol: Solution, p: Param) -> dict:
         node = r"\hat y"
     local_sym = {"W1": f"x_{p.i + 1}", "b1": "1", "W2": f"a_{p.i + 1}", "b2": "1"}[p.kind]
     factors.append((rf"\frac{{\partial {node}}}{{\partial {p.tex}}}", local_sym, bp.local[p]))
-    return {
-        "name": f"grad:{p.name}",
-        "param": p.tex,
-        "label": p.grad_tex,
-        "symbolic": r" \cdot ".join(f[0] for f in factors),
-        "formula": r" \cdot ".join(f[1] for f in factors),
-        "numbers": r" \cdot ".join(num(f[2], paren=True) for f in factors),
-        "value": num(bp.grads[p]),
-    }
+    return ChainTex(
+        name=f"grad:{p.name}",
+        param=p.tex,
+        label=p.grad_tex,
+        symbolic=r" \cdot ".join(f[0] for f in factors),
+        formula=r" \cdot ".join(f[1] for f in factors),
+        numbers=r" \cdot ".join(num(f[2], paren=True) for f in factors),
+        value=num(bp.grads[p]),
+    )
 
 
 def present(net: Network, sol: Solution, number: int) -> Question:
@@ -534,7 +640,7 @@ def present(net: Network, sol: Solution, number: int) -> Question:
     bp = sol.bp
     wrong = mistakes(net, sol)
 
-    def ans(name, label, value) -> Answer:
+    def ans(name: str, label: str, value: Num) -> Answer:
         return Answer(name, label, num(value), latex.exact_str(value), latex.json_number(value))
 
     def hidden_answers(fwd: Forward) -> list[Answer]:
@@ -563,45 +669,45 @@ def present(net: Network, sol: Solution, number: int) -> Question:
     pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)])
 
     grad_table = [
-        {"param": p.tex, "value": num(net.get(p)), "local": num(bp.local[p]), "grad": num(bp.grads[p]), "asked": p in net.asked}
+        GradRow(p.tex, num(net.get(p)), num(bp.local[p]), num(bp.grads[p]), p in net.asked)
         for p in ALL_PARAMS
     ]
     node_table = [
-        {"node": "J", "value": num(bp.loss), "local": "", "grad": "1"},
-        {"node": r"\hat y", "value": num(sol.identity.y_hat), "local": rf"\partial J/\partial \hat y = 2(\hat y - y) = {num(bp.dJ_dyhat)}", "grad": num(bp.delta2)},
+        NodeRow("J", num(bp.loss), "", "1"),
+        NodeRow(r"\hat y", num(sol.identity.y_hat), rf"\partial J/\partial \hat y = 2(\hat y - y) = {num(bp.dJ_dyhat)}", num(bp.delta2)),
     ] + [
-        {"node": f"a_{j + 1} = z_{j + 1}", "value": num(sol.identity.a1[j]),
-         "local": rf"\partial \hat y/\partial a_{j + 1} = {Param('W2', j, 0).tex} = {num(net.W2[j])}", "grad": num(bp.delta1[j])}
+        NodeRow(f"a_{j + 1} = z_{j + 1}", num(sol.identity.a1[j]),
+                rf"\partial \hat y/\partial a_{j + 1} = {Param('W2', j, 0).tex} = {num(net.W2[j])}", num(bp.delta1[j]))
         for j in range(N_HIDDEN)
     ]
     loss_change = sol.loss_after - bp.loss
-    context = {
-        "net": {
-            "x": [num(v) for v in net.x], "y": num(net.y), "y_p": num(net.y, paren=True), "eta": num(net.eta),
-            "W1": [[num(v) for v in row] for row in net.W1], "b1": [num(v) for v in net.b1],
-            "W2": [num(v) for v in net.W2], "b2": num(net.b2),
-        },
-        "identity": _forward_context(net, sol.identity),
-        "relu": _forward_context(net, sol.relu),
-        "error": num(sol.identity.y_hat - net.y),
-        "relu_error": num(sol.relu.y_hat - net.y),
-        "relu_loss": num((sol.relu.y_hat - net.y) ** 2),
-        "loss": num(bp.loss),
-        "dJ_dyhat": num(bp.dJ_dyhat),
-        "chains": [_chain(net, sol, p) for p in net.asked],
-        "node_table": node_table,
-        "grad_table": grad_table,
-        "updates": [
-            {"name": f"new:{p.name}", "param": p.tex, "old": num(net.get(p)), "grad": num(bp.grads[p], paren=True), "new": num(v)}
+    context = Context(
+        net=NetworkTex(
+            x=[num(v) for v in net.x], y=num(net.y), y_p=num(net.y, paren=True), eta=num(net.eta),
+            W1=[[num(v) for v in row] for row in net.W1], b1=[num(v) for v in net.b1],
+            W2=[num(v) for v in net.W2], b2=num(net.b2),
+        ),
+        identity=_forward_context(net, sol.identity),
+        relu=_forward_context(net, sol.relu),
+        error=num(sol.identity.y_hat - net.y),
+        relu_error=num(sol.relu.y_hat - net.y),
+        relu_loss=num((sol.relu.y_hat - net.y) ** 2),
+        loss=num(bp.loss),
+        dJ_dyhat=num(bp.dJ_dyhat),
+        chains=[_chain(net, sol, p) for p in net.asked],
+        node_table=node_table,
+        grad_table=grad_table,
+        updates=[
+            UpdateTex(f"new:{p.name}", p.tex, num(net.get(p)), num(bp.grads[p], paren=True), num(v))
             for p, v in sol.updated.items()
         ],
-        "loss_after": num(sol.loss_after),
-        "loss_went": "down" if loss_change < 0 else ("up" if loss_change > 0 else "unchanged"),
-        "loss_ratio": num(sol.loss_after / bp.loss) if bp.loss else None,
-        "concept": concept,
-        "mistakes": {k: mistakes_tex(d) for k, d in wrong.items()},
-    }
-    difficulty = {
+        loss_after=num(sol.loss_after),
+        loss_went="down" if loss_change < 0 else ("up" if loss_change > 0 else "unchanged"),
+        loss_ratio=num(sol.loss_after / bp.loss) if bp.loss else None,
+        concept=concept,
+        mistakes={k: mistakes_tex(d) for k, d in wrong.items()},
+    )
+    difficulty: dict[str, int | float] = {
         "max_abs_number": float(max(abs(v) for v in student_numbers(net, sol))),
         "negative_hidden_units": sum(1 for z in sol.identity.z1 if z < 0),
         "eta_is_integer": int(net.eta.denominator == 1),

@@ -74,10 +74,10 @@ def test_original_params_and_point():
 
 def test_original_key_shows_the_seed_texts_chain_rule_form():
     q = build_question(cr, None, 2)
-    d1 = q.context["derivs"][0]
-    assert d1["in_g"] == r"\cos {g_{1}} \cdot e^{x_{2}} + 2 g_{2} \cdot 1"
-    assert d1["in_x"] == [r"\cos{\left(x_{1} e^{x_{2}} \right)} \cdot e^{x_{2}} + 2 \left(x_{1} + x_{2}^{2}\right) \cdot 1"]
-    assert q.context["f_g"] == r"\sin {g_{1}} + g_{2}^{2}"
+    d1 = q.context.derivs[0]
+    assert d1.in_g == r"\cos {g_{1}} \cdot e^{x_{2}} + 2 g_{2} \cdot 1"
+    assert d1.in_x == [r"\cos{\left(x_{1} e^{x_{2}} \right)} \cdot e^{x_{2}} + 2 \left(x_{1} + x_{2}^{2}\right) \cdot 1"]
+    assert q.context.f_g == r"\sin {g_{1}} + g_{2}^{2}"
 
 
 def test_original_satisfies_every_rule():

@@ -25,7 +25,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 import sympy
@@ -36,12 +36,17 @@ from .. import latex
 from ..speed import cached, factor_terms, lambdified, lambdified_once, memo, remember, substitute, tex, text, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
-from ..model import Answer, Part, Question
+from ..model import Answer, JSONDict, Part, Question
 from ..sampling import choice, redraw
 from .family import Disagreement
 
 NAME = "chain_rule"
 TEMPLATE = "questions/chain_rule.tex.j2"
+
+Expr = Any  # a SymPy expression (SymPy has no type information)
+Pair = tuple[Expr, ...]  # two expressions, one per g_i or x_j
+Point = tuple[int, int]
+NumericFunction = Callable[..., Any]  # compiled by lambdify: NumPy arrays or floats in, out
 
 X = sympy.symbols("x1 x2")  # plain symbols, so that sympy.parse_expr reads them back equal
 G = sympy.symbols("g1 g2")
@@ -54,12 +59,12 @@ class sigmoid(sympy.Function):
     ``1/(1 + exp(-u))`` through :func:`to_machine`."""
 
     @classmethod
-    def eval(cls, arg):
+    def eval(cls, arg: Expr) -> Expr:
         if arg.is_zero:
             return sympy.Rational(1, 2)
         return None
 
-    def _latex(self, printer, exp=None):
+    def _latex(self, printer: Any, exp: Any = None) -> str:
         arg = printer._print(self.args[0])
         head = r"\sigma" if exp is None else rf"\sigma^{{{exp}}}"
         return rf"{head}\!\left({arg}\right)"
@@ -71,22 +76,22 @@ class Shown(sympy.Function):
     student writes them. Never used for computation (see :func:`unwrap`)."""
 
     @property
-    def precedence(self):
+    def precedence(self) -> int:
         inner = self.args[0]
         if inner.is_Atom:
-            return PRECEDENCE["Atom"]
+            return int(PRECEDENCE["Atom"])
         if inner.is_Function:
-            return PRECEDENCE["Func"]
-        return min(precedence(inner), PRECEDENCE["Mul"] - 1)  # bracketed in products and powers
+            return int(PRECEDENCE["Func"])
+        return min(int(precedence(inner)), int(PRECEDENCE["Mul"]) - 1)  # bracketed in products and powers
 
-    def _latex(self, printer, exp=None):
-        body = printer._print(self.args[0])
+    def _latex(self, printer: Any, exp: Any = None) -> str:
+        body: str = printer._print(self.args[0])
         if exp is None:
             return body
         return rf"\left({body}\right)^{{{exp}}}"
 
-    def _sympystr(self, printer):
-        return "(" + printer._print(self.args[0]) + ")"
+    def _sympystr(self, printer: Any) -> str:
+        return "(" + str(printer._print(self.args[0])) + ")"
 
 
 def unwrap(expr: sympy.Expr) -> sympy.Expr:
@@ -94,7 +99,7 @@ def unwrap(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(Shown, lambda u: u)
 
 
-def logistic(u):
+def logistic(u: Expr) -> Expr:
     return 1 / (1 + sympy.exp(-u))
 
 
@@ -105,7 +110,7 @@ def to_machine(expr: sympy.Expr) -> sympy.Expr:
 
 
 @cached(maxsize=4096)
-def plain_width(expr) -> int:
+def plain_width(expr: Expr) -> int:
     """A proxy for the printed width of an expression, in characters of a
     one-line plain-text rendering (``x1 e^(x2)`` for ``x1*exp(x2)``)."""
     s = text(expr).replace("**", "^").replace("*", "").replace("exp(", "e^(")
@@ -121,8 +126,8 @@ def plain_width(expr) -> int:
 @dataclass(frozen=True)
 class Outer:
     name: str
-    apply: Callable[[sympy.Expr], sympy.Expr]
-    derivative: Callable[[sympy.Expr], sympy.Expr]
+    apply: Callable[[Expr], Expr]
+    derivative: Callable[[Expr], Expr]
     positive_domain: bool = False  # the argument must be > 0
 
 
@@ -149,9 +154,9 @@ class Shape:
     name: str
     a_values: tuple[int, ...]
     b_values: tuple[int, ...]  # (1,) when the shape has no second coefficient
-    expr: Callable
-    d_first: Callable  # dg/dX
-    d_second: Callable  # dg/dY
+    expr: Callable[[int, int, Expr, Expr], Expr]
+    d_first: Callable[[int, int, Expr, Expr], Expr]  # dg/dX
+    d_second: Callable[[int, int, Expr, Expr], Expr]  # dg/dY
 
 
 E = sympy.exp
@@ -206,7 +211,7 @@ class Inner:
             return sympy.sympify(s.d_first(self.a, self.b, first, second))
         return sympy.sympify(s.d_second(self.a, self.b, first, second))
 
-    def to_params(self) -> dict:
+    def to_params(self) -> JSONDict:
         return {"shape": self.shape, "a": self.a, "b": self.b, "swap": self.swap, "expr": text(self.expr())}
 
 
@@ -217,10 +222,10 @@ class Composition:
     inner: tuple[Inner, Inner]
     point: tuple[int, int] | None = None
 
-    def with_point(self, point) -> "Composition":
+    def with_point(self, point: Point | None) -> "Composition":
         return Composition(self.outer, self.op, self.inner, point)
 
-    def to_params(self, sym: "Symbolic | None" = None) -> dict:
+    def to_params(self, sym: "Symbolic | None" = None) -> JSONDict:
         """The parameters for answers.json; ``sym``, if given, is this
         composition's symbolic solution (computed here otherwise)."""
         sym = solve_symbolic(self) if sym is None else sym
@@ -318,7 +323,7 @@ def rule_point_chosen(sol: Solution) -> bool:
 def rule_terms_nonzero_at_point(sol: Solution) -> bool:
     """Every path product and both derivatives are nonzero at the point, so a
     student who drops a path gets a different number."""
-    at = sol.at
+    at = sol.at_point
     vals = [p for row in at.paths_float for p in row] + list(at.grad_float)
     return all(math.isfinite(v) and abs(v) >= MIN_VALUE for v in vals)
 
@@ -342,13 +347,13 @@ def domain_ok(sym: Symbolic, point: tuple[int, int]) -> bool:
 
 def rule_domain_near_point(sol: Solution) -> bool:
     """Arguments of ln and sqrt stay positive (with a margin) near the point."""
-    return domain_ok(sol.sym, sol.at.point)
+    return domain_ok(sol.sym, sol.at_point.point)
 
 
 def rule_values_readable(sol: Solution) -> bool:
     """Both values at the point are short exact expressions of moderate size,
     and so are g1, g2 there (no cos of a three-digit argument)."""
-    at = sol.at
+    at = sol.at_point
     if not all(abs(v) <= MAX_G for v in at.g_float) or not all(abs(v) <= MAX_VALUE for v in at.grad_float):
         return False
     return all(plain_width(v) <= VALUE_WIDTH for v in at.grad)
@@ -357,7 +362,7 @@ def rule_values_readable(sol: Solution) -> bool:
 def rule_mistakes_differ(sol: Solution) -> bool:
     """No common mistake lands on the right value at the point."""
     for j, wrongs in enumerate(mistakes(sol.comp, sol).values()):
-        right = sol.at.grad_float[j]
+        right = sol.at_point.grad_float[j]
         for w in wrongs.values():
             if not math.isfinite(w) or abs(w - right) <= 1e-6 * max(1.0, abs(right)):
                 return False
@@ -411,10 +416,10 @@ def draw_structure(rng: np.random.Generator) -> Composition:
     outer = (choice(rng, OUTER_NAMES), choice(rng, OUTER_NAMES))
     op = choice(rng, OPS)
     shapes = (choice(rng, SHAPE_NAMES), choice(rng, SHAPE_NAMES))
-    return Composition(outer, op, tuple(draw_inner(rng, s) for s in shapes))
+    return Composition(outer, op, (draw_inner(rng, shapes[0]), draw_inner(rng, shapes[1])))
 
 
-def _point_solution(sym: Symbolic, point) -> Solution | None:
+def _point_solution(sym: Symbolic, point: Point) -> Solution | None:
     """The solution at ``point`` if every point rule holds there, else None
     (rules in order, so exact values are computed only where the cheap ones hold)."""
     sol = Solution(sym, solve_at(sym, point))
@@ -431,7 +436,7 @@ def _choose_point(sym: Symbolic, rng: np.random.Generator) -> AtPoint | None:
         p = candidates[int(k)]
         sol = _point_solution(sym, p)
         if sol is not None:
-            good.append((sum(plain_width(v) for v in sol.at.grad), p, sol.at))
+            good.append((sum(plain_width(v) for v in sol.at_point.grad), p, sol.at_point))
             if len(good) == POINT_POOL:
                 break
     if not good:
@@ -515,13 +520,13 @@ class Symbolic:
         return tuple(substitute(d, self._shown) for d in self.df_dg)
 
     @cached_property
-    def paths(self) -> tuple[tuple[sympy.Expr, sympy.Expr], tuple[sympy.Expr, sympy.Expr]]:
+    def paths(self) -> tuple[Pair, ...]:
         """[j][i] = df/dg_i * dg_i/dx_j in x1, x2, evaluated."""
         df = [substitute(d, self._sub) for d in self.df_dg]
         return tuple(tuple(times(df[i], self.dg_dx[i][j]) for i in range(2)) for j in range(2))
 
     @cached_property
-    def numeric(self):
+    def numeric(self) -> Callable[[Any, Any], list[Any]]:
         """(x1, x2) -> [g1, g2, df/dg1, df/dg2, dg1/dx1, dg1/dx2, dg2/dx1, dg2/dx2] in floating point.
 
         Each entry is computed by the code ``sympy.lambdify`` writes for it
@@ -532,7 +537,7 @@ class Symbolic:
         inner = [lambdified_once(X, (self.g_x[i], *self.dg_dx[i])) for i in range(2)]
         outer = lambdified(X, list(df))
 
-        def numeric(x1, x2):
+        def numeric(x1: Any, x2: Any) -> list[Any]:
             g1, g2 = (f(x1, x2) for f in inner)
             d = outer(x1, x2)
             return [g1[0], g2[0], d[0], d[1], g1[1], g1[2], g2[1], g2[2]]
@@ -572,7 +577,7 @@ class AtPoint:
         return other
 
     @cached_property
-    def _exact(self):
+    def _exact(self) -> tuple[Pair, Pair, tuple[Pair, ...], tuple[Pair, ...], Pair]:
         xs = {X[0]: sympy.Integer(self.point[0]), X[1]: sympy.Integer(self.point[1])}
         g = tuple(substitute(e, xs) for e in self.sym.g_x)
         df = tuple(substitute(d, dict(zip(G, g))) for d in self.sym.df_dg)
@@ -589,12 +594,12 @@ class AtPoint:
         return self._exact[1]
 
     @property
-    def dg_dx(self):
+    def dg_dx(self) -> tuple[Pair, ...]:
         """[i][j] = dg_i/dx_j at the point."""
         return self._exact[2]
 
     @property
-    def paths(self):
+    def paths(self) -> tuple[Pair, ...]:
         """[j][i] = df/dg_i * dg_i/dx_j at the point."""
         return self._exact[3]
 
@@ -611,6 +616,14 @@ class Solution:
     @property
     def comp(self) -> Composition:
         return self.sym.comp
+
+    @property
+    def at_point(self) -> AtPoint:
+        """The solution at the point, which every point rule and the
+        presentation need (the sampler only keeps solutions that have one)."""
+        if self.at is None:
+            raise ValueError("no point chosen for this composition")
+        return self.at
 
 
 def solve_symbolic(comp: Composition) -> Symbolic:
@@ -630,7 +643,7 @@ def solve_at(sym: Symbolic, point: tuple[int, int]) -> AtPoint:
 
 
 def solve(comp: Composition) -> Solution:
-    sampled = _SAMPLED.pop(comp, None)
+    sampled: Solution | None = _SAMPLED.pop(comp, None)
     if sampled is not None:
         return sampled
     sym = solve_symbolic(comp)
@@ -680,7 +693,7 @@ def chain_products(sym: Symbolic) -> int:
 DIFFICULTY_BAND = (4, 6)  # chain_products of every version lies in this band
 
 
-def difficulty(sym: Symbolic) -> dict:
+def difficulty(sym: Symbolic) -> dict[str, int | float]:
     return {
         "chain_products": chain_products(sym),
         "path_products": sum(1 for j in range(2) for i in range(2) if sym.paths[j][i] != 0),
@@ -697,15 +710,15 @@ _FD_STEP = 1e-3
 _FD_RTOL = 1e-6
 
 
-def central_difference(f, a, b, j: int, h: float = _FD_STEP):
+def central_difference(f: NumericFunction, a: Any, b: Any, j: int, h: float = _FD_STEP) -> Any:
     """d f / d x_{j+1} at (a, b) by the five-point central difference (error O(h^4))."""
-    def at(t):
+    def at(t: float) -> Any:
         return f(a + t, b) if j == 0 else f(a, b + t)
     return (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h)
 
 
 
-def _numeric(expr: sympy.Expr):
+def _numeric(expr: Expr) -> NumericFunction:
     return lambdified(X, to_machine(expr))
 
 
@@ -725,14 +738,14 @@ def same_expression(a: sympy.Expr, b: sympy.Expr) -> bool:
             return True
     except PolynomialError:
         pass
-    return sympy.simplify(d) == 0
+    return bool(sympy.simplify(d) == 0)
 
 
 def verify(comp: Composition, sol: Solution) -> None:
     """Recompute every derivative by a second route; raise Disagreement on disagreement."""
     sym = sol.sym
 
-    def fail(part: str, what: str, a, b):
+    def fail(part: str, what: str, a: object, b: object) -> NoReturn:
         raise Disagreement(part, what, a, b)
 
     f = to_machine(sym.f_x)
@@ -791,7 +804,7 @@ def verify(comp: Composition, sol: Solution) -> None:
 
 def mistakes(comp: Composition, sol: Solution) -> dict[str, dict[str, float]]:
     """For each derivative at the point, the value a usual mistake produces."""
-    at = sol.at
+    at = sol.at_point
     out = {}
     for j in range(2):
         p = at.paths_float[j]
@@ -807,6 +820,63 @@ def mistakes(comp: Composition, sol: Solution) -> dict[str, dict[str, float]]:
 
 # --------------------------------------------------------------------------
 # Presentation: parts, answers and the worked solution for the templates
+
+
+@dataclass(frozen=True)
+class Labels:
+    df_dg: list[str]  # [i]: df/dg_i
+    dg_dx: list[list[str]]  # [i][j]: dg_i/dx_j
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """df/dx_j by the chain rule, line by line."""
+
+    j: int  # 1-based
+    label: str
+    rule: str  # the sum over both paths, in partials
+    in_g: str  # the local derivatives substituted, in g
+    in_x: list[str]  # the same in x1, x2: one line, or two when long
+    simplified: str
+
+
+@dataclass(frozen=True)
+class ValueAtPoint:
+    """df/dx_j at the point: the path products with numbers, the value."""
+
+    label: str
+    factors: str
+    value: str
+    approx: str | None  # four decimals, unless the value is rational
+
+
+@dataclass(frozen=True)
+class DroppedPath:
+    """The values a student gets for df/dx_j following only one path."""
+
+    j: int  # 1-based
+    without_g1: str
+    without_g2: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What templates/questions/chain_rule.tex.j2 reads (as ``c``)."""
+
+    f_g: str
+    f_x: str
+    g: list[str]
+    notes: list[str]
+    df_dg: list[str]
+    dg_dx: list[list[str]]
+    labels: Labels
+    derivs: list[Derivation]
+    point: list[int]
+    point_tex: str
+    g_at: list[str]
+    at_point: list[ValueAtPoint]
+    dropped: list[DroppedPath]
+    mistakes: dict[str, dict[str, str]]  # answer name -> mistake -> value
 
 
 def _factor_tex(expr: sympy.Expr, first: bool) -> str:
@@ -836,7 +906,7 @@ def _value_tex(v: sympy.Expr) -> str:
     return tex(v)
 
 
-def _value_json(v: sympy.Expr):
+def _value_json(v: Expr) -> int | float:
     if v.is_Rational:
         return latex.json_number(latex.as_fraction(v))
     return float(_float(v))
@@ -865,7 +935,7 @@ def _dfdx(j: int) -> str:
     return rf"\frac{{\partial f}}{{\partial x_{j + 1}}}"
 
 
-def _point_dict(point) -> dict:
+def _point_dict(point: Point) -> dict[str, int]:
     return {"x1": int(point[0]), "x2": int(point[1])}
 
 
@@ -885,16 +955,16 @@ def grad_tex(sym: Symbolic, j: int) -> str:
 
 
 def present(comp: Composition, sol: Solution, number: int) -> Question:
-    sym, at = sol.sym, sol.at
+    sym, at = sol.sym, sol.at_point
     n = number
     f_machine = to_machine(sym.f_x)
     f_g_machine = to_machine(sym.f_g)
 
-    def check(function, wrt, derivative, point=None) -> dict:
+    def check(function: Expr, wrt: Expr, derivative: Expr, point: Point | None = None) -> JSONDict:
         return {"function": text(function), "wrt": [str(wrt)], "derivative": [text(to_machine(derivative))],
                 "at": None if point is None else _point_dict(point)}
 
-    def sym_answer(name, label, expr, chk) -> Answer:
+    def sym_answer(name: str, label: str, expr: Expr, chk: JSONDict) -> Answer:
         return Answer(name, label, tex(expr), text(to_machine(expr)), None, chk)
 
     answers_a = []
@@ -935,44 +1005,45 @@ def present(comp: Composition, sol: Solution, number: int) -> Question:
     for j in range(2):
         in_x = [_product_tex(sym.df_dg_shown[i], sym.dg_dx[i][j]) for i in range(2)]
         one_line = sum(product_width(sym.df_dg_shown[i], sym.dg_dx[i][j]) for i in range(2)) + 3 <= LINE_WIDTH
-        derivs.append({
-            "j": j + 1,
-            "label": _dfdx(j),
-            "rule": " + ".join(rf"{_dfdg(i)}\,{_dgdx(i, j)}" for i in range(2)),
-            "in_g": _join_terms([_product_tex(sym.df_dg[i], sym.dg_dx[i][j]) for i in range(2)]),
-            "in_x": [_join_terms(in_x)] if one_line else [in_x[0], _join_terms(["", in_x[1]]).lstrip()],
-            "simplified": grad_tex(sym, j),
-        })
-    values = []
-    for j in range(2):
-        factors = _join_terms([_product_tex(at.df_dg[i], at.dg_dx[i][j]) for i in range(2)])
-        line = rf"{_dfdx(j)} &= {factors} = \finalanswer{{{_value_tex(at.grad[j])}}}"
-        if not at.grad[j].is_Rational:
-            line += rf" \approx {_approx(_float(at.grad[j]))}"
-        values.append(line)
+        derivs.append(Derivation(
+            j=j + 1,
+            label=_dfdx(j),
+            rule=" + ".join(rf"{_dfdg(i)}\,{_dgdx(i, j)}" for i in range(2)),
+            in_g=_join_terms([_product_tex(sym.df_dg[i], sym.dg_dx[i][j]) for i in range(2)]),
+            in_x=[_join_terms(in_x)] if one_line else [in_x[0], _join_terms(["", in_x[1]]).lstrip()],
+            simplified=grad_tex(sym, j),
+        ))
+    values = [
+        ValueAtPoint(
+            label=_dfdx(j),
+            factors=_join_terms([_product_tex(at.df_dg[i], at.dg_dx[i][j]) for i in range(2)]),
+            value=_value_tex(at.grad[j]),
+            approx=None if at.grad[j].is_Rational else _approx(_float(at.grad[j])),
+        )
+        for j in range(2)
+    ]
     wrong = mistakes(comp, sol)
-    dropped = []
-    for j in range(2):
-        m = wrong[f"df/dx{j + 1}"]
-        dropped.append(rf"for $\partial f/\partial x_{j + 1}$, dropping the path through $g_1$ gives "
-                       rf"${_approx(m['path_through_g1_dropped'])}$ and dropping the path through $g_2$ gives "
-                       rf"${_approx(m['path_through_g2_dropped'])}$")
-    context = {
-        "f_g": f_tex(sym),
-        "f_x": f_tex(sym, shown=True),
-        "g": [tex(g) for g in sym.g_x],
-        "notes": notes,
-        "df_dg": [tex(d) for d in sym.df_dg],
-        "dg_dx": [[tex(d) for d in row] for row in sym.dg_dx],
-        "labels": {"df_dg": [_dfdg(i) for i in range(2)], "dg_dx": [[_dgdx(i, j) for j in range(2)] for i in range(2)]},
-        "derivs": derivs,
-        "point": list(at.point),
-        "point_tex": point_tex,
-        "g_at": [_value_tex(v) for v in at.g],
-        "at_point": values,
-        "dropped": "; ".join(dropped) + ".",
-        "mistakes": {k: {m: _approx(v) for m, v in d.items()} for k, d in wrong.items()},
-    }
+    dropped = [
+        DroppedPath(j + 1, _approx(wrong[f"df/dx{j + 1}"]["path_through_g1_dropped"]),
+                    _approx(wrong[f"df/dx{j + 1}"]["path_through_g2_dropped"]))
+        for j in range(2)
+    ]
+    context = Context(
+        f_g=f_tex(sym),
+        f_x=f_tex(sym, shown=True),
+        g=[tex(g) for g in sym.g_x],
+        notes=notes,
+        df_dg=[tex(d) for d in sym.df_dg],
+        dg_dx=[[tex(d) for d in row] for row in sym.dg_dx],
+        labels=Labels([_dfdg(i) for i in range(2)], [[_dgdx(i, j) for j in range(2)] for i in range(2)]),
+        derivs=derivs,
+        point=list(at.point),
+        point_tex=point_tex,
+        g_at=[_value_tex(v) for v in at.g],
+        at_point=values,
+        dropped=dropped,
+        mistakes={k: {m: _approx(v) for m, v in d.items()} for k, d in wrong.items()},
+    )
     return Question(
         id=f"q{n}", family=NAME, title="The chain rule through two intermediate functions",
         params=comp.to_params(sym), parts=[pa, pb], template=TEMPLATE,

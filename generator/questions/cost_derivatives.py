@@ -179,7 +179,7 @@ def rule_residual_signs_mixed(items: Items, inst: Instance) -> bool:
 
 def rule_huber_both_regimes(items: Items, inst: Instance) -> bool:
     """For the Huber cost: no |r| equals delta, and both pieces are used."""
-    if items.robust.loss != "huber":
+    if items.robust.loss is not ci.HUBER:
         return True
     rs = [abs(r) for r in residuals(inst)]
     return all(r != inst.delta for r in rs) and any(r < inst.delta for r in rs) and any(r > inst.delta for r in rs)
@@ -196,14 +196,14 @@ def rule_labels_mixed(items: Items, inst: Instance) -> bool:
 
 def rule_margins_off_kink(items: Items, inst: Instance) -> bool:
     """For the hinge: no margin y^(i) w^T x^(i) equals 1."""
-    if items.cls.loss != "hinge":
+    if items.cls.loss is not ci.HINGE:
         return True
     return all(y * z != 1 for y, z in zip(inst.labels, scores(inst.w, inst.X)))
 
 
 def rule_hinge_both_regimes(items: Items, inst: Instance) -> bool:
     """For the hinge: some point has margin below 1 and some above."""
-    if items.cls.loss != "hinge":
+    if items.cls.loss is not ci.HINGE:
         return True
     margins = [y * z for y, z in zip(inst.labels, scores(inst.w, inst.X))]
     return any(v < 1 for v in margins) and any(v > 1 for v in margins)
@@ -588,27 +588,14 @@ def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndar
         M = float(it.grad_multiplier * it.factor.value(m))
         coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(scores(inst.w, inst.X), Y)]
         data = sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X))
-        pen = np.array([float(v) for v in ci.penalty_gradient(it.penalty.key, inst.lam, inst.w)]) if it.penalty else np.zeros(2)
+        pen = np.array([float(v) for v in it.penalty.exact(Fraction(inst.lam), inst.w)]) if it.penalty else np.zeros(2)
         wrong = {"sign_flipped": -M * data + pen}
         if M != 1:
             wrong["factor_dropped"] = data + pen
-        if it.loss == "abs":
-            rs = residuals(inst)
-            wrong["residual_for_sign"] = M * sum(r * np.array(x, dtype=float) for r, x in zip(rs, inst.X)) + pen
-        if it.loss == "sq":
-            wrong["factor_2_dropped"] = M / 2 * data + pen
-        if it.loss == "hinge":
-            wrong["all_points_counted"] = -sum(y * np.array(x, dtype=float) for y, x in zip(Y, inst.X)) + pen
+        for name, value in it.loss.mistakes(M, data, inst.X, Y, residuals(inst)).items():
+            wrong[name] = value + pen
         if it.penalty is not None:
-            lam = inst.lam
-            if it.penalty.key == "l2":
-                wrong["penalty_as_scalar_sum"] = M * data + 2 * lam * w.sum() * np.ones(2)
-                wrong["penalty_factor_2_dropped"] = M * data + lam * w
-            elif it.penalty.key == "l2_half":
-                wrong["penalty_as_scalar_sum"] = M * data + lam * w.sum() * np.ones(2)
-                wrong["penalty_factor_2_added"] = M * data + 2 * lam * w
-            else:
-                wrong["penalty_as_l2"] = M * data + 2 * lam * w
+            wrong.update(it.penalty.mistakes(M * data, inst.lam, w))
         out[k] = wrong
     return out
 
@@ -619,10 +606,6 @@ def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndar
 
 def _vec(entries) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(entries) + r"\end{pmatrix}"
-
-
-def _ivec(v) -> str:
-    return _vec([num(a) for a in v])
 
 
 def _row(v) -> str:
@@ -661,7 +644,7 @@ def _linear_combination(terms: list[tuple[Lin, tuple[int, int]]]) -> str:
             coef = "" if body.tex() == "1" else body.tex() + r"\,"
         else:
             sign, coef = "+", rf"\bigl({c.tex()}\bigr)\,"
-        out.append((sign, coef + _ivec(x)))
+        out.append((sign, coef + ci.column(x)))
     if not out:
         return "0"
     text = ("-" if out[0][0] == "-" else "") + out[0][1]
@@ -710,10 +693,10 @@ def _act_context(p: PartSolution, inst: Instance) -> dict:
     ]
     value_vec = _vec([num(Fraction(int(e.p), int(e.q))) for e in p.exact]) if rational else None
     if rational:
-        final = rf"\nabla_w f &= {num(Fraction(int(p.work['coef_exact'].p), int(p.work['coef_exact'].q)))}\,{_ivec(p.work['x'])} = \boxed{{{value_vec}}}"
+        final = rf"\nabla_w f &= {num(Fraction(int(p.work['coef_exact'].p), int(p.work['coef_exact'].q)))}\,{ci.column(p.work['x'])} = \boxed{{{value_vec}}}"
         approx = None
     else:
-        final = rf"\nabla_w f &= g'({u})\, x = \boxed{{{ci.as_factor(p.work['coef_tex'])}\,{_ivec(p.work['x'])}}}"
+        final = rf"\nabla_w f &= g'({u})\, x = \boxed{{{ci.as_factor(p.work['coef_tex'])}\,{ci.column(p.work['x'])}}}"
         approx = rf"&\approx {_vec([_dec(v) for v in p.value])}"
     lines.append(final)
     if approx:
@@ -747,29 +730,6 @@ def _scalar_context(p: PartSolution, inst: Instance) -> dict:
     return {"numeric_ask": rf"Evaluate $f'(z)$ at $z = {num(inst.z0)}$.", "numeric_lines": lines}
 
 
-def _coef_subst(it: ci.CostItem, z: int, y: int, delta: int) -> str:
-    """The per-point coefficient with the numbers substituted, before simplifying."""
-    r = z - y
-    if it.loss == "abs":
-        return rf"\operatorname{{sign}}({num(r)})"
-    if it.loss == "sq":
-        return num(r)
-    if it.loss == "huber":
-        return num(r) if abs(r) <= delta else rf"{delta} \operatorname{{sign}}({num(r)})"
-    if it.loss == "logcosh":
-        return rf"\tanh({num(r)})"
-    if it.loss == "loglik":
-        return rf"{num(y)} - \sigma({num(z)})"
-    if it.loss == "xent":
-        return rf"\sigma({num(z)}) - {num(y)}"
-    if it.loss == "logistic_pm":
-        return rf"-({num(y)})\,\sigma({num(-y * z)})"
-    if it.loss == "hinge":
-        margin = y * z
-        return rf"{'-(' + num(y) + ')' if margin < 1 else '0'}"
-    raise KeyError(it.loss)
-
-
 def _data_context(p: PartSolution, inst: Instance) -> dict:
     it: ci.CostItem = p.item
     w, X = inst.w, inst.X
@@ -780,13 +740,13 @@ def _data_context(p: PartSolution, inst: Instance) -> dict:
         cells = [(rf"z^{{({i})}}", rf"{_dot_tex(w, x)} = {num(z)}")]
         if it.regression:
             cells.append((rf"r^{{({i})}}", rf"{num(z)} - {num(y, paren=True)} = {num(z - y)}"))
-        subst = _coef_subst(it, z, y, inst.delta)
+        subst = it.loss.coef_subst(z, y, inst.delta)
         value = c.tex()
-        if it.loss != "sq":  # for the square the coefficient is the residual itself
-            cells.append((it.coef_name_tex().replace("(i)", f"({i})"), value if subst == value else f"{subst} = {value}"))
-        if it.loss == "huber":
-            cells[-1] = (cells[-1][0], cells[-1][1] + (r"\quad (|r| \le \delta)" if abs(z - y) <= inst.delta else r"\quad (|r| > \delta)"))
-        if it.loss == "hinge":
+        if not it.loss.coef_is_residual:
+            cells.append((it.loss.coef_name_tex.replace("(i)", f"({i})"), value if subst == value else f"{subst} = {value}"))
+        if it.loss.regime is not None:
+            cells[-1] = (cells[-1][0], cells[-1][1] + it.loss.regime(z - y, inst.delta))
+        if it.loss.margin_shown:
             cells.append((rf"y^{{({i})}} z^{{({i})}}", f"{num(y * z)} {'<' if y * z < 1 else '>'} 1"))
         rows.append(r" &\qquad ".join(f"{lhs} &= {rhs}" for lhs, rhs in cells))
     M = it.grad_multiplier * it.factor.value(m)
@@ -797,13 +757,7 @@ def _data_context(p: PartSolution, inst: Instance) -> dict:
     else:
         total = rf"{_frac_tex(M)}\Bigl[{inner}\Bigr]"
     if it.penalty:
-        lam = inst.lam
-        if it.penalty.key == "l2":
-            total += rf" + 2 \cdot {lam}\,{_ivec(w)}"
-        elif it.penalty.key == "l2_half":
-            total += rf" + {lam}\,{_ivec(w)}"
-        else:
-            total += rf" + {lam}\,{_ivec([1 if v > 0 else -1 for v in w])}"
+        total += it.penalty.total_tex(inst.lam, w)
     grad = p.work["grad"]
     result = _vec([v.tex() for v in grad])
     lines = [r"\nabla_w J(w) &= " + total, rf"&= \boxed{{{result}}}"]
@@ -870,7 +824,7 @@ def _answers(p: PartSolution) -> list[Answer]:
         names = ("grad", "grad_at")
         formula_tex = p.item.answer_tex()[len(head) + 3:].strip()
         if isinstance(p.item, ci.LinearActItem):
-            num_tex = ci.as_factor(p.work["coef_tex"]) + r"\," + _ivec(p.work["x"])
+            num_tex = ci.as_factor(p.work["coef_tex"]) + r"\," + ci.column(p.work["x"])
         else:
             num_tex = _vec([v.tex() for v in p.work["grad"]])
         exact_str = "[" + ", ".join(sstr(e) for e in p.exact) + "]"
@@ -915,7 +869,7 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         ctx["space"] = "6cm" if p.index in (3, 4, 5) else "4.5cm"
         ctx["answer_lead"] = "Simplified:" if p.index == 1 else "In vector form, simplified:"
         ctx["marking"] = _marking(wrong.get(p.index, {}))
-        ctx["steps"] = [{"text": b["text"], "align": " \\\\\n  ".join(b["align"]) if b["align"] else None} for b in ctx["steps"]]
+        ctx["steps"] = [{"text": b.text, "align": " \\\\\n  ".join(b.align) if b.align else None} for b in ctx["steps"]]
         ctx["score_rows"] = " \\\\\n  ".join(ctx["score_rows"])
         ctx["numeric_lines"] = " \\\\\n  ".join(ctx["numeric_lines"])
         contexts.append(ctx)
@@ -936,7 +890,7 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         "y": list(inst.y),
         "labels": list(inst.labels),
         "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
-        "delta": inst.delta if items.robust.loss == "huber" else None,
+        "delta": inst.delta if items.robust.uses_delta() else None,
     }
     context = {
         "parts": contexts,

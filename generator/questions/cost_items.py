@@ -25,13 +25,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
+from typing import Any, Callable, Sequence
 
+import numpy as np
 import sympy
 from sympy.printing.str import StrPrinter
 
 from ..latex import num
 from ..speed import MemoPrinter, cached, memo
+
+Expr = Any  # a SymPy expression (SymPy has no type information)
+
+
+@dataclass(frozen=True)
+class Steps:
+    """One block of a worked derivation: a sentence, then aligned lines."""
+
+    text: str | None
+    align: list[str] | None
 
 
 # --------------------------------------------------------------------------
@@ -377,14 +388,14 @@ class ScalarItem:
         factor = "" if self.a == 1 else (num(self.a) if self.a.denominator == 1 else rf"\frac{{1}}{{{self.a.denominator}}}")
         return "f'(z) = " + factor + (as_factor(self.act.dg(self.inner)) if factor else self.act.dg(self.inner))
 
-    def steps(self) -> list[dict]:
+    def steps(self) -> list[Steps]:
         if self.plain:
-            return [{"text": None, "align": self.act.steps("z")}]
+            return [Steps(None, self.act.steps("z"))]
         u = self.inner
         return [
-            {"text": rf"Write $f(z) = g(u)$ with $u = {u}$, $g(u) = {self.act.g('u')}$ and $\frac{{du}}{{dz}} = {_exact_tex(self.a)}$. First the derivative of $g$:",
-             "align": self.act.steps("u")},
-            {"text": rf"Then the chain rule: $f'(z) = g'(u)\,\frac{{du}}{{dz}} = {_exact_tex(self.a)}\,g'({u})$.", "align": None},
+            Steps(rf"Write $f(z) = g(u)$ with $u = {u}$, $g(u) = {self.act.g('u')}$ and $\frac{{du}}{{dz}} = {_exact_tex(self.a)}$. First the derivative of $g$:",
+                  self.act.steps("u")),
+            Steps(rf"Then the chain rule: $f'(z) = g'(u)\,\frac{{du}}{{dz}} = {_exact_tex(self.a)}\,g'({u})$.", None),
         ]
 
     def sym(self, z) -> sympy.Expr:
@@ -439,12 +450,12 @@ class LinearActItem:
     def answer_tex(self) -> str:
         return r"\nabla_w f(w) = " + _factor_before_x(self.act.dg(self.inner)) + "x"
 
-    def steps(self) -> list[dict]:
+    def steps(self) -> list[Steps]:
         u_def = r"u = w^\top x + b = \sum_{j=1}^n w_j x_j + b" if self.bias else r"u = w^\top x = \sum_{j=1}^n w_j x_j"
         return [
-            {"text": rf"Write $f(w) = g(u)$ with ${u_def}$, so $\frac{{\partial u}}{{\partial w_j}} = x_j$, that is $\nabla_w u = x$. The derivative of $g(u) = {self.act.g('u')}$:",
-             "align": self.act.steps("u")},
-            {"text": r"By the chain rule, $\nabla_w f(w) = g'(u)\,\nabla_w u = g'(u)\,x$.", "align": None},
+            Steps(rf"Write $f(w) = g(u)$ with ${u_def}$, so $\frac{{\partial u}}{{\partial w_j}} = x_j$, that is $\nabla_w u = x$. The derivative of $g(u) = {self.act.g('u')}$:",
+                  self.act.steps("u")),
+            Steps(r"By the chain rule, $\nabla_w f(w) = g'(u)\,\nabla_w u = g'(u)\,x$.", None),
         ]
 
     # components: w and x are lists of SymPy expressions
@@ -528,43 +539,35 @@ HALF = Factor("1/2", r"\frac{1}{2}", 1, False, 2)
 MEAN = Factor("1/m", r"\frac{1}{m}", 1, True)
 HALF_MEAN = Factor("1/(2m)", r"\frac{1}{2m}", 1, True, 2)
 
+Vector = np.ndarray  # floating-point, one entry per weight
+
 
 @dataclass(frozen=True)
 class Penalty:
+    """One penalty on the weights, everything about it in one place."""
+
     key: str
     tex: str  # in J
     grad_tex: str  # its gradient
     steps: tuple[str, ...]  # align lines
     note: str  # differentiability / vector remark
-
-    def sym(self, w, lam) -> sympy.Expr:
-        if self.key == "l2":
-            return lam * sum(v ** 2 for v in w)
-        if self.key == "l2_half":
-            return lam / 2 * sum(v ** 2 for v in w)
-        return lam * sum(sympy.Abs(v) for v in w)
-
-    def dsym(self, w, lam) -> list[sympy.Expr]:
-        """The penalty's gradient as the answer writes it: a vector, one entry per weight."""
-        if self.key == "l2":
-            return [2 * lam * v for v in w]
-        if self.key == "l2_half":
-            return [lam * v for v in w]
-        return [lam * sympy.sign(v) for v in w]
+    sym: Callable[[Sequence[Expr], Expr], Expr]  # the penalty of (w, lambda), SymPy
+    dsym: Callable[[Sequence[Expr], Expr], list[Expr]]  # its gradient as the answer writes it, one entry per weight
+    exact: Callable[[Fraction, Sequence[int]], list[Fraction]]  # the gradient at integer weights
+    total_tex: Callable[[int, Sequence[int]], str]  # (lambda, w): '+ 2 . lambda w' with the numbers substituted
+    mistakes: Callable[[Vector, float, Vector], dict[str, Vector]]  # (M * data part, lambda, w) -> the usual wrong gradients
+    differentiable: bool = True  # everywhere (else the note says where not)
 
 
-def penalty_gradient(key: str, lam, w: list) -> list[Fraction]:
+def penalty_gradient(key: str, lam: int | Fraction, w: Sequence[int]) -> list[Fraction]:
     """The gradient of a penalty at integer weights, exactly: 2 lambda w, lambda w or lambda sign(w)."""
-    lam = Fraction(lam)
-    if key == "l2":
-        return [2 * lam * v for v in w]
-    if key == "l2_half":
-        return [lam * v for v in w]
-    if key == "l1":
-        if any(v == 0 for v in w):
-            raise ValueError("lambda ||w||_1 is not differentiable where a weight is 0")
-        return [lam * (1 if v > 0 else -1) for v in w]
-    raise KeyError(key)
+    return PENALTIES[key].exact(Fraction(lam), w)
+
+
+def _sign_gradient(lam: Fraction, w: Sequence[int]) -> list[Fraction]:
+    if any(v == 0 for v in w):
+        raise ValueError("lambda ||w||_1 is not differentiable where a weight is 0")
+    return [lam * (1 if v > 0 else -1) for v in w]
 
 
 L2 = Penalty(
@@ -572,20 +575,225 @@ L2 = Penalty(
     (r"\lambda\|w\|_2^2 &= \lambda \sum_{j=1}^n w_j^2, \qquad \frac{\partial}{\partial w_k}\,\lambda \sum_{j=1}^n w_j^2 = 2\lambda w_k",
      r"\nabla_w\, \lambda\|w\|_2^2 &= 2\lambda\,(w_1, \dots, w_n)^\top = 2\lambda w"),
     r"The penalty's gradient is the vector $2\lambda w$ (entry $k$ is $2\lambda w_k$), not the scalar $2\lambda\sum_j w_j$.",
+    sym=lambda w, lam: lam * sum(v ** 2 for v in w),
+    dsym=lambda w, lam: [2 * lam * v for v in w],
+    exact=lambda lam, w: [2 * lam * v for v in w],
+    total_tex=lambda lam, w: rf" + 2 \cdot {lam}\,{column(w)}",
+    mistakes=lambda data, lam, w: {"penalty_as_scalar_sum": data + 2 * lam * w.sum() * np.ones(2),
+                                   "penalty_factor_2_dropped": data + lam * w},
 )
 L2_HALF = Penalty(
     "l2_half", r"\frac{\lambda}{2} \|w\|_2^2", r"\lambda w",
     (r"\frac{\lambda}{2}\|w\|_2^2 &= \frac{\lambda}{2} \sum_{j=1}^n w_j^2, \qquad \frac{\partial}{\partial w_k}\,\frac{\lambda}{2} \sum_{j=1}^n w_j^2 = \lambda w_k",
      r"\nabla_w\, \frac{\lambda}{2}\|w\|_2^2 &= \lambda w"),
     r"The penalty's gradient is the vector $\lambda w$ (entry $k$ is $\lambda w_k$), not the scalar $\lambda\sum_j w_j$.",
+    sym=lambda w, lam: lam / 2 * sum(v ** 2 for v in w),
+    dsym=lambda w, lam: [lam * v for v in w],
+    exact=lambda lam, w: [lam * v for v in w],
+    total_tex=lambda lam, w: rf" + {lam}\,{column(w)}",
+    mistakes=lambda data, lam, w: {"penalty_as_scalar_sum": data + lam * w.sum() * np.ones(2),
+                                   "penalty_factor_2_added": data + 2 * lam * w},
 )
 L1 = Penalty(
     "l1", r"\lambda \|w\|_1", r"\lambda \operatorname{sign}(w)",
     (r"\lambda\|w\|_1 &= \lambda \sum_{j=1}^n |w_j|, \qquad \frac{\partial}{\partial w_k}\,\lambda \sum_{j=1}^n |w_j| = \lambda \operatorname{sign}(w_k) \quad (w_k \neq 0)",
      r"\nabla_w\, \lambda\|w\|_1 &= \lambda \operatorname{sign}(w) \quad \text{(sign taken entry by entry)}"),
     r"$\lambda\|w\|_1$ is not differentiable where some $w_j = 0$; there any value in $[-\lambda, \lambda]$ for entry $j$ is a subgradient.",
+    sym=lambda w, lam: lam * sum(sympy.Abs(v) for v in w),
+    dsym=lambda w, lam: [lam * sympy.sign(v) for v in w],
+    exact=_sign_gradient,
+    total_tex=lambda lam, w: rf" + {lam}\,{column([1 if v > 0 else -1 for v in w])}",
+    mistakes=lambda data, lam, w: {"penalty_as_l2": data + 2 * lam * w},
+    differentiable=False,
 )
 PENALTIES = {p.key: p for p in (L2, L2_HALF, L1)}
+
+
+def column(entries: Sequence[object]) -> str:
+    """A column vector of exact numbers."""
+    return r"\begin{pmatrix}" + r" \\ ".join(num(a) for a in entries) + r"\end{pmatrix}"
+
+
+RESIDUAL = r"w^\top x^{(i)} - y^{(i)}"
+SCORE = r"w^\top x^{(i)}"
+
+
+def _sign(v: int) -> int:
+    return 1 if v > 0 else -1
+
+
+def _abs_coef(z: int, y: int, delta: int | None) -> Lin:
+    if z == y:
+        raise ValueError("|r| is not differentiable at r = 0")
+    return Lin.const(_sign(z - y))
+
+
+def _huber_coef(z: int, y: int, delta: int | None) -> Lin:
+    assert delta is not None, "the Huber cost needs delta"
+    r = z - y
+    return Lin.const(r if abs(r) <= delta else delta * _sign(r))
+
+
+def _hinge_coef(z: int, y: int, delta: int | None) -> Lin:
+    if y * z == 1:
+        raise ValueError("the hinge is not differentiable at margin 1")
+    return Lin.const(-y if y * z < 1 else 0)
+
+
+_LOG_SIGMA_STEPS = [
+    r"\frac{d}{dz}\,\log\sigma(z) &= \frac{\sigma(z)\bigl(1 - \sigma(z)\bigr)}{\sigma(z)} = 1 - \sigma(z) \qquad (\sigma' = \sigma(1 - \sigma))",
+    r"\frac{d}{dz}\,\log\bigl(1 - \sigma(z)\bigr) &= \frac{-\sigma(z)\bigl(1 - \sigma(z)\bigr)}{1 - \sigma(z)} = -\sigma(z)",
+    r"\frac{d}{dz}\Bigl[y \log\sigma(z) + (1 - y)\log\bigl(1 - \sigma(z)\bigr)\Bigr] &= y\bigl(1 - \sigma(z)\bigr) - (1 - y)\,\sigma(z)",
+    r"&= y - y\sigma(z) - \sigma(z) + y\sigma(z) = y - \sigma(z)",
+]
+_LOG_LIKELIHOOD = rf"\Bigl[y^{{(i)}} \log \sigma\bigl({SCORE}\bigr) + \bigl(1 - y^{{(i)}}\bigr) \log\bigl(1 - \sigma({SCORE})\bigr)\Bigr]"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One loss of a data-set cost, everything about it in one place: the
+    term of the sum and its derivative as LaTeX, SymPy and exact numbers, the
+    worked steps, the non-differentiable points and the usual mistakes.
+    ``z`` is the score w^T x^(i), ``y`` the target or label, ``r = z - y``."""
+
+    key: str
+    tex: str  # one term of the sum, in J
+    coef_tex: str  # the coefficient of x^(i) in the answer
+    coef_name_tex: str  # the coefficient in the numeric work, in terms of r or z
+    coef_subst: Callable[[int, int, int], str]  # (z, y, delta): the coefficient with the numbers, before simplifying
+    sym: Callable[[Expr, Expr, Expr], Expr]  # (z, y, delta): one term, SymPy
+    coef_sym: Callable[[Expr, Expr, Expr], Expr]  # (z, y, delta): the coefficient, SymPy (multiplier excluded)
+    coef_exact: Callable[[int, int, int | None], Lin]  # (z, y, delta) at integer data, exactly
+    steps: Callable[[Factor], list[str]]  # align lines: the loss's derivative, then the sum's gradient
+    negated: bool = False  # J carries a minus sign in front of the sum (cross-entropy)
+    multiplier: int = 1  # the derivative's constant, folded into the factor (2 for the square)
+    answer_sign: str = ""  # '-' when the answer carries a minus in front of the sum
+    answer_sum: str = r"\sum_{i=1}^m"  # the sum in the answer (the hinge sums over margin < 1)
+    definition: str | None = None  # a function the cost uses, defined for the student
+    note: str | None = None  # where J is (or, surprisingly, is) differentiable
+    coef_is_residual: bool = False  # the numeric work needs no separate coefficient
+    regime: Callable[[int, int], str] | None = None  # (r, delta): which piece applies, after the coefficient
+    margin_shown: bool = False  # the numeric work shows each margin y z against 1
+    mistakes: Callable[[float, Vector, Sequence[Sequence[int]], Sequence[int], Sequence[int]], dict[str, Vector]] = (
+        lambda M, data, X, Y, rs: {})  # (M, data part, X, Y, residuals) -> the usual wrong data parts
+
+
+def _sum_step(ft: str, term: str, derivative: str) -> str:
+    """'grad_w F sum_i term &= F sum_i derivative x^(i)'."""
+    return rf"\nabla_w\, {ft} \sum_{{i=1}}^m {term} &= {ft} \sum_{{i=1}}^m {derivative}\, x^{{(i)}}"
+
+
+ABS = Loss(
+    "abs", rf"\bigl|{RESIDUAL}\bigr|",
+    coef_tex=r"\operatorname{sign}\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
+    coef_name_tex=r"\operatorname{sign}(r^{(i)})",
+    coef_subst=lambda z, y, delta: rf"\operatorname{{sign}}({num(z - y)})",
+    sym=lambda z, y, delta: sympy.Abs(z - y),
+    coef_sym=lambda z, y, delta: sympy.sign(z - y),
+    coef_exact=_abs_coef,
+    steps=lambda F: [r"\frac{d}{dr}\,|r| &= \frac{r}{|r|} = \operatorname{sign}(r) \qquad (r \neq 0)",
+                     _sum_step(F.tex, "|r^{(i)}|", r"\operatorname{sign}(r^{(i)})")],
+    note=(r"$J$ is not differentiable at any $w$ with a zero residual, $w^\top x^{(i)} = y^{(i)}$ for some $i$: "
+          r"there $|r|$ has a kink and only subgradients exist ($\operatorname{sign}(0)$ may be any value in $[-1, 1]$)."),
+    mistakes=lambda M, data, X, Y, rs: {
+        "residual_for_sign": M * sum(r * np.array(x, dtype=float) for r, x in zip(rs, X))},
+)
+SQUARE = Loss(
+    "sq", rf"\bigl({RESIDUAL}\bigr)^2",
+    coef_tex=r"\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
+    coef_name_tex=r"r^{(i)}",
+    coef_subst=lambda z, y, delta: num(z - y),
+    sym=lambda z, y, delta: (z - y) ** 2,
+    coef_sym=lambda z, y, delta: z - y,
+    coef_exact=lambda z, y, delta: Lin.const(z - y),
+    steps=lambda F: [r"\frac{d}{dr}\,r^2 &= 2r",
+                     rf"\nabla_w\, {F.tex} \sum_{{i=1}}^m \bigl(r^{{(i)}}\bigr)^2 &= {F.tex}\sum_{{i=1}}^m 2 r^{{(i)}} x^{{(i)}} = {F.times(2)} \sum_{{i=1}}^m r^{{(i)}} x^{{(i)}}"],
+    multiplier=2,
+    coef_is_residual=True,
+    mistakes=lambda M, data, X, Y, rs: {"factor_2_dropped": M / 2 * data},
+)
+HUBER = Loss(
+    "huber", rf"H_\delta\bigl({RESIDUAL}\bigr)",
+    coef_tex=r"H_\delta'\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
+    coef_name_tex=r"H_\delta'(r^{(i)})",
+    coef_subst=lambda z, y, delta: num(z - y) if abs(z - y) <= delta else rf"{delta} \operatorname{{sign}}({num(z - y)})",
+    sym=lambda z, y, delta: sympy.Piecewise(((z - y) ** 2 / 2, sympy.Abs(z - y) <= delta),
+                                            (delta * (sympy.Abs(z - y) - delta / 2), True)),
+    coef_sym=lambda z, y, delta: sympy.Piecewise((z - y, sympy.Abs(z - y) <= delta), (delta * sympy.sign(z - y), True)),
+    coef_exact=_huber_coef,
+    steps=lambda F: [r"H_\delta'(r) &= \begin{cases} r & |r| \le \delta \\ \delta \operatorname{sign}(r) & |r| > \delta \end{cases}"
+                     r" \;=\; \text{$r$ clipped to } [-\delta, \delta]",
+                     _sum_step(F.tex, r"H_\delta(r^{(i)})", r"H_\delta'(r^{(i)})")],
+    definition=(r"H_\delta(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\ "
+                r"\delta\bigl(|r| - \tfrac12\delta\bigr) & |r| > \delta \end{cases}"),
+    note=(r"$H_\delta$ is differentiable everywhere: at $|r| = \delta$ both pieces have slope $\pm\delta$ "
+          r"(only the second derivative jumps), so $J$ has a gradient at every $w$."),
+    regime=lambda r, delta: r"\quad (|r| \le \delta)" if abs(r) <= delta else r"\quad (|r| > \delta)",
+)
+LOG_COSH = Loss(
+    "logcosh", rf"\log\cosh\bigl({RESIDUAL}\bigr)",
+    coef_tex=r"\tanh\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
+    coef_name_tex=r"\tanh(r^{(i)})",
+    coef_subst=lambda z, y, delta: rf"\tanh({num(z - y)})",
+    sym=lambda z, y, delta: sympy.log(sympy.cosh(z - y)),
+    coef_sym=lambda z, y, delta: sympy.tanh(z - y),
+    coef_exact=lambda z, y, delta: Lin.tanh(z - y),
+    steps=lambda F: [r"\frac{d}{dr}\,\log\cosh r &= \frac{\sinh r}{\cosh r} = \tanh r",
+                     _sum_step(F.tex, r"\log\cosh(r^{(i)})", r"\tanh(r^{(i)})")],
+)
+LOG_LIKELIHOOD = Loss(
+    "loglik", _LOG_LIKELIHOOD,
+    coef_tex=r"\bigl(y^{(i)} - \sigma(w^\top x^{(i)})\bigr)",
+    coef_name_tex=r"y^{(i)} - \sigma(z^{(i)})",
+    coef_subst=lambda z, y, delta: rf"{num(y)} - \sigma({num(z)})",
+    sym=lambda z, y, delta: y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z)),
+    coef_sym=lambda z, y, delta: y - sig(z),
+    coef_exact=lambda z, y, delta: Lin.const(y) - Lin.sigma(z),
+    steps=lambda F: _LOG_SIGMA_STEPS + [rf"\nabla_w J(w) &= {F.tex} \sum_{{i=1}}^m \bigl(y^{{(i)}} - \sigma(z^{{(i)}})\bigr)\, x^{{(i)}}"],
+)
+CROSS_ENTROPY = Loss(
+    "xent", _LOG_LIKELIHOOD,
+    coef_tex=r"\bigl(\sigma(w^\top x^{(i)}) - y^{(i)}\bigr)",
+    coef_name_tex=r"\sigma(z^{(i)}) - y^{(i)}",
+    coef_subst=lambda z, y, delta: rf"\sigma({num(z)}) - {num(y)}",
+    sym=LOG_LIKELIHOOD.sym,
+    coef_sym=lambda z, y, delta: sig(z) - y,
+    coef_exact=lambda z, y, delta: Lin.sigma(z) - Lin.const(y),
+    steps=lambda F: _LOG_SIGMA_STEPS + [rf"\nabla_w J(w) &= -{F.tex} \sum_{{i=1}}^m \bigl(y^{{(i)}} - \sigma(z^{{(i)}})\bigr)\, x^{{(i)}} "
+                                        rf"= {F.tex} \sum_{{i=1}}^m \bigl(\sigma(z^{{(i)}}) - y^{{(i)}}\bigr)\, x^{{(i)}}"],
+    negated=True,
+)
+LOGISTIC = Loss(
+    "logistic_pm", rf"\log\Bigl(1 + e^{{-y^{{(i)}} {SCORE}}}\Bigr)",
+    coef_tex=r"y^{(i)}\,\sigma\bigl(-y^{(i)} w^\top x^{(i)}\bigr)",
+    coef_name_tex=r"-y^{(i)}\sigma(-y^{(i)} z^{(i)})",
+    coef_subst=lambda z, y, delta: rf"-({num(y)})\,\sigma({num(-y * z)})",
+    sym=lambda z, y, delta: sympy.log(1 + sympy.exp(-y * z)),
+    coef_sym=lambda z, y, delta: -y * sig(-y * z),
+    coef_exact=lambda z, y, delta: Lin.sigma(-y * z) * (-y),
+    steps=lambda F: [r"\frac{d}{dz}\,\log\bigl(1 + e^{-yz}\bigr) &= \frac{-y\,e^{-yz}}{1 + e^{-yz}} = \frac{-y}{e^{yz} + 1} = -y\,\sigma(-yz)",
+                     rf"\nabla_w\, {F.tex} \sum_{{i=1}}^m \log\bigl(1 + e^{{-y^{{(i)}} z^{{(i)}}}}\bigr) &= -{F.tex} \sum_{{i=1}}^m y^{{(i)}}\,\sigma\bigl(-y^{{(i)}} z^{{(i)}}\bigr)\, x^{{(i)}}"],
+    answer_sign="-",
+)
+HINGE = Loss(
+    "hinge", rf"\max\bigl(0,\; 1 - y^{{(i)}} {SCORE}\bigr)",
+    coef_tex=r"y^{(i)}",
+    coef_name_tex=r"-y^{(i)}\,[\,y^{(i)} z^{(i)} < 1\,]",
+    coef_subst=lambda z, y, delta: "-(" + num(y) + ")" if y * z < 1 else "0",
+    sym=lambda z, y, delta: sympy.Max(0, 1 - y * z),
+    coef_sym=lambda z, y, delta: -y * sympy.Heaviside(1 - y * z),
+    coef_exact=_hinge_coef,
+    steps=lambda F: [r"\frac{\partial}{\partial z}\,\max(0,\, 1 - yz) &= \begin{cases} -y & yz < 1 \\ 0 & yz > 1 \end{cases}",
+                     rf"\nabla_w\, {F.tex} \sum_{{i=1}}^m \max\bigl(0,\, 1 - y^{{(i)}} z^{{(i)}}\bigr) &= -{F.tex} \sum_{{i:\; y^{{(i)}} z^{{(i)}} < 1}} y^{{(i)}} x^{{(i)}}"],
+    answer_sign="-",
+    answer_sum=r"\sum_{i:\; y^{(i)} w^\top x^{(i)} < 1}",
+    note=(r"$J$ is not differentiable at any $w$ with a margin exactly $y^{(i)} w^\top x^{(i)} = 1$; "
+          r"there the point contributes any multiple $t\,(-y^{(i)} x^{(i)})$, $t \in [0, 1]$ (a subgradient)."),
+    margin_shown=True,
+    mistakes=lambda M, data, X, Y, rs: {
+        "all_points_counted": -sum(y * np.array(x, dtype=float) for y, x in zip(Y, X))},
+)
+LOSSES = {loss.key: loss for loss in (ABS, SQUARE, HUBER, LOG_COSH, LOG_LIKELIHOOD, CROSS_ENTROPY, LOGISTIC, HINGE)}
 
 
 # One term of a cost and one coefficient of its gradient: pure functions of
@@ -594,49 +802,13 @@ PENALTIES = {p.key: p for p in (L2, L2_HALF, L1)}
 
 
 @cached(maxsize=4096, typed=True)
-def _loss_sym(loss: str, z, y, delta) -> sympy.Expr:
-    if loss == "abs":
-        return sympy.Abs(z - y)
-    if loss == "sq":
-        return (z - y) ** 2
-    if loss == "huber":
-        r = z - y
-        return sympy.Piecewise((r ** 2 / 2, sympy.Abs(r) <= delta), (delta * (sympy.Abs(r) - delta / 2), True))
-    if loss == "logcosh":
-        return sympy.log(sympy.cosh(z - y))
-    if loss in ("loglik", "xent"):
-        return y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z))
-    if loss == "logistic_pm":
-        return sympy.log(1 + sympy.exp(-y * z))
-    if loss == "hinge":
-        return sympy.Max(0, 1 - y * z)
-    raise KeyError(loss)
+def _loss_sym(loss: str, z: Expr, y: Expr, delta: Expr) -> Expr:
+    return LOSSES[loss].sym(z, y, delta)
 
 
 @cached(maxsize=4096, typed=True)
-def _coef_sym(loss: str, z, y, delta) -> sympy.Expr:
-    if loss == "abs":
-        return sympy.sign(z - y)
-    if loss == "sq":
-        return z - y
-    if loss == "huber":
-        r = z - y
-        return sympy.Piecewise((r, sympy.Abs(r) <= delta), (delta * sympy.sign(r), True))
-    if loss == "logcosh":
-        return sympy.tanh(z - y)
-    if loss == "loglik":
-        return y - sig(z)
-    if loss == "xent":
-        return sig(z) - y
-    if loss == "logistic_pm":
-        return -y * sig(-y * z)
-    if loss == "hinge":
-        return -y * sympy.Heaviside(1 - y * z)
-    raise KeyError(loss)
-
-
-RESIDUAL = r"w^\top x^{(i)} - y^{(i)}"
-SCORE = r"w^\top x^{(i)}"
+def _coef_sym(loss: str, z: Expr, y: Expr, delta: Expr) -> Expr:
+    return LOSSES[loss].coef_sym(z, y, delta)
 
 
 @dataclass(frozen=True)
@@ -645,169 +817,77 @@ class CostItem:
 
     key: str
     skill: str
-    loss: str  # abs, sq, huber, logcosh, loglik, xent, logistic_pm, hinge
+    loss: Loss
     factor: Factor = ONE
     penalty: Penalty | None = None
     labels: str = "real"  # real (regression targets), 01, pm1
 
     # ---- texts
-    def loss_tex(self) -> str:
-        return {
-            "abs": rf"\bigl|{RESIDUAL}\bigr|",
-            "sq": rf"\bigl({RESIDUAL}\bigr)^2",
-            "huber": rf"H_\delta\bigl({RESIDUAL}\bigr)",
-            "logcosh": rf"\log\cosh\bigl({RESIDUAL}\bigr)",
-            "loglik": rf"\Bigl[y^{{(i)}} \log \sigma\bigl({SCORE}\bigr) + \bigl(1 - y^{{(i)}}\bigr) \log\bigl(1 - \sigma({SCORE})\bigr)\Bigr]",
-            "xent": rf"\Bigl[y^{{(i)}} \log \sigma\bigl({SCORE}\bigr) + \bigl(1 - y^{{(i)}}\bigr) \log\bigl(1 - \sigma({SCORE})\bigr)\Bigr]",
-            "logistic_pm": rf"\log\Bigl(1 + e^{{-y^{{(i)}} {SCORE}}}\Bigr)",
-            "hinge": rf"\max\bigl(0,\; 1 - y^{{(i)}} {SCORE}\bigr)",
-        }[self.loss]
-
     def function_tex(self) -> str:
-        sign = "-" if self.loss == "xent" else ""
-        out = rf"J(w) = {sign}{self.factor.tex + ' ' if self.factor.tex else ''}\sum_{{i=1}}^m {self.loss_tex()}"
+        sign = "-" if self.loss.negated else ""
+        out = rf"J(w) = {sign}{self.factor.tex + ' ' if self.factor.tex else ''}\sum_{{i=1}}^m {self.loss.tex}"
         if self.penalty:
             out += " + " + self.penalty.tex
         return out
 
     def definitions(self) -> str | None:
-        if self.loss == "huber":
-            return (r"H_\delta(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\ "
-                    r"\delta\bigl(|r| - \tfrac12\delta\bigr) & |r| > \delta \end{cases}")
-        return None
+        return self.loss.definition
 
     @property
     def grad_multiplier(self) -> int:
         """The loss derivative's constant, folded into the factor (2 for the square)."""
-        return 2 if self.loss == "sq" else 1
-
-    def coef_tex(self, i: str = "i") -> str:
-        """LaTeX of the per-point coefficient multiplying x^(i) in the answer."""
-        r = rf"w^\top x^{{({i})}} - y^{{({i})}}"
-        z = rf"w^\top x^{{({i})}}"
-        y = rf"y^{{({i})}}"
-        return {
-            "abs": rf"\operatorname{{sign}}\bigl({r}\bigr)",
-            "sq": rf"\bigl({r}\bigr)",
-            "huber": rf"H_\delta'\bigl({r}\bigr)",
-            "logcosh": rf"\tanh\bigl({r}\bigr)",
-            "loglik": rf"\bigl({y} - \sigma({z})\bigr)",
-            "xent": rf"\bigl(\sigma({z}) - {y}\bigr)",
-            "logistic_pm": rf"{y}\,\sigma\bigl(-{y} {z}\bigr)",
-            "hinge": rf"{y}",
-        }[self.loss]
+        return self.loss.multiplier
 
     def answer_tex(self) -> str:
-        f = self.factor.times(self.grad_multiplier)
-        if self.loss in ("logistic_pm", "hinge"):
-            f = "-" + f
-        under = r"\sum_{i=1}^m"
-        if self.loss == "hinge":
-            under = r"\sum_{i:\; y^{(i)} w^\top x^{(i)} < 1}"
-        out = rf"\nabla_w J(w) = {f + ' ' if f else ''}{under} {self.coef_tex()}\, x^{{(i)}}"
+        f = self.loss.answer_sign + self.factor.times(self.grad_multiplier)
+        out = rf"\nabla_w J(w) = {f + ' ' if f else ''}{self.loss.answer_sum} {self.loss.coef_tex}\, x^{{(i)}}"
         if self.penalty:
             out += " + " + self.penalty.grad_tex
         return out
-
-    def coef_name_tex(self) -> str:
-        """Short LaTeX for the coefficient in the numeric work, in terms of r or z."""
-        return {
-            "abs": r"\operatorname{sign}(r^{(i)})",
-            "sq": r"r^{(i)}",
-            "huber": r"H_\delta'(r^{(i)})",
-            "logcosh": r"\tanh(r^{(i)})",
-            "loglik": r"y^{(i)} - \sigma(z^{(i)})",
-            "xent": r"\sigma(z^{(i)}) - y^{(i)}",
-            "logistic_pm": r"-y^{(i)}\sigma(-y^{(i)} z^{(i)})",
-            "hinge": r"-y^{(i)}\,[\,y^{(i)} z^{(i)} < 1\,]",
-        }[self.loss]
 
     @property
     def regression(self) -> bool:
         return self.labels == "real"
 
     def nondiff_note(self) -> str | None:
-        notes = []
-        if self.loss == "abs":
-            notes.append(r"$J$ is not differentiable at any $w$ with a zero residual, $w^\top x^{(i)} = y^{(i)}$ for some $i$: "
-                         r"there $|r|$ has a kink and only subgradients exist ($\operatorname{sign}(0)$ may be any value in $[-1, 1]$).")
-        if self.loss == "hinge":
-            notes.append(r"$J$ is not differentiable at any $w$ with a margin exactly $y^{(i)} w^\top x^{(i)} = 1$; "
-                         r"there the point contributes any multiple $t\,(-y^{(i)} x^{(i)})$, $t \in [0, 1]$ (a subgradient).")
-        if self.loss == "huber":
-            notes.append(r"$H_\delta$ is differentiable everywhere: at $|r| = \delta$ both pieces have slope $\pm\delta$ "
-                         r"(only the second derivative jumps), so $J$ has a gradient at every $w$.")
-        if self.penalty and self.penalty.key == "l1":
+        notes = [self.loss.note] if self.loss.note else []
+        if self.penalty and not self.penalty.differentiable:
             notes.append(self.penalty.note)
         return " ".join(notes) if notes else None
 
-    def steps(self) -> list[dict]:
-        F = self.factor
-        blocks: list[dict] = []
+    def steps(self) -> list[Steps]:
+        blocks: list[Steps] = []
         if self.regression:
-            blocks.append({"text": r"Write $r^{(i)} = w^\top x^{(i)} - y^{(i)}$. Since $w^\top x^{(i)} = \sum_j w_j x^{(i)}_j$, "
-                                   r"$\frac{\partial r^{(i)}}{\partial w_j} = x^{(i)}_j$, that is $\nabla_w r^{(i)} = x^{(i)}$; by the chain rule "
-                                   r"$\nabla_w \ell(r^{(i)}) = \ell'(r^{(i)})\, x^{(i)}$.", "align": None})
+            blocks.append(Steps(r"Write $r^{(i)} = w^\top x^{(i)} - y^{(i)}$. Since $w^\top x^{(i)} = \sum_j w_j x^{(i)}_j$, "
+                                r"$\frac{\partial r^{(i)}}{\partial w_j} = x^{(i)}_j$, that is $\nabla_w r^{(i)} = x^{(i)}$; by the chain rule "
+                                r"$\nabla_w \ell(r^{(i)}) = \ell'(r^{(i)})\, x^{(i)}$.", None))
         else:
-            blocks.append({"text": r"Write $z^{(i)} = w^\top x^{(i)}$, so $\nabla_w z^{(i)} = x^{(i)}$ and, by the chain rule, "
-                                   r"each term's gradient is its derivative with respect to $z^{(i)}$ times $x^{(i)}$.", "align": None})
-        ft = F.tex
-        if self.loss == "abs":
-            lines = [r"\frac{d}{dr}\,|r| &= \frac{r}{|r|} = \operatorname{sign}(r) \qquad (r \neq 0)",
-                     rf"\nabla_w\, {ft} \sum_{{i=1}}^m |r^{{(i)}}| &= {ft} \sum_{{i=1}}^m \operatorname{{sign}}(r^{{(i)}})\, x^{{(i)}}"]
-        elif self.loss == "sq":
-            two = F.times(2)
-            lines = [r"\frac{d}{dr}\,r^2 &= 2r",
-                     rf"\nabla_w\, {ft} \sum_{{i=1}}^m \bigl(r^{{(i)}}\bigr)^2 &= {ft}\sum_{{i=1}}^m 2 r^{{(i)}} x^{{(i)}} = {two} \sum_{{i=1}}^m r^{{(i)}} x^{{(i)}}"]
-        elif self.loss == "huber":
-            lines = [r"H_\delta'(r) &= \begin{cases} r & |r| \le \delta \\ \delta \operatorname{sign}(r) & |r| > \delta \end{cases}"
-                     r" \;=\; \text{$r$ clipped to } [-\delta, \delta]",
-                     rf"\nabla_w\, {ft} \sum_{{i=1}}^m H_\delta(r^{{(i)}}) &= {ft} \sum_{{i=1}}^m H_\delta'(r^{{(i)}})\, x^{{(i)}}"]
-        elif self.loss == "logcosh":
-            lines = [r"\frac{d}{dr}\,\log\cosh r &= \frac{\sinh r}{\cosh r} = \tanh r",
-                     rf"\nabla_w\, {ft} \sum_{{i=1}}^m \log\cosh(r^{{(i)}}) &= {ft} \sum_{{i=1}}^m \tanh(r^{{(i)}})\, x^{{(i)}}"]
-        elif self.loss in ("loglik", "xent"):
-            lines = [r"\frac{d}{dz}\,\log\sigma(z) &= \frac{\sigma(z)\bigl(1 - \sigma(z)\bigr)}{\sigma(z)} = 1 - \sigma(z) \qquad (\sigma' = \sigma(1 - \sigma))",
-                     r"\frac{d}{dz}\,\log\bigl(1 - \sigma(z)\bigr) &= \frac{-\sigma(z)\bigl(1 - \sigma(z)\bigr)}{1 - \sigma(z)} = -\sigma(z)",
-                     r"\frac{d}{dz}\Bigl[y \log\sigma(z) + (1 - y)\log\bigl(1 - \sigma(z)\bigr)\Bigr] &= y\bigl(1 - \sigma(z)\bigr) - (1 - y)\,\sigma(z)",
-                     r"&= y - y\sigma(z) - \sigma(z) + y\sigma(z) = y - \sigma(z)"]
-            if self.loss == "loglik":
-                lines.append(rf"\nabla_w J(w) &= {ft} \sum_{{i=1}}^m \bigl(y^{{(i)}} - \sigma(z^{{(i)}})\bigr)\, x^{{(i)}}")
-            else:
-                lines.append(rf"\nabla_w J(w) &= -{ft} \sum_{{i=1}}^m \bigl(y^{{(i)}} - \sigma(z^{{(i)}})\bigr)\, x^{{(i)}} "
-                             rf"= {ft} \sum_{{i=1}}^m \bigl(\sigma(z^{{(i)}}) - y^{{(i)}}\bigr)\, x^{{(i)}}")
-        elif self.loss == "logistic_pm":
-            lines = [r"\frac{d}{dz}\,\log\bigl(1 + e^{-yz}\bigr) &= \frac{-y\,e^{-yz}}{1 + e^{-yz}} = \frac{-y}{e^{yz} + 1} = -y\,\sigma(-yz)",
-                     rf"\nabla_w\, {ft} \sum_{{i=1}}^m \log\bigl(1 + e^{{-y^{{(i)}} z^{{(i)}}}}\bigr) &= -{ft} \sum_{{i=1}}^m y^{{(i)}}\,\sigma\bigl(-y^{{(i)}} z^{{(i)}}\bigr)\, x^{{(i)}}"]
-        elif self.loss == "hinge":
-            lines = [r"\frac{\partial}{\partial z}\,\max(0,\, 1 - yz) &= \begin{cases} -y & yz < 1 \\ 0 & yz > 1 \end{cases}",
-                     rf"\nabla_w\, {ft} \sum_{{i=1}}^m \max\bigl(0,\, 1 - y^{{(i)}} z^{{(i)}}\bigr) &= -{ft} \sum_{{i:\; y^{{(i)}} z^{{(i)}} < 1}} y^{{(i)}} x^{{(i)}}"]
-        else:  # pragma: no cover - the bank only holds the losses above
-            raise KeyError(self.loss)
-        blocks.append({"text": None, "align": lines})
+            blocks.append(Steps(r"Write $z^{(i)} = w^\top x^{(i)}$, so $\nabla_w z^{(i)} = x^{(i)}$ and, by the chain rule, "
+                                r"each term's gradient is its derivative with respect to $z^{(i)}$ times $x^{(i)}$.", None))
+        blocks.append(Steps(None, self.loss.steps(self.factor)))
         if self.penalty:
-            blocks.append({"text": "The penalty, differentiated one weight at a time:", "align": list(self.penalty.steps)})
+            blocks.append(Steps("The penalty, differentiated one weight at a time:", list(self.penalty.steps)))
         return blocks
 
     # ---- computable forms
-    def loss_sym(self, z, y, delta=None) -> sympy.Expr:
+    def loss_sym(self, z: Expr, y: Expr, delta: Expr = None) -> Expr:
         """One term of the sum as SymPy, z = w^T x^(i)."""
-        return _loss_sym(self.loss, z, y, delta)
+        return _loss_sym(self.loss.key, z, y, delta)
 
-    def coef_sym(self, z, y, delta=None) -> sympy.Expr:
+    def coef_sym(self, z: Expr, y: Expr, delta: Expr = None) -> Expr:
         """The per-point coefficient of x^(i) in the answer, as SymPy (multiplier excluded)."""
-        return _coef_sym(self.loss, z, y, delta)
+        return _coef_sym(self.loss.key, z, y, delta)
 
-    def cost_sym(self, w, X, Y, lam=None, delta=None) -> sympy.Expr:
+    def cost_sym(self, w: Sequence[Expr], X: Sequence[Sequence[int]], Y: Sequence[Expr], lam: Expr = None, delta: Expr = None) -> Expr:
         m = len(X)
         F = self.factor.num * sympy.Integer(1) / (self.factor.den * (m if self.factor.per_m else 1))
         terms = sum(self.loss_sym(sum(wj * xj for wj, xj in zip(w, x)), y, delta) for x, y in zip(X, Y))
-        J = (-F if self.loss == "xent" else F) * terms
+        J = (-F if self.loss.negated else F) * terms
         if self.penalty:
             J += self.penalty.sym(w, lam)
         return J
 
-    def grad_sym(self, w, X, Y, lam=None, delta=None) -> list[sympy.Expr]:
+    def grad_sym(self, w: Sequence[Expr], X: Sequence[Sequence[int]], Y: Sequence[Expr], lam: Expr = None, delta: Expr = None) -> list[Expr]:
         """The answer's vector form written out in components."""
         m = len(X)
         M = self.grad_multiplier * self.factor.num * sympy.Integer(1) / (self.factor.den * (m if self.factor.per_m else 1))
@@ -819,67 +899,47 @@ class CostItem:
 
     def coef_exact(self, z: int, y: int, delta: int | None = None) -> Lin:
         """The per-point coefficient at integer data, exactly."""
-        r = z - y
-        if self.loss == "abs":
-            if r == 0:
-                raise ValueError("|r| is not differentiable at r = 0")
-            return Lin.const(1 if r > 0 else -1)
-        if self.loss == "sq":
-            return Lin.const(r)
-        if self.loss == "huber":
-            return Lin.const(r if abs(r) <= delta else delta * (1 if r > 0 else -1))
-        if self.loss == "logcosh":
-            return Lin.tanh(r)
-        if self.loss == "loglik":
-            return Lin.const(y) - Lin.sigma(z)
-        if self.loss == "xent":
-            return Lin.sigma(z) - Lin.const(y)
-        if self.loss == "logistic_pm":
-            return Lin.sigma(-y * z) * (-y)
-        if self.loss == "hinge":
-            if y * z == 1:
-                raise ValueError("the hinge is not differentiable at margin 1")
-            return Lin.const(-y if y * z < 1 else 0)
-        raise KeyError(self.loss)
+        return self.loss.coef_exact(z, y, delta)
 
-    def grad_exact(self, w, X, Y, lam=None, delta=None) -> list[Lin]:
+    def grad_exact(self, w: Sequence[int], X: Sequence[Sequence[int]], Y: Sequence[int], lam: int | None = None, delta: int | None = None) -> list[Lin]:
         m = len(X)
         M = self.grad_multiplier * self.factor.value(m)
         coefs = [self.coef_exact(sum(a * b for a, b in zip(w, x)), y, delta) for x, y in zip(X, Y)]
         grad = [sum((c * x[k] for c, x in zip(coefs, X)), Lin()) * M for k in range(len(w))]
         if self.penalty:
-            grad = [g + Lin.const(p) for g, p in zip(grad, penalty_gradient(self.penalty.key, lam, w))]
+            assert lam is not None, "a penalty needs lambda"
+            grad = [g + Lin.const(p) for g, p in zip(grad, self.penalty.exact(Fraction(lam), w))]
         return grad
 
     def uses_lambda(self) -> bool:
         return self.penalty is not None
 
     def uses_delta(self) -> bool:
-        return self.loss == "huber"
+        return self.loss is HUBER
 
 
 ROBUST_ITEMS = [
-    CostItem("l1_half", "robust_regression", "abs", HALF),
-    CostItem("l1", "robust_regression", "abs", ONE),
-    CostItem("l1_mean", "robust_regression", "abs", MEAN),
-    CostItem("huber", "robust_regression", "huber", ONE),
-    CostItem("huber_mean", "robust_regression", "huber", MEAN),
-    CostItem("logcosh", "robust_regression", "logcosh", ONE),
+    CostItem("l1_half", "robust_regression", ABS, HALF),
+    CostItem("l1", "robust_regression", ABS, ONE),
+    CostItem("l1_mean", "robust_regression", ABS, MEAN),
+    CostItem("huber", "robust_regression", HUBER, ONE),
+    CostItem("huber_mean", "robust_regression", HUBER, MEAN),
+    CostItem("logcosh", "robust_regression", LOG_COSH, ONE),
 ]
 
 LEAST_SQUARES_ITEMS = [
-    CostItem(f"sq_{fac.key}+{pen.key}", "penalized_least_squares", "sq", fac, pen)
+    CostItem(f"sq_{fac.key}+{pen.key}", "penalized_least_squares", SQUARE, fac, pen)
     for fac in (HALF, ONE, MEAN, HALF_MEAN) for pen in (L2, L2_HALF, L1)
 ]
 
 CLASSIFICATION_ITEMS = [
-    CostItem("loglik", "classification", "loglik", ONE, labels="01"),
-    CostItem("xent", "classification", "xent", ONE, labels="01"),
-    CostItem("xent_mean", "classification", "xent", MEAN, labels="01"),
-    CostItem("xent+l2_half", "classification", "xent", ONE, L2_HALF, labels="01"),
-    CostItem("logistic_pm", "classification", "logistic_pm", ONE, labels="pm1"),
-    CostItem("hinge", "classification", "hinge", ONE, labels="pm1"),
-    CostItem("hinge+l2_half", "classification", "hinge", ONE, L2_HALF, labels="pm1"),
+    CostItem("loglik", "classification", LOG_LIKELIHOOD, ONE, labels="01"),
+    CostItem("xent", "classification", CROSS_ENTROPY, ONE, labels="01"),
+    CostItem("xent_mean", "classification", CROSS_ENTROPY, MEAN, labels="01"),
+    CostItem("xent+l2_half", "classification", CROSS_ENTROPY, ONE, L2_HALF, labels="01"),
+    CostItem("logistic_pm", "classification", LOGISTIC, ONE, labels="pm1"),
+    CostItem("hinge", "classification", HINGE, ONE, labels="pm1"),
+    CostItem("hinge+l2_half", "classification", HINGE, ONE, L2_HALF, labels="pm1"),
 ]
 
 # The six skills in the order of the original parts 3.1 .. 3.6, each with its bank.

@@ -62,7 +62,7 @@ def test_original_preset_answers_are_simplified_vector_forms():
     assert "(1 - y" not in latex["3.5"]
     assert latex["3.6"] == r"\bigl(1 - \tanh^2(w^\top x)\bigr)\,x"
     # non-differentiable points are stated for the L1 cost
-    assert "not differentiable" in q.context["parts"][2]["note"]
+    assert "not differentiable" in q.context.parts[2].note
 
 
 def _symbolic_data(n, m):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any, NoReturn, Sequence
 
 import numpy as np
 import sympy
@@ -30,10 +31,10 @@ import sympy
 from ..speed import cached
 from ..symbolic import derivative
 from ..latex import num
-from ..model import Answer, Part, Question
+from ..model import Answer, JSONDict, Part, Question
 from ..sampling import choice, redraw
 from . import cost_items as ci
-from .cost_items import Lin, sstr
+from .cost_items import Expr, Lin, sstr
 from .family import Disagreement
 
 NAME = "cost_derivatives"
@@ -604,11 +605,64 @@ def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndar
 # Presentation
 
 
-def _vec(entries) -> str:
+@dataclass(frozen=True)
+class NumericWork:
+    """A part's numeric instance: what is asked, and the key's working."""
+
+    ask: str
+    lines: list[str]  # align lines ending in the boxed value
+    score_rows: list[str] = field(default_factory=list)  # per data point (data parts only)
+
+
+@dataclass(frozen=True)
+class PartTex:
+    """One part as templates/questions/cost_derivatives.tex.j2 prints it."""
+
+    id: str
+    skill: str
+    item: str
+    function: str
+    definitions: str | None
+    ask: str
+    steps: list[ci.Steps]
+    answer: str
+    note: str | None
+    numeric_ask: str
+    numeric_lines: list[str]
+    score_rows: list[str]
+    space: str  # answer space in the handout
+    answer_lead: str
+    marking: str
+
+
+@dataclass(frozen=True)
+class DataRow:
+    i: int
+    x: str
+    y: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What templates/questions/cost_derivatives.tex.j2 reads (as ``c``)."""
+
+    parts: list[PartTex]
+    w: str
+    m: int
+    table: list[DataRow]
+    label_set: str
+    mistakes: dict[str, list[str]]  # part id -> the names of its usual mistakes
+    data_parts: str
+    regression_parts: str
+    classification_part: str
+
+
+def _vec(entries: Sequence[str]) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(entries) + r"\end{pmatrix}"
 
 
-def _row(v) -> str:
+def _row(v: Sequence[int]) -> str:
     return "(" + ", ".join(num(a) for a in v) + r")^\top"
 
 
@@ -617,7 +671,7 @@ def _dec(v: float) -> str:
     return "0.0000" if s == "-0.0000" else s
 
 
-def _dot_tex(w, x, b=0) -> str:
+def _dot_tex(w: Sequence[int], x: Sequence[int], b: int = 0) -> str:
     """'1 \\cdot 2 + (-1) \\cdot 1 + 1'."""
     out = " + ".join(rf"{num(a, paren=True)} \cdot {num(c, paren=True)}" for a, c in zip(w, x))
     if b:
@@ -625,22 +679,22 @@ def _dot_tex(w, x, b=0) -> str:
     return out
 
 
-def _frac_tex(q) -> str:
+def _frac_tex(value: int | Fraction) -> str:
     """An exact number as an integer or a fraction (never a decimal), for factors."""
-    q = Fraction(q)
+    q = Fraction(value)
     if q.denominator == 1:
         return str(q.numerator)
     return ("-" if q < 0 else "") + rf"\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
 
 
-def _linear_combination(terms: list[tuple[Lin, tuple[int, int]]]) -> str:
+def _linear_combination(terms: list[tuple[Lin, Sequence[int]]]) -> str:
     """'-(x1) + sigma(1) (x2) + (1 - sigma(2)) (x3)': coefficients before column vectors."""
     out = []
     for c, x in terms:
         if len(c.terms) == 1:
             (atom, q), = c.terms.items()
             sign = "-" if q < 0 else "+"
-            body = (Lin({atom: -q}) if q < 0 else c)
+            body = Lin({atom: -q}) if q < 0 else c
             coef = "" if body.tex() == "1" else body.tex() + r"\,"
         else:
             sign, coef = "+", rf"\bigl({c.tex()}\bigr)\,"
@@ -662,8 +716,8 @@ def _short(v: float) -> str:
 
 
 @cached(maxsize=None)
-def _e_form(expr: sympy.Expr) -> str:
-    return sympy.latex(expr)
+def _e_form(expr: Expr) -> str:
+    return str(sympy.latex(expr))
 
 
 def _short_e_form(tex: str) -> bool:
@@ -671,7 +725,7 @@ def _short_e_form(tex: str) -> bool:
     return "sigma" not in tex and "e^{-" not in tex and len(tex) < 60
 
 
-def _scalar_value_tex(coef_tex: str, coef_exact: sympy.Expr, rational: bool) -> str:
+def _scalar_value_tex(coef_tex: str, coef_exact: Expr, rational: bool) -> str:
     """g'(u0) as printed: the sigma form, the e form when it is short, four decimals."""
     if rational:
         return num(Fraction(int(coef_exact.p), int(coef_exact.q)))
@@ -682,8 +736,7 @@ def _scalar_value_tex(coef_tex: str, coef_exact: sympy.Expr, rational: bool) -> 
     return out
 
 
-def _act_context(p: PartSolution, inst: Instance) -> dict:
-    item: ci.LinearActItem = p.item
+def _act_context(p: PartSolution, item: ci.LinearActItem, inst: Instance) -> NumericWork:
     u = p.work["u"]
     rational = p.work["coef_exact"].is_Rational
     coef_value = _scalar_value_tex(p.work["coef_tex"], p.work["coef_exact"], rational)
@@ -702,14 +755,10 @@ def _act_context(p: PartSolution, inst: Instance) -> dict:
     if approx:
         lines.append(approx)
     ask_b = rf", $b = {num(p.work['b'])}$" if item.bias else ""
-    return {
-        "numeric_ask": rf"Evaluate $\nabla_w f$ at $w = {_row(inst.w)}$ with $x = {_row(p.work['x'])}${ask_b}.",
-        "numeric_lines": lines,
-    }
+    return NumericWork(rf"Evaluate $\nabla_w f$ at $w = {_row(inst.w)}$ with $x = {_row(p.work['x'])}${ask_b}.", lines)
 
 
-def _scalar_context(p: PartSolution, inst: Instance) -> dict:
-    sc: ci.ScalarItem = p.item
+def _scalar_context(p: PartSolution, sc: ci.ScalarItem, inst: Instance) -> NumericWork:
     u = p.work["u"]
     rational = p.work["coef_exact"].is_Rational
     value = p.exact[0]
@@ -727,11 +776,10 @@ def _scalar_context(p: PartSolution, inst: Instance) -> dict:
             lines.append(rf"f'({num(inst.z0)}) &= \boxed{{{factor}{coef}}} \approx {_dec(p.value[0])}")
         else:
             lines.append(rf"{head} = \boxed{{{e}}} \approx {_dec(p.value[0])}")
-    return {"numeric_ask": rf"Evaluate $f'(z)$ at $z = {num(inst.z0)}$.", "numeric_lines": lines}
+    return NumericWork(rf"Evaluate $f'(z)$ at $z = {num(inst.z0)}$.", lines)
 
 
-def _data_context(p: PartSolution, inst: Instance) -> dict:
-    it: ci.CostItem = p.item
+def _data_context(p: PartSolution, it: ci.CostItem, inst: Instance) -> NumericWork:
     w, X = inst.w, inst.X
     m = len(X)
     Y = p.work["Y"]
@@ -771,7 +819,7 @@ def _data_context(p: PartSolution, inst: Instance) -> dict:
     col = "regression" if it.regression else "classification"
     ask = rf"Evaluate $\nabla_w J$ at $w = {_row(w)}$ on the data set above (targets from the {col} column)"
     ask += (", with " + " and ".join(given) + ".") if given else "."
-    return {"numeric_ask": ask, "score_rows": rows, "numeric_lines": lines}
+    return NumericWork(ask, lines, rows)
 
 
 MISTAKE_TEXT = {
@@ -800,7 +848,7 @@ def _marking(wrongs: dict[str, np.ndarray]) -> str:
     return out
 
 
-def _ask_tex(item) -> str:
+def _ask_tex(item: ci.Item) -> str:
     if isinstance(item, ci.ScalarItem):
         return r"Find $f'(z)$ and simplify it (in terms of $\sigma$ or $\tanh$ where possible)."
     if isinstance(item, ci.LinearActItem):
@@ -837,6 +885,14 @@ def _answers(p: PartSolution) -> list[Answer]:
     ]
 
 
+def _numeric_work(p: PartSolution, inst: Instance) -> NumericWork:
+    if isinstance(p.item, ci.ScalarItem):
+        return _scalar_context(p, p.item, inst)
+    if isinstance(p.item, ci.LinearActItem):
+        return _act_context(p, p.item, inst)
+    return _data_context(p, p.item, inst)
+
+
 def present(params: Params, sol: Solution, number: int) -> Question:
     items, inst, parts = params.items, params.inst, sol.parts
     n = number
@@ -845,42 +901,32 @@ def present(params: Params, sol: Solution, number: int) -> Question:
     for p in parts:
         label = f"{n}.{p.index}"
         it = p.item
-        if p.index == 1:
-            extra = _scalar_context(p, inst)
-        elif p.index in (2, 6):
-            extra = _act_context(p, inst)
-        else:
-            extra = _data_context(p, inst)
+        work = _numeric_work(p, inst)
         defs = it.definitions() if isinstance(it, ci.CostItem) else None
         note = it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None)
-        ctx = {
-            "id": label,
-            "skill": it.skill,
-            "item": it.key,
-            "function": it.function_tex(),
-            "definitions": defs,
-            "ask": _ask_tex(it),
-            "steps": it.steps(),
-            "answer": it.answer_tex(),
-            "note": note,
-            "score_rows": [],
-        }
-        ctx.update(extra)
-        ctx["space"] = "6cm" if p.index in (3, 4, 5) else "4.5cm"
-        ctx["answer_lead"] = "Simplified:" if p.index == 1 else "In vector form, simplified:"
-        ctx["marking"] = _marking(wrong.get(p.index, {}))
-        ctx["steps"] = [{"text": b.text, "align": " \\\\\n  ".join(b.align) if b.align else None} for b in ctx["steps"]]
-        ctx["score_rows"] = " \\\\\n  ".join(ctx["score_rows"])
-        ctx["numeric_lines"] = " \\\\\n  ".join(ctx["numeric_lines"])
+        ctx = PartTex(
+            id=label,
+            skill=it.skill,
+            item=it.key,
+            function=it.function_tex(),
+            definitions=defs,
+            ask=_ask_tex(it),
+            steps=it.steps(),
+            answer=it.answer_tex(),
+            note=note,
+            numeric_ask=work.ask,
+            numeric_lines=work.lines,
+            score_rows=work.score_rows,
+            space="6cm" if p.index in (3, 4, 5) else "4.5cm",
+            answer_lead="Simplified:" if p.index == 1 else "In vector form, simplified:",
+            marking=_marking(wrong.get(p.index, {})),
+        )
         contexts.append(ctx)
-        prompt = rf"\[{ctx['function']}\]" + (rf"\[{defs}\]" if defs else "") + f"{ctx['ask']} {ctx['numeric_ask']}"
+        prompt = rf"\[{ctx.function}\]" + (rf"\[{defs}\]" if defs else "") + f"{ctx.ask} {ctx.numeric_ask}"
         out_parts.append(Part(label, prompt, _answers(p)))
     m = len(inst.X)
-    table = [
-        {"i": i + 1, "x": _row(x), "y": num(y), "label": num(lab)}
-        for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))
-    ]
-    params = {
+    table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
+    published: JSONDict = {
         "items": {f"{n}.{k + 1}": key for k, key in enumerate(items.keys())},
         "w": list(inst.w),
         "z0": inst.z0,
@@ -892,23 +938,23 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
         "delta": inst.delta if items.robust.uses_delta() else None,
     }
-    context = {
-        "parts": contexts,
-        "w": _row(inst.w),
-        "m": m,
-        "table": table,
-        "label_set": r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
-        "mistakes": {f"{n}.{k}": sorted(v) for k, v in wrong.items()},
-        "data_parts": f"{n}.3\u2013{n}.5",
-        "regression_parts": f"{n}.3, {n}.4",
-        "classification_part": f"{n}.5",
-    }
-    difficulty = {
+    context = Context(
+        parts=contexts,
+        w=_row(inst.w),
+        m=m,
+        table=table,
+        label_set=r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
+        mistakes={f"{n}.{k}": sorted(v) for k, v in wrong.items()},
+        data_parts=f"{n}.3\u2013{n}.5",
+        regression_parts=f"{n}.3, {n}.4",
+        classification_part=f"{n}.5",
+    )
+    difficulty: dict[str, int | float] = {
         "m": m,
         "transcendental_parts": sum(1 for p in parts if not all(e.is_Rational for e in p.exact)),
         "max_abs_entry": float(max(abs(v) for p in parts for v in p.value)),
     }
     return Question(
-        id=f"q{n}", family=NAME, title=TITLE, params=params, parts=out_parts,
+        id=f"q{n}", family=NAME, title=TITLE, params=published, parts=out_parts,
         template=TEMPLATE, context=context, difficulty=difficulty, number=n,
     )

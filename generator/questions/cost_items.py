@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -54,7 +54,7 @@ def sigma_f(u: float) -> float:
 
 
 @cached(maxsize=4096, typed=True)
-def sig(u):
+def sig(u: Expr) -> Expr:
     """sigma(u) written out, as SymPy: 1/(1 + exp(-u)) (once per argument)."""
     return 1 / (1 + sympy.exp(-u))
 
@@ -67,21 +67,24 @@ class _Printer(MemoPrinter, StrPrinter):
 
     _memo = memo()
 
-    def _print_Exp1(self, expr):
+    def _print_Exp1(self, expr: Expr) -> str:
         return "exp(1)"
 
 
-def sstr(expr) -> str:
-    return _Printer().doprint(expr)
+def sstr(expr: Expr) -> str:
+    return str(_Printer().doprint(expr))
 
 
-def _rat(q) -> sympy.Rational:
-    q = Fraction(q)
+def _rat(value: int | Fraction) -> Expr:
+    q = Fraction(value)
     return sympy.Rational(q.numerator, q.denominator)
 
 
 # Atoms: ("1", 0), ("sigma", k), ("tanh", k) with k a positive integer.
-def _atom_order(atom):
+Atom = tuple[str, int]
+
+
+def _atom_order(atom: Atom) -> tuple[int, int]:
     return ({"1": 0, "sigma": 1, "tanh": 2}[atom[0]], atom[1])
 
 
@@ -90,11 +93,11 @@ class Lin:
 
     __slots__ = ("terms",)
 
-    def __init__(self, terms: dict | None = None):
+    def __init__(self, terms: Mapping[Atom, int | Fraction] | None = None):
         self.terms = {a: Fraction(q) for a, q in (terms or {}).items() if q != 0}
 
     @classmethod
-    def const(cls, q) -> "Lin":
+    def const(cls, q: int | Fraction) -> "Lin":
         return cls({("1", 0): Fraction(q)})
 
     @classmethod
@@ -124,8 +127,8 @@ class Lin:
     def __sub__(self, other: "Lin") -> "Lin":
         return self + (-other)
 
-    def __mul__(self, q) -> "Lin":
-        q = Fraction(q)
+    def __mul__(self, factor: int | Fraction) -> "Lin":
+        q = Fraction(factor)
         return Lin({a: c * q for a, c in self.terms.items()})
 
     __rmul__ = __mul__
@@ -185,8 +188,8 @@ class Activation:
     g_explicit: Callable[[str], str]  # LaTeX of g(arg) written out with e (for f(z) in 3.1)
     dg: Callable[[str], str]  # LaTeX of the simplified g'(arg)
     steps: Callable[[str], list[str]]  # align lines deriving g'(arg)
-    g_sym: Callable  # SymPy g(u), written out
-    dg_sym: Callable  # SymPy of the answer g'(u) as written, written out
+    g_sym: Callable[[Expr], Expr]  # SymPy g(u), written out
+    dg_sym: Callable[[Expr], Expr]  # SymPy of the answer g'(u) as written, written out
     dg_float: Callable[[float], float]
     at: Callable[[int], tuple[str, sympy.Expr]]  # g'(u0) for integer u0: (LaTeX in sigma/tanh, exact SymPy in e)
     note: str = ""  # a remark on differentiability, if any
@@ -398,10 +401,10 @@ class ScalarItem:
             Steps(rf"Then the chain rule: $f'(z) = g'(u)\,\frac{{du}}{{dz}} = {_exact_tex(self.a)}\,g'({u})$.", None),
         ]
 
-    def sym(self, z) -> sympy.Expr:
+    def sym(self, z: Expr) -> Expr:
         return self.act.g_sym(_rat(self.a) * z + self.c)
 
-    def dsym(self, z) -> sympy.Expr:
+    def dsym(self, z: Expr) -> Expr:
         """The answer as written, as SymPy."""
         return _rat(self.a) * self.act.dg_sym(_rat(self.a) * z + self.c)
 
@@ -459,16 +462,16 @@ class LinearActItem:
         ]
 
     # components: w and x are lists of SymPy expressions
-    def sym(self, w, x, b=0) -> sympy.Expr:
+    def sym(self, w: Sequence[Expr], x: Sequence[int], b: int = 0) -> Expr:
         return _applied(self.act.g_sym, sum(wj * xj for wj, xj in zip(w, x)) + b)
 
-    def dsym(self, w, x, b=0) -> list[sympy.Expr]:
+    def dsym(self, w: Sequence[Expr], x: Sequence[int], b: int = 0) -> list[Expr]:
         d = _applied(self.act.dg_sym, sum(wj * xj for wj, xj in zip(w, x)) + b)
         return [d * xj for xj in x]
 
 
 @cached(maxsize=4096, typed=True)
-def _applied(function: Callable, u) -> sympy.Expr:
+def _applied(function: Callable[[Expr], Expr], u: Expr) -> Expr:
     """``function(u)`` for an activation's SymPy form (``u = w^T x + b`` recurs across versions)."""
     return function(u)
 
@@ -674,8 +677,8 @@ class Loss:
     coef_is_residual: bool = False  # the numeric work needs no separate coefficient
     regime: Callable[[int, int], str] | None = None  # (r, delta): which piece applies, after the coefficient
     margin_shown: bool = False  # the numeric work shows each margin y z against 1
-    mistakes: Callable[[float, Vector, Sequence[Sequence[int]], Sequence[int], Sequence[int]], dict[str, Vector]] = (
-        lambda M, data, X, Y, rs: {})  # (M, data part, X, Y, residuals) -> the usual wrong data parts
+    mistakes: Callable[[float, Vector, Sequence[Sequence[int]], Sequence[int], Sequence[int]], dict[str, Any]] = (
+        lambda M, data, X, Y, rs: {})  # (M, data part, X, Y, residuals) -> the usual wrong data parts (vectors)
 
 
 def _sum_step(ft: str, term: str, derivative: str) -> str:
@@ -943,7 +946,7 @@ CLASSIFICATION_ITEMS = [
 ]
 
 # The six skills in the order of the original parts 3.1 .. 3.6, each with its bank.
-SKILLS = {
+SKILLS: dict[str, Sequence[Item]] = {
     "scalar_activation": SCALAR_ITEMS,
     "activation_linear": LINEAR_ACT_ITEMS,
     "robust_regression": ROBUST_ITEMS,
@@ -954,7 +957,10 @@ SKILLS = {
 SKILL_ORDER = list(SKILLS)
 
 
-def item(skill: str, key: str):
+Item = ScalarItem | LinearActItem | CostItem  # one function a student differentiates
+
+
+def item(skill: str, key: str) -> Item:
     for it in SKILLS[skill]:
         if it.key == key:
             return it

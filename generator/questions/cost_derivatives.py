@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, NoReturn, Sequence
+from types import CodeType
+from typing import Any, Callable, NoReturn, Sequence, cast
 
 import numpy as np
 import sympy
@@ -66,25 +67,36 @@ class Items:
     cls: ci.CostItem
     act2: ci.LinearActItem
 
-    def as_list(self) -> list:
+    def as_list(self) -> list[ci.Item]:
         return [self.scalar, self.act, self.robust, self.lsq, self.cls, self.act2]
 
     def keys(self) -> tuple[str, ...]:
         return tuple(it.key for it in self.as_list())
 
 
-ORIGINAL_ITEMS = Items(*(ci.item(s, ci.ORIGINAL_KEYS[s]) for s in ci.SKILL_ORDER))
+def items_of(chosen: Sequence[ci.Item]) -> Items:
+    """The six items, one per skill in SKILL_ORDER, each of its skill's type."""
+    scalar, act, robust, lsq, cls, act2 = chosen
+    assert isinstance(scalar, ci.ScalarItem) and isinstance(act, ci.LinearActItem) and isinstance(act2, ci.LinearActItem)
+    assert isinstance(robust, ci.CostItem) and isinstance(lsq, ci.CostItem) and isinstance(cls, ci.CostItem)
+    return Items(scalar, act, robust, lsq, cls, act2)
+
+
+ORIGINAL_ITEMS = items_of([ci.item(s, ci.ORIGINAL_KEYS[s]) for s in ci.SKILL_ORDER])
+
+
+Pair = tuple[int, ...]  # a vector in R^2 with integer entries
 
 
 @dataclass(frozen=True)
 class Instance:
-    w: tuple[int, int]
+    w: Pair
     z0: int  # part 1: evaluate f'(z0)
-    x_act: tuple[int, int]  # part 2: x (and b)
+    x_act: Pair  # part 2: x (and b)
     b_act: int
-    x_act2: tuple[int, int]  # part 6
+    x_act2: Pair  # part 6
     b_act2: int
-    X: tuple[tuple[int, int], ...]  # parts 3-5: the m data points
+    X: tuple[Pair, ...]  # parts 3-5: the m data points
     y: tuple[int, ...]  # regression targets (parts 3 and 4)
     labels: tuple[int, ...]  # class labels (part 5): 0/1 or -1/+1
     lam: int
@@ -109,7 +121,7 @@ class Params:
 ORIGINAL = Params(ORIGINAL_ITEMS, ORIGINAL_INSTANCE)
 
 
-def scores(w, X) -> list[int]:
+def scores(w: Sequence[int], X: Sequence[Sequence[int]]) -> list[int]:
     return [sum(a * b for a, b in zip(w, x)) for x in X]
 
 
@@ -130,12 +142,12 @@ def rule_distinct_activations(items: Items) -> bool:
 ITEM_RULES = {"distinct_activations": rule_distinct_activations}
 
 
-def rule_activation_argument(w, x, b) -> bool:
+def rule_activation_argument(w: Pair, x: Pair, b: int) -> bool:
     """u = w^T x + b is a small nonzero integer, so g'(u) has a short exact form."""
     return sum(a * c for a, c in zip(w, x)) + b in ci.ARG_VALUES
 
 
-def rule_activation_inputs_nonzero(w, x, b) -> bool:
+def rule_activation_inputs_nonzero(w: Pair, x: Pair, b: int) -> bool:
     """Both entries of x are nonzero, so both gradient entries are."""
     return all(v != 0 for v in x)
 
@@ -285,38 +297,38 @@ def _broken(items: Items, inst: Instance) -> list[str]:
 
 
 def draw_items(rng: np.random.Generator) -> Items:
-    return Items(*(choice(rng, ci.SKILLS[s]) for s in ci.SKILL_ORDER))
+    return items_of([choice(rng, ci.SKILLS[s]) for s in ci.SKILL_ORDER])
 
 
 @cached(maxsize=None)
-def act_pool(w: tuple[int, int], b: int) -> tuple[tuple[int, int], ...]:
+def act_pool(w: Pair, b: int) -> tuple[Pair, ...]:
     """Inputs x with entries from X_ACT_VALUES at which w^T x + b is in ARG_VALUES."""
     return tuple((a, c) for a in X_ACT_VALUES for c in X_ACT_VALUES if w[0] * a + w[1] * c + b in ci.ARG_VALUES)
 
 
 @cached(maxsize=None)
-def data_pool(w: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+def data_pool(w: Pair) -> tuple[Pair, ...]:
     """Nonzero data points in the sampling range with a score w^T x in [-2, 2]."""
     lo, hi = X_DATA_RANGE
     return tuple((a, c) for a in range(lo, hi + 1) for c in range(lo, hi + 1)
                  if (a, c) != (0, 0) and abs(w[0] * a + w[1] * c) <= 2)
 
 
-def _draw_act(rng: np.random.Generator, w, item) -> tuple[tuple[int, int], int]:
-    def draw(r):
+def _draw_act(rng: np.random.Generator, w: Pair, item: ci.LinearActItem) -> tuple[Pair, int]:
+    def draw(r: np.random.Generator) -> tuple[Pair, int]:
         b = choice(r, B_VALUES) if item.bias else 0
         pool = act_pool(tuple(w), b)
         x = choice(r, pool) if pool else tuple(choice(r, X_ACT_VALUES) for _ in range(2))
         return x, b
 
-    def rules(xb):
+    def rules(xb: tuple[Pair, int]) -> list[str]:
         return [name for name, rule in ACT_RULES.items() if not rule(w, *xb)]
 
     return redraw(draw, rules, rng, f"activation input for {item.key}")
 
 
-def _draw_data(rng: np.random.Generator, items: Items, w) -> tuple:
-    def draw(r):
+def _draw_data(rng: np.random.Generator, items: Items, w: Pair) -> tuple[tuple[Pair, ...], Pair, Pair, int]:
+    def draw(r: np.random.Generator) -> Instance:
         m = choice(r, M_VALUES)
         pool = data_pool(tuple(w))
         X = tuple(choice(r, pool) for _ in range(m))
@@ -325,7 +337,7 @@ def _draw_data(rng: np.random.Generator, items: Items, w) -> tuple:
         delta = choice(r, DELTAS)
         return Instance(w, 0, (1, 1), 0, (1, 1), 0, X, y, labels, 1, delta)
 
-    def rules(inst):
+    def rules(inst: Instance) -> list[str]:
         return [name for name, rule in DATA_RULES.items() if not rule(items, inst)]
 
     inst = redraw(draw, rules, rng, "data set")
@@ -345,7 +357,7 @@ def draw_instance(rng: np.random.Generator, items: Items) -> Instance:
 def sample(rng: np.random.Generator) -> Params:
     items = redraw(draw_items, lambda its: [n for n, r in ITEM_RULES.items() if not r(its)], rng, "question 3 items")
 
-    def draw(r):
+    def draw(r: np.random.Generator) -> Params:
         return Params(items, draw_instance(r, items))
 
     return redraw(draw, broken_rules, rng, "question 3 numeric instance")
@@ -360,7 +372,7 @@ def data_gradients(items: Items, inst: Instance) -> list[list[Lin]]:
     try:
         grads = _data_gradients(items, inst)
     except TypeError:  # an instance holding lists cannot be a cache key
-        grads = _data_gradients.__wrapped__(items, inst)
+        grads = _data_gradients.__wrapped__(items, inst)  # type: ignore[attr-defined]  # lru_cache's
     return [list(grad) for grad in grads]
 
 
@@ -375,7 +387,7 @@ def _data_gradients(items: Items, inst: Instance) -> tuple[tuple[Lin, ...], ...]
     return tuple(out)
 
 
-def act_point(item, w, x, b) -> int:
+def act_point(item: ci.LinearActItem, w: Pair, x: Pair, b: int) -> int:
     return sum(a * c for a, c in zip(w, x)) + (b if item.bias else 0)
 
 
@@ -400,18 +412,18 @@ def numeric_values(items: Items, inst: Instance) -> dict[int, np.ndarray]:
 @dataclass
 class PartSolution:
     index: int  # 1..6
-    item: object
+    item: ci.Item
     function: sympy.Expr  # in components, data substituted
     wrt: tuple[sympy.Symbol, ...]
     derivative: list[sympy.Expr]  # the answer's formula in components
     at: dict[sympy.Symbol, int]
     exact: list[sympy.Expr]  # exact numeric answer, component by component
     value: list[float]
-    work: dict = field(default_factory=dict)  # numbers for the worked solution
+    work: dict[str, Any] = field(default_factory=dict)  # numbers for the worked solution
     function_str: str = ""  # the check strings of answers.json
     derivative_str: list[str] = field(default_factory=list)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.function_str = sstr(self.function)
         self.derivative_str = [sstr(d) for d in self.derivative]
 
@@ -419,7 +431,7 @@ class PartSolution:
 Z = sympy.Symbol("z", real=True)
 
 
-def _act_solution(k: int, item: ci.LinearActItem, inst: Instance, x, b) -> PartSolution:
+def _act_solution(k: int, item: ci.LinearActItem, inst: Instance, x: Pair, b: int) -> PartSolution:
     w = ci.symbols(2)
     b = b if item.bias else 0
     u0 = act_point(item, inst.w, x, b)
@@ -480,11 +492,11 @@ GENERIC_OFFSETS = ((0.3141, -0.2718), (-0.1732, 0.4142))
 FD_STEP = 1e-5
 
 
-def _heaviside(v, at_zero=0.5):
+def _heaviside(v: float, at_zero: float = 0.5) -> float:
     return 1.0 if v > 0 else (0.0 if v < 0 else float(at_zero))
 
 
-def _piecewise(*pieces):
+def _piecewise(*pieces: tuple[float, bool]) -> float:
     for value, cond in pieces:
         if cond:
             return value
@@ -501,11 +513,11 @@ CHECK_NAMESPACE = {
 
 
 @cached(maxsize=4096)
-def _compiled(text: str):
+def _compiled(text: str) -> CodeType:
     return compile(text, "<check>", "eval")
 
 
-def check_function(text: str):
+def check_function(text: str) -> Callable[[dict[str, float]], float]:
     """A check string (function or derivative of answers.json) as a Python function of a point dict."""
     code = _compiled(text)
     return lambda point: float(eval(code, CHECK_NAMESPACE, dict(point)))  # noqa: S307 - our own SymPy output
@@ -522,7 +534,7 @@ def verify(params: Params, sol: Solution) -> None:
     SymPy's derivative of the written-out function, central finite differences of it, and
     the answer's formula in components, at the instance and at two other points."""
 
-    def fail(p: PartSolution, what: str, a, b):
+    def fail(p: PartSolution, what: str, a: object, b: object) -> NoReturn:
         raise Disagreement(f".{p.index}", what, a, b)
 
     for p in sol.parts:
@@ -579,16 +591,16 @@ def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndar
     sc = items.scalar
     if sc.a != 1:
         out[1]["inner_factor_dropped"] = right[1] / float(sc.a)
-    for k, it, x, b in ((2, items.act, inst.x_act, inst.b_act), (6, items.act2, inst.x_act2, inst.b_act2)):
-        u = act_point(it, inst.w, x, b)
-        g = float(it.act.g_sym(sympy.Integer(u)))
+    for k, act, x, b in ((2, items.act, inst.x_act, inst.b_act), (6, items.act2, inst.x_act2, inst.b_act2)):
+        u = act_point(act, inst.w, x, b)
+        g = float(act.act.g_sym(sympy.Integer(u)))
         out[k] = {"sign_flipped": -right[k], "activation_for_derivative": g * np.array(x, dtype=float)}
     for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
         Y = inst.y if it.regression else inst.labels
         m = len(inst.X)
         M = float(it.grad_multiplier * it.factor.value(m))
         coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(scores(inst.w, inst.X), Y)]
-        data = sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X))
+        data = cast(np.ndarray, sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X)))  # m >= 2 points
         pen = np.array([float(v) for v in it.penalty.exact(Fraction(inst.lam), inst.w)]) if it.penalty else np.zeros(2)
         wrong = {"sign_flipped": -M * data + pen}
         if M != 1:
@@ -687,7 +699,7 @@ def _frac_tex(value: int | Fraction) -> str:
     return ("-" if q < 0 else "") + rf"\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
 
 
-def _linear_combination(terms: list[tuple[Lin, Sequence[int]]]) -> str:
+def _linear_combination(terms: Sequence[tuple[Lin, Sequence[int]]]) -> str:
     """'-(x1) + sigma(1) (x2) + (1 - sigma(2)) (x3)': coefficients before column vectors."""
     out = []
     for c, x in terms:
@@ -702,8 +714,8 @@ def _linear_combination(terms: list[tuple[Lin, Sequence[int]]]) -> str:
     if not out:
         return "0"
     text = ("-" if out[0][0] == "-" else "") + out[0][1]
-    for sign, body in out[1:]:
-        text += f" {sign} {body}"
+    for sign, rest in out[1:]:
+        text += f" {sign} {rest}"
     return text
 
 
@@ -865,7 +877,7 @@ def _answers(p: PartSolution) -> list[Answer]:
         formula_tex = p.item.answer_tex()[len("f'(z) = "):]
         num_tex = p.work["coef_tex"] if p.item.a == 1 else _frac_tex(p.item.a) + r" \cdot " + ci.as_factor(p.work["coef_tex"])
         exact_str = sstr(p.exact[0])
-        value = p.value[0]
+        value: float | list[float] = p.value[0]
     else:
         head = r"\nabla_w f(w)" if isinstance(p.item, ci.LinearActItem) else r"\nabla_w J(w)"
         sym_label, num_label = head, head.replace("(w)", "") + r"\big|_{w = " + _row([p.at[s] for s in p.wrt]) + "}"

@@ -39,10 +39,13 @@ Expr = Any  # a SymPy expression (SymPy has no type information)
 
 @dataclass(frozen=True)
 class Steps:
-    """One block of a worked derivation: a sentence, then aligned lines."""
+    """One block of a worked derivation: a sentence, then aligned lines,
+    given here or by a macro of templates/questions/cost_steps.tex.j2."""
 
     text: str | None
     align: list[str] | None
+    macro: str | None = None  # act_<activation key> or loss_<loss key>
+    args: tuple[str, ...] = ()  # the macro's arguments
 
 
 # --------------------------------------------------------------------------
@@ -187,12 +190,15 @@ class Activation:
     g: Callable[[str], str]  # LaTeX of g(arg) in the sigma / tanh notation
     g_explicit: Callable[[str], str]  # LaTeX of g(arg) written out with e (for f(z) in 3.1)
     dg: Callable[[str], str]  # LaTeX of the simplified g'(arg)
-    steps: Callable[[str], list[str]]  # align lines deriving g'(arg)
     g_sym: Callable[[Expr], Expr]  # SymPy g(u), written out
     dg_sym: Callable[[Expr], Expr]  # SymPy of the answer g'(u) as written, written out
     dg_float: Callable[[float], float]
     at: Callable[[int], tuple[str, sympy.Expr]]  # g'(u0) for integer u0: (LaTeX in sigma/tanh, exact SymPy in e)
     note: str = ""  # a remark on differentiability, if any
+
+    def steps(self, arg: str) -> tuple[str, tuple[str, ...]]:
+        """The macro of templates/questions/cost_steps.tex.j2 deriving g'(arg), and its arguments."""
+        return f"act_{self.key}", (arg,)
 
 
 def _exact_tex(q: Fraction) -> str:
@@ -228,10 +234,6 @@ SIGMOID = Activation(
     g=lambda a: rf"\sigma({a})",
     g_explicit=lambda a: rf"\frac{{1}}{{1 + e^{{-{_p(a)}}}}}",
     dg=lambda a: rf"\sigma({a})\bigl(1 - \sigma({a})\bigr)",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,\frac{{1}}{{1 + e^{{-{a}}}}} &= \frac{{0 \cdot (1 + e^{{-{a}}}) - 1 \cdot (-e^{{-{a}}})}}{{(1 + e^{{-{a}}})^2}} = \frac{{e^{{-{a}}}}}{{(1 + e^{{-{a}}})^2}} \qquad \text{{(quotient rule)}}",
-        rf"&= \frac{{1}}{{1 + e^{{-{a}}}}} \cdot \frac{{(1 + e^{{-{a}}}) - 1}}{{1 + e^{{-{a}}}}} = \sigma({a})\bigl(1 - \sigma({a})\bigr)",
-    ],
     g_sym=sig,
     dg_sym=lambda u: sig(u) * (1 - sig(u)),
     dg_float=lambda u: sigma_f(u) * (1 - sigma_f(u)),
@@ -244,10 +246,6 @@ TANH = Activation(
     g=lambda a: rf"\tanh({a})",
     g_explicit=lambda a: rf"\frac{{e^{{{a}}} - e^{{-{_p(a)}}}}}{{e^{{{a}}} + e^{{-{_p(a)}}}}}",
     dg=lambda a: rf"1 - \tanh^2({a})",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,\frac{{e^{{{a}}} - e^{{-{a}}}}}{{e^{{{a}}} + e^{{-{a}}}}} &= \frac{{(e^{{{a}}} + e^{{-{a}}})^2 - (e^{{{a}}} - e^{{-{a}}})^2}}{{(e^{{{a}}} + e^{{-{a}}})^2}} \qquad \text{{(quotient rule)}}",
-        rf"&= 1 - \left(\frac{{e^{{{a}}} - e^{{-{a}}}}}{{e^{{{a}}} + e^{{-{a}}}}}\right)^2 = 1 - \tanh^2({a}) = \operatorname{{sech}}^2({a})",
-    ],
     g_sym=sympy.tanh,
     dg_sym=lambda u: 1 - sympy.tanh(u) ** 2,
     dg_float=lambda u: 1 - math.tanh(u) ** 2,
@@ -260,10 +258,6 @@ SOFTPLUS = Activation(
     g=lambda a: rf"\log\bigl(1 + e^{{{a}}}\bigr)",
     g_explicit=lambda a: rf"\log\bigl(1 + e^{{{a}}}\bigr)",
     dg=lambda a: rf"\sigma({a})",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,\log\bigl(1 + e^{{{a}}}\bigr) &= \frac{{e^{{{a}}}}}{{1 + e^{{{a}}}}} \qquad \text{{(chain rule)}}",
-        rf"&= \frac{{1}}{{e^{{-{a}}} + 1}} = \sigma({a})",
-    ],
     g_sym=lambda u: sympy.log(1 + sympy.exp(u)),
     dg_sym=sig,
     dg_float=sigma_f,
@@ -276,10 +270,6 @@ LOG_SIGMOID = Activation(
     g=lambda a: rf"\log\sigma({a})",
     g_explicit=lambda a: rf"-\log\bigl(1 + e^{{-{_p(a)}}}\bigr)",
     dg=lambda a: rf"1 - \sigma({a})",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,\log\sigma({a}) &= \frac{{\sigma'({a})}}{{\sigma({a})}} = \frac{{\sigma({a})\bigl(1 - \sigma({a})\bigr)}}{{\sigma({a})}} \qquad \text{{(chain rule, }}\sigma' = \sigma(1 - \sigma)\text{{)}}",
-        rf"&= 1 - \sigma({a})",
-    ],
     g_sym=lambda u: sympy.log(sig(u)),
     dg_sym=lambda u: 1 - sig(u),
     dg_float=lambda u: 1 - sigma_f(u),
@@ -292,10 +282,6 @@ BIPOLAR = Activation(
     g=lambda a: rf"\frac{{1 - e^{{-{_p(a)}}}}}{{1 + e^{{-{_p(a)}}}}}",
     g_explicit=lambda a: rf"\frac{{1 - e^{{-{_p(a)}}}}}{{1 + e^{{-{_p(a)}}}}}",
     dg=lambda a: rf"2\sigma({a})\bigl(1 - \sigma({a})\bigr)",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,\frac{{1 - e^{{-{a}}}}}{{1 + e^{{-{a}}}}} &= \frac{{e^{{-{a}}}(1 + e^{{-{a}}}) + (1 - e^{{-{a}}})\,e^{{-{a}}}}}{{(1 + e^{{-{a}}})^2}} = \frac{{2e^{{-{a}}}}}{{(1 + e^{{-{a}}})^2}} \qquad \text{{(quotient rule)}}",
-        rf"&= 2 \cdot \frac{{1}}{{1 + e^{{-{a}}}}} \cdot \frac{{e^{{-{a}}}}}{{1 + e^{{-{a}}}}} = 2\sigma({a})\bigl(1 - \sigma({a})\bigr)",
-    ],
     g_sym=lambda u: (1 - sympy.exp(-u)) / (1 + sympy.exp(-u)),
     dg_sym=lambda u: 2 * sig(u) * (1 - sig(u)),
     dg_float=lambda u: 2 * sigma_f(u) * (1 - sigma_f(u)),
@@ -308,10 +294,6 @@ SWISH = Activation(
     g=lambda a: rf"{_p(a)}\,\sigma({a})",
     g_explicit=lambda a: rf"\frac{{{a}}}{{1 + e^{{-{_p(a)}}}}}",
     dg=lambda a: rf"\sigma({a})\bigl(1 + {_p(a)}\bigl(1 - \sigma({a})\bigr)\bigr)",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,{_p(a)}\,\sigma({a}) &= \sigma({a}) + {_p(a)}\,\sigma'({a}) \qquad \text{{(product rule)}}",
-        rf"&= \sigma({a}) + {_p(a)}\,\sigma({a})\bigl(1 - \sigma({a})\bigr) = \sigma({a})\bigl(1 + {_p(a)}\bigl(1 - \sigma({a})\bigr)\bigr)",
-    ],
     g_sym=lambda u: u * sig(u),
     dg_sym=lambda u: sig(u) * (1 + u * (1 - sig(u))),
     dg_float=lambda u: sigma_f(u) * (1 + u * (1 - sigma_f(u))),
@@ -325,10 +307,6 @@ SOFTSIGN = Activation(
     g=lambda a: rf"\frac{{{a}}}{{1 + |{a}|}}",
     g_explicit=lambda a: rf"\frac{{{a}}}{{1 + |{a}|}}",
     dg=lambda a: rf"\frac{{1}}{{(1 + |{a}|)^2}}",
-    steps=lambda a: [
-        rf"\frac{{d}}{{d{a}}}\,\frac{{{a}}}{{1 + |{a}|}} &= \frac{{(1 + |{a}|) - {_p(a)}\operatorname{{sign}}({a})}}{{(1 + |{a}|)^2}} \qquad \text{{(quotient rule, }}{a} \neq 0\text{{)}}",
-        rf"&= \frac{{1}}{{(1 + |{a}|)^2}} \qquad \text{{since }} {_p(a)}\operatorname{{sign}}({a}) = |{a}|",
-    ],
     g_sym=lambda u: u / (1 + sympy.Abs(u)),
     dg_sym=lambda u: 1 / (1 + sympy.Abs(u)) ** 2,
     dg_float=lambda u: 1 / (1 + abs(u)) ** 2,
@@ -393,11 +371,11 @@ class ScalarItem:
 
     def steps(self) -> list[Steps]:
         if self.plain:
-            return [Steps(None, self.act.steps("z"))]
+            return [Steps(None, None, *self.act.steps("z"))]
         u = self.inner
         return [
             Steps(rf"Write $f(z) = g(u)$ with $u = {u}$, $g(u) = {self.act.g('u')}$ and $\frac{{du}}{{dz}} = {_exact_tex(self.a)}$. First the derivative of $g$:",
-                  self.act.steps("u")),
+                  None, *self.act.steps("u")),
             Steps(rf"Then the chain rule: $f'(z) = g'(u)\,\frac{{du}}{{dz}} = {_exact_tex(self.a)}\,g'({u})$.", None),
         ]
 
@@ -457,7 +435,7 @@ class LinearActItem:
         u_def = r"u = w^\top x + b = \sum_{j=1}^n w_j x_j + b" if self.bias else r"u = w^\top x = \sum_{j=1}^n w_j x_j"
         return [
             Steps(rf"Write $f(w) = g(u)$ with ${u_def}$, so $\frac{{\partial u}}{{\partial w_j}} = x_j$, that is $\nabla_w u = x$. The derivative of $g(u) = {self.act.g('u')}$:",
-                  self.act.steps("u")),
+                  None, *self.act.steps("u")),
             Steps(r"By the chain rule, $\nabla_w f(w) = g'(u)\,\nabla_w u = g'(u)\,x$.", None),
         ]
 
@@ -643,12 +621,6 @@ def _hinge_coef(z: int, y: int, delta: int | None) -> Lin:
     return Lin.const(-y if y * z < 1 else 0)
 
 
-_LOG_SIGMA_STEPS = [
-    r"\frac{d}{dz}\,\log\sigma(z) &= \frac{\sigma(z)\bigl(1 - \sigma(z)\bigr)}{\sigma(z)} = 1 - \sigma(z) \qquad (\sigma' = \sigma(1 - \sigma))",
-    r"\frac{d}{dz}\,\log\bigl(1 - \sigma(z)\bigr) &= \frac{-\sigma(z)\bigl(1 - \sigma(z)\bigr)}{1 - \sigma(z)} = -\sigma(z)",
-    r"\frac{d}{dz}\Bigl[y \log\sigma(z) + (1 - y)\log\bigl(1 - \sigma(z)\bigr)\Bigr] &= y\bigl(1 - \sigma(z)\bigr) - (1 - y)\,\sigma(z)",
-    r"&= y - y\sigma(z) - \sigma(z) + y\sigma(z) = y - \sigma(z)",
-]
 _LOG_LIKELIHOOD = rf"\Bigl[y^{{(i)}} \log \sigma\bigl({SCORE}\bigr) + \bigl(1 - y^{{(i)}}\bigr) \log\bigl(1 - \sigma({SCORE})\bigr)\Bigr]"
 
 
@@ -656,7 +628,8 @@ _LOG_LIKELIHOOD = rf"\Bigl[y^{{(i)}} \log \sigma\bigl({SCORE}\bigr) + \bigl(1 - 
 class Loss:
     """One loss of a data-set cost, everything about it in one place: the
     term of the sum and its derivative as LaTeX, SymPy and exact numbers, the
-    worked steps, the non-differentiable points and the usual mistakes.
+    non-differentiable points and the usual mistakes; its worked steps are the
+    macro ``loss_<key>`` of templates/questions/cost_steps.tex.j2.
     ``z`` is the score w^T x^(i), ``y`` the target or label, ``r = z - y``."""
 
     key: str
@@ -667,7 +640,6 @@ class Loss:
     sym: Callable[[Expr, Expr, Expr], Expr]  # (z, y, delta): one term, SymPy
     coef_sym: Callable[[Expr, Expr, Expr], Expr]  # (z, y, delta): the coefficient, SymPy (multiplier excluded)
     coef_exact: Callable[[int, int, int | None], Lin]  # (z, y, delta) at integer data, exactly
-    steps: Callable[[Factor], list[str]]  # align lines: the loss's derivative, then the sum's gradient
     negated: bool = False  # J carries a minus sign in front of the sum (cross-entropy)
     multiplier: int = 1  # the derivative's constant, folded into the factor (2 for the square)
     answer_sign: str = ""  # '-' when the answer carries a minus in front of the sum
@@ -681,11 +653,6 @@ class Loss:
         lambda M, data, X, Y, rs: {})  # (M, data part, X, Y, residuals) -> the usual wrong data parts (vectors)
 
 
-def _sum_step(ft: str, term: str, derivative: str) -> str:
-    """'grad_w F sum_i term &= F sum_i derivative x^(i)'."""
-    return rf"\nabla_w\, {ft} \sum_{{i=1}}^m {term} &= {ft} \sum_{{i=1}}^m {derivative}\, x^{{(i)}}"
-
-
 ABS = Loss(
     "abs", rf"\bigl|{RESIDUAL}\bigr|",
     coef_tex=r"\operatorname{sign}\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
@@ -694,8 +661,6 @@ ABS = Loss(
     sym=lambda z, y, delta: sympy.Abs(z - y),
     coef_sym=lambda z, y, delta: sympy.sign(z - y),
     coef_exact=_abs_coef,
-    steps=lambda F: [r"\frac{d}{dr}\,|r| &= \frac{r}{|r|} = \operatorname{sign}(r) \qquad (r \neq 0)",
-                     _sum_step(F.tex, "|r^{(i)}|", r"\operatorname{sign}(r^{(i)})")],
     note=(r"$J$ is not differentiable at any $w$ with a zero residual, $w^\top x^{(i)} = y^{(i)}$ for some $i$: "
           r"there $|r|$ has a kink and only subgradients exist ($\operatorname{sign}(0)$ may be any value in $[-1, 1]$)."),
     mistakes=lambda M, data, X, Y, rs: {
@@ -709,8 +674,6 @@ SQUARE = Loss(
     sym=lambda z, y, delta: (z - y) ** 2,
     coef_sym=lambda z, y, delta: z - y,
     coef_exact=lambda z, y, delta: Lin.const(z - y),
-    steps=lambda F: [r"\frac{d}{dr}\,r^2 &= 2r",
-                     rf"\nabla_w\, {F.tex} \sum_{{i=1}}^m \bigl(r^{{(i)}}\bigr)^2 &= {F.tex}\sum_{{i=1}}^m 2 r^{{(i)}} x^{{(i)}} = {F.times(2)} \sum_{{i=1}}^m r^{{(i)}} x^{{(i)}}"],
     multiplier=2,
     coef_is_residual=True,
     mistakes=lambda M, data, X, Y, rs: {"factor_2_dropped": M / 2 * data},
@@ -724,9 +687,6 @@ HUBER = Loss(
                                             (delta * (sympy.Abs(z - y) - delta / 2), True)),
     coef_sym=lambda z, y, delta: sympy.Piecewise((z - y, sympy.Abs(z - y) <= delta), (delta * sympy.sign(z - y), True)),
     coef_exact=_huber_coef,
-    steps=lambda F: [r"H_\delta'(r) &= \begin{cases} r & |r| \le \delta \\ \delta \operatorname{sign}(r) & |r| > \delta \end{cases}"
-                     r" \;=\; \text{$r$ clipped to } [-\delta, \delta]",
-                     _sum_step(F.tex, r"H_\delta(r^{(i)})", r"H_\delta'(r^{(i)})")],
     definition=(r"H_\delta(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\ "
                 r"\delta\bigl(|r| - \tfrac12\delta\bigr) & |r| > \delta \end{cases}"),
     note=(r"$H_\delta$ is differentiable everywhere: at $|r| = \delta$ both pieces have slope $\pm\delta$ "
@@ -741,8 +701,6 @@ LOG_COSH = Loss(
     sym=lambda z, y, delta: sympy.log(sympy.cosh(z - y)),
     coef_sym=lambda z, y, delta: sympy.tanh(z - y),
     coef_exact=lambda z, y, delta: Lin.tanh(z - y),
-    steps=lambda F: [r"\frac{d}{dr}\,\log\cosh r &= \frac{\sinh r}{\cosh r} = \tanh r",
-                     _sum_step(F.tex, r"\log\cosh(r^{(i)})", r"\tanh(r^{(i)})")],
 )
 LOG_LIKELIHOOD = Loss(
     "loglik", _LOG_LIKELIHOOD,
@@ -752,7 +710,6 @@ LOG_LIKELIHOOD = Loss(
     sym=lambda z, y, delta: y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z)),
     coef_sym=lambda z, y, delta: y - sig(z),
     coef_exact=lambda z, y, delta: Lin.const(y) - Lin.sigma(z),
-    steps=lambda F: _LOG_SIGMA_STEPS + [rf"\nabla_w J(w) &= {F.tex} \sum_{{i=1}}^m \bigl(y^{{(i)}} - \sigma(z^{{(i)}})\bigr)\, x^{{(i)}}"],
 )
 CROSS_ENTROPY = Loss(
     "xent", _LOG_LIKELIHOOD,
@@ -762,8 +719,6 @@ CROSS_ENTROPY = Loss(
     sym=LOG_LIKELIHOOD.sym,
     coef_sym=lambda z, y, delta: sig(z) - y,
     coef_exact=lambda z, y, delta: Lin.sigma(z) - Lin.const(y),
-    steps=lambda F: _LOG_SIGMA_STEPS + [rf"\nabla_w J(w) &= -{F.tex} \sum_{{i=1}}^m \bigl(y^{{(i)}} - \sigma(z^{{(i)}})\bigr)\, x^{{(i)}} "
-                                        rf"= {F.tex} \sum_{{i=1}}^m \bigl(\sigma(z^{{(i)}}) - y^{{(i)}}\bigr)\, x^{{(i)}}"],
     negated=True,
 )
 LOGISTIC = Loss(
@@ -774,8 +729,6 @@ LOGISTIC = Loss(
     sym=lambda z, y, delta: sympy.log(1 + sympy.exp(-y * z)),
     coef_sym=lambda z, y, delta: -y * sig(-y * z),
     coef_exact=lambda z, y, delta: Lin.sigma(-y * z) * (-y),
-    steps=lambda F: [r"\frac{d}{dz}\,\log\bigl(1 + e^{-yz}\bigr) &= \frac{-y\,e^{-yz}}{1 + e^{-yz}} = \frac{-y}{e^{yz} + 1} = -y\,\sigma(-yz)",
-                     rf"\nabla_w\, {F.tex} \sum_{{i=1}}^m \log\bigl(1 + e^{{-y^{{(i)}} z^{{(i)}}}}\bigr) &= -{F.tex} \sum_{{i=1}}^m y^{{(i)}}\,\sigma\bigl(-y^{{(i)}} z^{{(i)}}\bigr)\, x^{{(i)}}"],
     answer_sign="-",
 )
 HINGE = Loss(
@@ -786,8 +739,6 @@ HINGE = Loss(
     sym=lambda z, y, delta: sympy.Max(0, 1 - y * z),
     coef_sym=lambda z, y, delta: -y * sympy.Heaviside(1 - y * z),
     coef_exact=_hinge_coef,
-    steps=lambda F: [r"\frac{\partial}{\partial z}\,\max(0,\, 1 - yz) &= \begin{cases} -y & yz < 1 \\ 0 & yz > 1 \end{cases}",
-                     rf"\nabla_w\, {F.tex} \sum_{{i=1}}^m \max\bigl(0,\, 1 - y^{{(i)}} z^{{(i)}}\bigr) &= -{F.tex} \sum_{{i:\; y^{{(i)}} z^{{(i)}} < 1}} y^{{(i)}} x^{{(i)}}"],
     answer_sign="-",
     answer_sum=r"\sum_{i:\; y^{(i)} w^\top x^{(i)} < 1}",
     note=(r"$J$ is not differentiable at any $w$ with a margin exactly $y^{(i)} w^\top x^{(i)} = 1$; "
@@ -867,7 +818,7 @@ class CostItem:
         else:
             blocks.append(Steps(r"Write $z^{(i)} = w^\top x^{(i)}$, so $\nabla_w z^{(i)} = x^{(i)}$ and, by the chain rule, "
                                 r"each term's gradient is its derivative with respect to $z^{(i)}$ times $x^{(i)}$.", None))
-        blocks.append(Steps(None, self.loss.steps(self.factor)))
+        blocks.append(Steps(None, None, f"loss_{self.loss.key}", (self.factor.tex, self.factor.times(2))))
         if self.penalty:
             blocks.append(Steps("The penalty, differentiated one weight at a time:", list(self.penalty.steps)))
         return blocks

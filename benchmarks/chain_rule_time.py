@@ -15,6 +15,7 @@ import statistics
 import time
 
 from generator import speed
+from generator.pipeline import build_question
 from generator.questions import chain_rule, family_rng
 
 
@@ -22,7 +23,7 @@ def run(seeds: int) -> list[float]:
     times = []
     for seed in range(seeds):
         t0 = time.perf_counter()
-        chain_rule.build(family_rng(seed, chain_rule.FAMILY), 2)
+        build_question(chain_rule, family_rng(seed, chain_rule.NAME), 2)
         times.append(time.perf_counter() - t0)
     return times
 
@@ -32,7 +33,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    chain_rule.build(None, 2)  # warm up imports and caches shared by every version
+    build_question(chain_rule, None, 2)  # warm up imports and caches shared by every version
     per_run = []
     all_times: list[float] = []
     for _ in range(args.runs):

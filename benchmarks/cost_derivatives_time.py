@@ -17,8 +17,9 @@ import time
 
 from sympy.core.cache import clear_cache
 
-from generator.questions import cost_derivatives as cd
 from generator import speed
+from generator.pipeline import build_question
+from generator.questions import cost_derivatives as cd
 from generator.questions import family_rng
 
 
@@ -27,17 +28,17 @@ def run(seeds: int) -> tuple[list[float], dict[str, float]]:
     phases = {"sample": 0.0, "solve": 0.0, "verify": 0.0}
     for seed in range(seeds):
         t0 = time.perf_counter()
-        cd.build(family_rng(seed, cd.FAMILY), 3)
+        build_question(cd, family_rng(seed, cd.NAME), 3)
         times.append(time.perf_counter() - t0)
     clear_cache()
     speed.clear_all()
     for seed in range(seeds):  # the same builds again, stage by stage
         t0 = time.perf_counter()
-        items, inst = cd.sample(family_rng(seed, cd.FAMILY))
+        params = cd.sample(family_rng(seed, cd.NAME))
         t1 = time.perf_counter()
-        parts = cd.solve(items, inst)
+        solution = cd.solve(params)
         t2 = time.perf_counter()
-        cd.verify(items, inst, parts)
+        cd.verify(params, solution)
         t3 = time.perf_counter()
         phases["sample"] += t1 - t0
         phases["solve"] += t2 - t1
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    cd.build(None, 3)  # warm up imports
+    build_question(cd, None, 3)  # warm up imports
     per_run, all_times, phase_runs = [], [], []
     for _ in range(args.runs):
         clear_cache()

@@ -954,28 +954,34 @@ def grad_tex(sym: Symbolic, j: int) -> str:
     return tex(sym.grad[j])
 
 
-def present(comp: Composition, sol: Solution, number: int) -> Question:
+def _check(function: Expr, wrt: Expr, derivative: Expr, point: Point | None = None) -> JSONDict:
+    """The check block of answers.json: the function, the variable, the derivative, where."""
+    return {"function": text(function), "wrt": [str(wrt)], "derivative": [text(to_machine(derivative))],
+            "at": None if point is None else _point_dict(point)}
+
+
+def _sym_answer(name: str, label: str, expr: Expr, chk: JSONDict) -> Answer:
+    return Answer(name, label, tex(expr), text(to_machine(expr)), None, chk)
+
+
+def _point_tex(at: AtPoint) -> str:
+    return rf"(x_1, x_2) = ({at.point[0]}, {at.point[1]})"
+
+
+def _parts(sol: Solution, n: int) -> list[Part]:
+    """Parts (a) and (b) with their prompts and answers."""
     sym, at = sol.sym, sol.at_point
-    n = number
     f_machine = to_machine(sym.f_x)
     f_g_machine = to_machine(sym.f_g)
-
-    def check(function: Expr, wrt: Expr, derivative: Expr, point: Point | None = None) -> JSONDict:
-        return {"function": text(function), "wrt": [str(wrt)], "derivative": [text(to_machine(derivative))],
-                "at": None if point is None else _point_dict(point)}
-
-    def sym_answer(name: str, label: str, expr: Expr, chk: JSONDict) -> Answer:
-        return Answer(name, label, tex(expr), text(to_machine(expr)), None, chk)
-
     answers_a = []
     for i in range(2):
-        answers_a.append(sym_answer(f"df/dg{i + 1}", _dfdg(i), sym.df_dg[i], check(f_g_machine, G[i], sym.df_dg[i])))
+        answers_a.append(_sym_answer(f"df/dg{i + 1}", _dfdg(i), sym.df_dg[i], _check(f_g_machine, G[i], sym.df_dg[i])))
     for i in range(2):
         for j in range(2):
-            answers_a.append(sym_answer(f"dg{i + 1}/dx{j + 1}", _dgdx(i, j), sym.dg_dx[i][j],
-                                        check(sym.g_x[i], X[j], sym.dg_dx[i][j])))
+            answers_a.append(_sym_answer(f"dg{i + 1}/dx{j + 1}", _dgdx(i, j), sym.dg_dx[i][j],
+                                        _check(sym.g_x[i], X[j], sym.dg_dx[i][j])))
     for j in range(2):
-        answers_a.append(sym_answer(f"df/dx{j + 1}", _dfdx(j), sym.grad[j], check(f_machine, X[j], sym.grad[j])))
+        answers_a.append(_sym_answer(f"df/dx{j + 1}", _dfdx(j), sym.grad[j], _check(f_machine, X[j], sym.grad[j])))
 
     answers_b = []
     for i in range(2):
@@ -984,18 +990,21 @@ def present(comp: Composition, sol: Solution, number: int) -> Question:
     for j in range(2):
         v = at.grad[j]
         answers_b.append(Answer(f"df/dx{j + 1}", _dfdx(j), _value_tex(v), text(to_machine(v)), _value_json(v),
-                                check(f_machine, X[j], sym.grad[j], at.point)))
+                                _check(f_machine, X[j], sym.grad[j], at.point)))
 
-    point_tex = rf"(x_1, x_2) = ({at.point[0]}, {at.point[1]})"
+    point_tex = _point_tex(at)
     prompt_a = (r"Use the chain rule to find $\partial f/\partial x_1$ and $\partial f/\partial x_2$. "
                 r"First give the intermediate partial derivatives $\partial f/\partial g_1$, $\partial f/\partial g_2$, "
                 r"$\partial g_1/\partial x_1$, $\partial g_1/\partial x_2$, $\partial g_2/\partial x_1$ and "
                 r"$\partial g_2/\partial x_2$; then combine them, and write both answers in terms of $x_1$ and $x_2$ only.")
     prompt_b = (rf"Evaluate $g_1$, $g_2$, $\partial f/\partial x_1$ and $\partial f/\partial x_2$ at ${point_tex}$. "
                 r"Give exact values, and each derivative also as a decimal to four places.")
-    pa = Part(f"{n}a", prompt_a, answers_a)
-    pb = Part(f"{n}b", prompt_b, answers_b)
+    return [Part(f"{n}a", prompt_a, answers_a), Part(f"{n}b", prompt_b, answers_b)]
 
+
+def _context(comp: Composition, sol: Solution) -> Context:
+    """The worked solution the template prints."""
+    sym, at = sol.sym, sol.at_point
     notes = []
     if "log" in comp.outer:
         notes.append(r"$\ln$ is the natural logarithm")
@@ -1028,7 +1037,7 @@ def present(comp: Composition, sol: Solution, number: int) -> Question:
                     _approx(wrong[f"df/dx{j + 1}"]["path_through_g2_dropped"]))
         for j in range(2)
     ]
-    context = Context(
+    return Context(
         f_g=f_tex(sym),
         f_x=f_tex(sym, shown=True),
         g=[tex(g) for g in sym.g_x],
@@ -1038,14 +1047,17 @@ def present(comp: Composition, sol: Solution, number: int) -> Question:
         labels=Labels([_dfdg(i) for i in range(2)], [[_dgdx(i, j) for j in range(2)] for i in range(2)]),
         derivs=derivs,
         point=list(at.point),
-        point_tex=point_tex,
+        point_tex=_point_tex(at),
         g_at=[_value_tex(v) for v in at.g],
         at_point=values,
         dropped=dropped,
         mistakes={k: {m: _approx(v) for m, v in d.items()} for k, d in wrong.items()},
     )
+
+
+def present(comp: Composition, sol: Solution, number: int) -> Question:
     return Question(
-        id=f"q{n}", family=NAME, title="The chain rule through two intermediate functions",
-        params=comp.to_params(sym), parts=[pa, pb], template=TEMPLATE,
-        context=context, difficulty=difficulty(sym), number=n,
+        id=f"q{number}", family=NAME, title="The chain rule through two intermediate functions",
+        params=comp.to_params(sol.sym), parts=_parts(sol, number), template=TEMPLATE,
+        context=_context(comp, sol), difficulty=difficulty(sol.sym), number=number,
     )

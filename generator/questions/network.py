@@ -635,39 +635,40 @@ def _chain(net: Network, sol: Solution, p: Param) -> ChainTex:
     )
 
 
-def present(net: Network, sol: Solution, number: int) -> Question:
-    n = number
+def _answer(name: str, label: str, value: Num) -> Answer:
+    return Answer(name, label, num(value), latex.exact_str(value), latex.json_number(value))
+
+
+def _hidden_answers(fwd: Forward) -> list[Answer]:
+    return ([_answer(f"z1[{j}]", f"z_{j + 1}", fwd.z1[j]) for j in range(N_HIDDEN)]
+            + [_answer(f"a1[{j}]", f"a_{j + 1}", fwd.a1[j]) for j in range(N_HIDDEN)])
+
+
+def _parts(net: Network, sol: Solution, n: int) -> list[Part]:
+    """Parts (a) to (e) with their prompts and answers."""
     bp = sol.bp
-    wrong = mistakes(net, sol)
-
-    def ans(name: str, label: str, value: Num) -> Answer:
-        return Answer(name, label, num(value), latex.exact_str(value), latex.json_number(value))
-
-    def hidden_answers(fwd: Forward) -> list[Answer]:
-        out = []
-        for j in range(N_HIDDEN):
-            out.append(ans(f"z1[{j}]", f"z_{j + 1}", fwd.z1[j]))
-        for j in range(N_HIDDEN):
-            out.append(ans(f"a1[{j}]", f"a_{j + 1}", fwd.a1[j]))
-        return out
-
     pa = Part(f"{n}a", r"Compute $\hat y$ when every activation (hidden and output) is the identity, $\sigma(z) = z$.",
-              hidden_answers(sol.identity) + [ans("y_hat", r"\hat y", sol.identity.y_hat)])
+              _hidden_answers(sol.identity) + [_answer("y_hat", r"\hat y", sol.identity.y_hat)])
     pb = Part(f"{n}b", r"Compute $\hat y$ when every activation (hidden and output) is the ReLU, $\sigma(z) = \max(0, z)$.",
-              hidden_answers(sol.relu) + [ans("y_hat", r"\hat y", sol.relu.y_hat)])
+              _hidden_answers(sol.relu) + [_answer("y_hat", r"\hat y", sol.relu.y_hat)])
     asked_tex = ", ".join(f"${p.grad_tex}$" for p in net.asked)
     pc_prompt = (rf"With the loss $J = (\hat y - y)^2$ and the network of part ({n}a) (identity activations), "
                  rf"compute $J$ and the gradients {asked_tex}.")
-    pc = Part(f"{n}c", pc_prompt, [ans("J", "J", bp.loss)] + [ans(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked])
+    pc = Part(f"{n}c", pc_prompt, [_answer("J", "J", bp.loss)] + [_answer(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked])
     upd = update_params(net)
     upd_tex = " and ".join(f"${p.tex}$" for p in upd)
     pd_prompt = (rf"Apply one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex} "
                  rf"(the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. "
                  r"Give their new values and the loss $J$ after the step: did the step decrease the loss?")
-    pd = Part(f"{n}d", pd_prompt, [ans(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()] + [ans("J_after", r"J_{\text{after}}", sol.loss_after)])
+    pd = Part(f"{n}d", pd_prompt, [_answer(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()] + [_answer("J_after", r"J_{\text{after}}", sol.loss_after)])
     concept = concepts.BANK[net.concept]
     pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)])
+    return [pa, pb, pc, pd, pe]
 
+
+def _context(net: Network, sol: Solution) -> Context:
+    """The worked solution the template prints."""
+    bp = sol.bp
     grad_table = [
         GradRow(p.tex, num(net.get(p)), num(bp.local[p]), num(bp.grads[p]), p in net.asked)
         for p in ALL_PARAMS
@@ -681,7 +682,7 @@ def present(net: Network, sol: Solution, number: int) -> Question:
         for j in range(N_HIDDEN)
     ]
     loss_change = sol.loss_after - bp.loss
-    context = Context(
+    return Context(
         net=NetworkTex(
             x=[num(v) for v in net.x], y=num(net.y), y_p=num(net.y, paren=True), eta=num(net.eta),
             W1=[[num(v) for v in row] for row in net.W1], b1=[num(v) for v in net.b1],
@@ -704,9 +705,12 @@ def present(net: Network, sol: Solution, number: int) -> Question:
         loss_after=num(sol.loss_after),
         loss_went="down" if loss_change < 0 else ("up" if loss_change > 0 else "unchanged"),
         loss_ratio=num(sol.loss_after / bp.loss) if bp.loss else None,
-        concept=concept,
-        mistakes={k: mistakes_tex(d) for k, d in wrong.items()},
+        concept=concepts.BANK[net.concept],
+        mistakes={k: mistakes_tex(d) for k, d in mistakes(net, sol).items()},
     )
+
+
+def present(net: Network, sol: Solution, number: int) -> Question:
     difficulty: dict[str, int | float] = {
         "max_abs_number": float(max(abs(v) for v in student_numbers(net, sol))),
         "negative_hidden_units": sum(1 for z in sol.identity.z1 if z < 0),
@@ -714,7 +718,7 @@ def present(net: Network, sol: Solution, number: int) -> Question:
         "abs_error": float(abs(sol.identity.y_hat - net.y)),
     }
     return Question(
-        id=f"q{n}", family=NAME, title="A 2-3-1 network: forward pass and backpropagation",
-        params=net.to_params(), parts=[pa, pb, pc, pd, pe], template=TEMPLATE,
-        context=context, difficulty=difficulty, number=n,
+        id=f"q{number}", family=NAME, title="A 2-3-1 network: forward pass and backpropagation",
+        params=net.to_params(), parts=_parts(net, sol, number), template=TEMPLATE,
+        context=_context(net, sol), difficulty=difficulty, number=number,
     )

@@ -1,7 +1,7 @@
 """Question families, one module each, printed in the order of FAMILIES.
 
 Every family module has the same names and stages (:mod:`.family`): ``NAME``,
-``TEMPLATE``, ``ORIGINAL`` and ``sample``, ``solve``, ``verify``,
+``TEMPLATE``, ``ORIGINAL`` and ``broken_rules``, ``sample``, ``solve``, ``verify``,
 ``mistakes``, ``present``; :func:`generator.pipeline.build_question` orders
 them. Each family receives its own child generator, keyed by its name, so
 adding a family never changes another family's draws for the same seed.
@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from . import chain_rule, cost_derivatives, network
 from .family import Family
+
+FAMILIES: list[Family[Any, Any]] = [network, chain_rule, cost_derivatives]
 
 
 def family_rng(seed: int, family: str) -> np.random.Generator:
@@ -23,7 +26,3 @@ def family_rng(seed: int, family: str) -> np.random.Generator:
     key = zlib.crc32(family.encode("ascii"))
     return np.random.default_rng(np.random.SeedSequence([seed, key]))
 
-
-from . import chain_rule, cost_derivatives, network  # noqa: E402  (the families use family_rng's module)
-
-FAMILIES: list[Family[Any, Any]] = [network, chain_rule, cost_derivatives]

@@ -20,7 +20,7 @@ from generator.pipeline import build_question
 from generator.questions import family_rng
 
 
-def astuple_shallow(params):
+def items_and_instance(params):
     return params.items, params.inst
 
 N_SEEDS = 2000
@@ -191,7 +191,7 @@ def test_penalty_formulas_match_sympy(n):
 def test_penalty_part_of_every_version_is_the_vector():
     """In built versions, removing the data term leaves exactly 2 lambda w, lambda w or lambda sign(w)."""
     for seed in range(60):
-        items, inst = astuple_shallow(cd.sample(family_rng(seed, "cost_derivatives")))
+        items, inst = items_and_instance(cd.sample(family_rng(seed, "cost_derivatives")))
         for it in (items.lsq, items.cls):
             if it.penalty is None:
                 continue
@@ -371,7 +371,7 @@ def test_answers_follow_the_contract(seed):
 
 def _one_seed(seed):
     q = build_question(cd, family_rng(seed, "cost_derivatives"), 3)  # build() verifies; raises on disagreement
-    items, inst = astuple_shallow(cd.sample(family_rng(seed, "cost_derivatives")))
+    items, inst = items_and_instance(cd.sample(family_rng(seed, "cost_derivatives")))
     return seed, tuple(q.params["items"].values()), cd.broken_rules(cd.Params(items, inst)), len(inst.X)
 
 

@@ -547,20 +547,14 @@ class ChainTex:
 
 
 @dataclass(frozen=True)
-class NodeRow:
-    node: str
-    value: str
-    local: str
-    grad: str
+class TableRow:
+    """A row of the node table (a node) or of the gradient table (a parameter)."""
 
-
-@dataclass(frozen=True)
-class GradRow:
-    param: str
+    name: str
     value: str
-    local: str
-    grad: str
-    asked: bool
+    local: str  # the local derivative
+    grad: str  # dJ/d(this)
+    asked: bool = False  # a gradient part (c) asks for
 
 
 @dataclass(frozen=True)
@@ -585,8 +579,8 @@ class Context:
     loss: str
     dJ_dyhat: str
     chains: list[ChainTex]
-    node_table: list[NodeRow]
-    grad_table: list[GradRow]
+    node_table: list[TableRow]
+    grad_table: list[TableRow]
     updates: list[UpdateTex]
     loss_after: str
     loss_went: str  # "down", "up" or "unchanged"
@@ -670,14 +664,14 @@ def _context(net: Network, sol: Solution) -> Context:
     """The worked solution the template prints."""
     bp = sol.bp
     grad_table = [
-        GradRow(p.tex, num(net.get(p)), num(bp.local[p]), num(bp.grads[p]), p in net.asked)
+        TableRow(p.tex, num(net.get(p)), num(bp.local[p]), num(bp.grads[p]), p in net.asked)
         for p in ALL_PARAMS
     ]
     node_table = [
-        NodeRow("J", num(bp.loss), "", "1"),
-        NodeRow(r"\hat y", num(sol.identity.y_hat), rf"\partial J/\partial \hat y = 2(\hat y - y) = {num(bp.dJ_dyhat)}", num(bp.delta2)),
+        TableRow("J", num(bp.loss), "", "1"),
+        TableRow(r"\hat y", num(sol.identity.y_hat), rf"\partial J/\partial \hat y = 2(\hat y - y) = {num(bp.dJ_dyhat)}", num(bp.delta2)),
     ] + [
-        NodeRow(f"a_{j + 1} = z_{j + 1}", num(sol.identity.a1[j]),
+        TableRow(f"a_{j + 1} = z_{j + 1}", num(sol.identity.a1[j]),
                 rf"\partial \hat y/\partial a_{j + 1} = {Param('W2', j, 0).tex} = {num(net.W2[j])}", num(bp.delta1[j]))
         for j in range(N_HIDDEN)
     ]

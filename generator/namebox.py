@@ -65,6 +65,8 @@ STACK = (
     "Symbola_hint.ttf",  # emoji and symbols, as black-and-white glyphs
 )
 
+LATIN_FONTS = STACK[:2]
+
 # Characters that attach to the one before them (marks, joiners, variation
 # selectors, emoji modifiers) and need no glyph of their own in a font's map.
 _IGNORABLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF} | set(range(0xFE00, 0xFE10)) | set(range(0xE0020, 0xE0080))
@@ -165,8 +167,9 @@ def missing_character(text: str) -> str | None:
 
 def runs(text: str) -> list[tuple[int, str]]:
     """(font number in :func:`installed_fonts`, text) runs of a name in logical
-    order: each word in the first font that has all of it, else each cluster
-    in the first font that has it; spaces are runs of their own."""
+    order: each cluster in the first font that has it (a Latin word that Latin
+    Modern cannot show whole goes to Noto Serif whole); spaces are runs of
+    their own."""
     fonts = installed_fonts()
     out: list[tuple[int, str]] = []
 
@@ -181,9 +184,11 @@ def runs(text: str) -> list[tuple[int, str]]:
             out.append((out[-1][0] if out else 0, " "))
         if not word:
             continue
-        whole = _first_font(word, fonts)
-        if whole is not None:
-            add(whole, word)
+        firsts = [_first_font(c, fonts) for c in clusters(word)]
+        latin = [k for k, f in enumerate(fonts) if os.path.basename(f.file) in LATIN_FONTS]
+        if len(set(firsts)) > 1 and set(firsts) <= set(latin):
+            # a Latin word with a letter Latin Modern lacks: all of it in Noto Serif
+            add(max(latin), word)
             continue
         for cluster in clusters(word):
             font = _first_font(cluster, fonts)
@@ -227,9 +232,11 @@ def _lua_data(texts: list[str]) -> str:
         parts = runs(text)
         if is_rtl(text):
             parts.reverse()  # the runs in visual order; HarfBuzz orders the glyphs within each
-        # LTR: the name as typed over the glyphs (Indic scripts reorder them);
-        # RTL: readers put the glyphs back in logical order from their ToUnicode maps
-        actual = "nil" if is_rtl(text) else _lua_string(clean(text).encode("utf-16-be").hex().upper())
+        # left to right: the name as typed over the glyphs (Indic scripts reorder
+        # them); with right-to-left letters, readers put the glyphs back in
+        # logical order from their ToUnicode maps (an ActualText would be reordered)
+        rtl = any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+        actual = "nil" if rtl else _lua_string(clean(text).encode("utf-16-be").hex().upper())
         rows.append("{actual=%s, runs={%s}}" % (actual,
                     ", ".join("{font=%d, text=%s}" % (k + 1, _lua_string(t)) for k, t in parts)))
     font_rows = ", ".join("{file=%s, index=%d}" % (_lua_string(f.file), f.index) for f in fonts)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import compile, names, namebox, pipeline
+from generator import names, namebox, pipeline
 from generator.errors import TexError
 
 # one name per script or case of issue 13, item 1
@@ -164,17 +164,3 @@ def test_roster_of_every_script_reads_back_from_handout_and_key(tmp_path):
     pipeline.write_version(ps, tmp_path / "again")
     for doc in ("assignment.pdf", "key.pdf"):
         assert (tmp_path / "again" / doc).read_bytes() == (made["AR-1"] / doc).read_bytes()
-
-
-@pytest.mark.pdf
-def test_standalone_source_of_a_name_box_student_compiles_with_lualatex(tmp_path):
-    """The .tex file names LuaLaTeX and compiles on its own, maths reading back too."""
-    ps = pipeline.build_problem_set(seed=11, student=pipeline.Student("7", "李小龍 Ħanna"))
-    pipeline.write_version(ps, tmp_path, pdf=False)
-    source = (tmp_path / "assignment.tex").read_text(encoding="utf-8")
-    assert source.startswith("% !TEX program = lualatex")
-    result = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", "assignment.tex"], cwd=tmp_path,
-                            env=compile.tex_env(), capture_output=True)
-    assert result.returncode == 0, result.stdout[-2000:]
-    text = pdftotext(tmp_path / "assignment.pdf")
-    assert flat("李小龍 Ħanna") in flat(text)

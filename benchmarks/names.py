@@ -1,6 +1,6 @@
 """Class sets whose names are Latin, all Arabic, or mixed scripts, side by side.
 
-    .venv/bin/python benchmarks/names.py [--students 20,100] [--runs 3] [--jobs N]
+    .venv/bin/python benchmarks/names.py [--students 20,100] [--runs 3] [--jobs N] [--versions 0]
 
 For each class size, three rosters with the same IDs (so the same versions:
 a student's version depends only on the class seed and the ID) and different
@@ -12,6 +12,11 @@ box. The runs are interleaved (Latin, Arabic, mixed, Latin, ...) so that they
 share the machine's conditions; each is `python -m generator --seed 2026
 --roster FILE --quiet` into a fresh folder. Prints every run, the medians and
 the ratios to the Latin class.
+
+With ``--versions K`` it first times the typesetting of one version alone
+(name box and pdfLaTeX run, ``compile.run_unit``; the problem set is built
+once) K times per kind, interleaved, with a different name each time so that
+no name box is reused: short runs, less exposed to a busy machine.
 """
 
 from __future__ import annotations
@@ -70,16 +75,40 @@ def timed(roster: Path, extra: list[str]) -> float:
         return time.perf_counter() - start
 
 
+def time_versions(k: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from generator import compile, pipeline
+
+    kinds = ("latin", "arabic", "mixed")
+    pool = {kind: roster_names(kind, k) for kind in kinds}
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for j in range(k):
+        for kind in kinds:
+            ps = pipeline.build_problem_set(seed=7, student=pipeline.Student("2100000", pool[kind][j]))
+            unit = pipeline.unit_for(ps, kind)
+            with tempfile.TemporaryDirectory() as out:
+                start = time.perf_counter()
+                compile.run_unit(unit, Path(out))
+                times[kind].append(time.perf_counter() - start)
+    latin = statistics.median(times["latin"])
+    for kind in kinds:
+        med = statistics.median(times[kind])
+        print(f"one version typeset, {kind} name: median {med:.3f} s over {k} runs, {med / latin:.2f} x Latin")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--students", default="20,100", help="comma-separated class sizes (default 20,100)")
+    ap.add_argument("--students", default="20,100", help="comma-separated class sizes (default 20,100; empty for none)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--versions", type=int, default=0, help="also time K single versions per kind (default 0)")
     args = ap.parse_args()
+    if args.versions:
+        time_versions(args.versions)
     extra = ["--jobs", str(args.jobs)] if args.jobs else []
     kinds = ("latin", "arabic", "mixed")
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (int(s) for s in args.students.split(",")):
+        for n in (int(s) for s in args.students.split(",") if s):
             rosters = {kind: write_roster(Path(tmp), kind, n) for kind in kinds}
             times: dict[str, list[float]] = {kind: [] for kind in kinds}
             for k in range(args.runs):

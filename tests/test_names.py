@@ -37,6 +37,7 @@ ROSTER = [
     ("EM-1", "Ana 😀", "emoji"),
     ("MX-1", "Ahmed محمد", "mixed Latin and Arabic"),
     ("ID-日本", "Sam Lee", "an ID in another script"),
+    ("HX-1", "李 \\input{/etc/passwd} 100% $x^2$ \\directlua{os.exit(1)}", "TeX and Lua specials in a name box"),
 ]
 
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pikepdf
 
+from . import names, namebox
 from .errors import TexError
 from .files import replace_atomic
 
@@ -122,6 +123,17 @@ def build_format(preamble: str, folder: Path) -> Path:
     return fmt
 
 
+def typeset_names(source: str, workdir: Path, label: str) -> None:
+    """Before a pdfLaTeX run: typeset every name box ``source`` uses (names
+    pdfLaTeX's fonts cannot show) with LuaHBTeX, into ``workdir``."""
+    texts = names.foreign_texts(source)
+    if texts:
+        for text in texts:
+            names.check(text, label)  # a clear error before looking for the engine
+        require_tex(namebox.ENGINE)
+        namebox.prepare(texts, workdir, tex_env(), label)
+
+
 def _totals(aux: Path) -> dict[str, int]:
     try:
         text = aux.read_text(encoding="utf-8", errors="replace")
@@ -135,7 +147,10 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
     Sets ``unit.pages`` to the page count of each document."""
     require_tex(unit.engine)
     use_fmt = fmt is not None and unit.engine == "pdflatex"
-    (workdir / f"{unit.name}.tex").write_text(unit.source(with_preamble=not use_fmt), encoding="utf-8")
+    source = unit.source(with_preamble=not use_fmt)
+    if unit.engine == "pdflatex":
+        typeset_names(source, workdir, unit.label or unit.name)
+    (workdir / f"{unit.name}.tex").write_text(source, encoding="utf-8")
     aux = workdir / f"{unit.name}.aux"
     with _guess_lock:
         guesses = {doc: _page_guess[doc] for doc, _ in unit.documents if doc in _page_guess}

@@ -1,24 +1,79 @@
 """User text (names, IDs) on its way into LaTeX: escaped, and set in a font and
 direction that can show it.
 
-pdfLaTeX with T1 fonts shows ASCII and the Latin-1 and Latin Extended-A
-letters (accents, ß, ł, ő, ş, ...). Any other script (Arabic, Greek, Cyrillic,
-...) makes the document use LuaLaTeX, with fallback fonts from Debian's
-packages (Amiri for Arabic, DejaVu for Greek, Cyrillic, Hebrew and more);
-Arabic and Hebrew are set right to left.
+Every document is typeset by pdfLaTeX. Text that its T1 and TS1 fonts show
+(ASCII, accented Latin letters such as é, ß, ł, ő, ş, after NFC
+normalization) is set inline. Anything else (Arabic, Hebrew, Persian, Urdu,
+Chinese, Japanese, Korean, Indic scripts, Thai, Greek, Cyrillic, Armenian,
+Georgian, Ethiopic, Latin letters T1 lacks such as Ħ ŧ ĸ ŀ ſ, letters with
+combining marks that have no precomposed form, emoji) becomes
+``\\nnforeign{<hex of the UTF-8 text>}{<escaped text>}``: pdfLaTeX shows it as
+a name box typeset once by LuaHBTeX (:mod:`generator.namebox`), and the
+LuaLaTeX preamble of a standalone ``.tex`` file sets the escaped text with
+fallback fonts.
 """
 
 from __future__ import annotations
 
+import bisect
 import unicodedata
 
+from . import namebox
+from .errors import TexError
 from .latex import escape
 
-PDFLATEX_MAX = 0x17F  # end of Latin Extended-A
+# Code points pdfLaTeX shows with T1 + TS1 (inputenc's t1enc.dfu and
+# ts1enc.dfu) in Latin Modern, restricted to the Latin-1 and Latin Extended-A
+# blocks: everything else goes to a name box, which can show these too.
+PDFLATEX_RANGES = ((0x20, 0x7E), (0xA0, 0xB7), (0xB9, 0x125), (0x128, 0x137), (0x139, 0x13E), (0x141, 0x148),
+                   (0x14A, 0x165), (0x168, 0x17E))
+_STARTS = [lo for lo, _ in PDFLATEX_RANGES]
 
 
-def needs_unicode_engine(text: str) -> bool:
-    return any(ord(ch) > PDFLATEX_MAX for ch in text)
+def pdflatex_can_show(ch: str) -> bool:
+    cp = ord(ch)
+    if cp < 32 or cp == 127:
+        return True  # control characters are dropped by the escaping
+    k = bisect.bisect_right(_STARTS, cp) - 1
+    return k >= 0 and PDFLATEX_RANGES[k][0] <= cp <= PDFLATEX_RANGES[k][1]
+
+
+def needs_box(text: str) -> bool:
+    """True when ``text`` needs a name box: a character pdfLaTeX cannot show
+    after NFC normalization, or signs of a broken encoding (so that the check
+    in :func:`check` names it)."""
+    return not all(pdflatex_can_show(ch) for ch in unicodedata.normalize("NFC", text)) or broken_encoding(text) is not None
+
+
+def broken_encoding(text: str) -> str | None:
+    """A message when ``text`` looks like a broken encoding conversion: the
+    replacement character U+FFFD, or UTF-8 read as Latin-1/Windows-1252
+    ("JosÃ©" for "José")."""
+    if "\ufffd" in text:
+        return "has the replacement character U+FFFD"
+    for codec in ("cp1252", "latin-1"):
+        try:
+            fixed = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != text:
+            return f"reads as {fixed!r} when decoded as UTF-8"
+    return None
+
+
+def check(text: str, label: str = "") -> None:
+    """Raise a one-line :class:`TexError` when ``text`` cannot be printed
+    faithfully: a broken encoding, or a character no installed font has."""
+    where = f"{label}: " if label else ""
+    broken = broken_encoding(text)
+    if broken:
+        raise TexError(f"{where}the name {text!r} looks like a broken encoding ({broken}); "
+                       "save the roster as UTF-8 from the original data")
+    ch = namebox.missing_character(text)
+    if ch is not None:
+        hint = "; run the README's set-up command" if not namebox.installed_fonts() else ""
+        raise TexError(f"{where}no installed font can show the character {ch!r} (U+{ord(ch):04X}); "
+                       f"remove it or install a font that has it{hint}")
 
 
 def is_rtl(text: str) -> bool:
@@ -33,14 +88,40 @@ def is_arabic(text: str) -> bool:
 
 
 def to_tex(text: str) -> str:
-    """Escaped LaTeX for a name or ID, in the right font and direction:
-    Arabic script in Amiri (shaped, right to left), other right-to-left text
-    (Hebrew) right to left in the fallback fonts, everything else left to right."""
-    body = escape(text)
-    if is_rtl(text):
-        return rf"\nnarabic{{{body}}}" if is_arabic(text) else rf"\nnrtl{{{body}}}"
+    """Escaped LaTeX for a name or ID: inline for pdfLaTeX's fonts, else a
+    name box (right to left for Arabic and Hebrew script in a LuaLaTeX source)."""
+    if not needs_box(text):
+        return rf"\nnname{{{escape(unicodedata.normalize('NFC', text))}}}"
+    shown = namebox.clean(text)
+    body = rf"\nnforeign{{{shown.encode('utf-8').hex()}}}{{{escape(shown)}}}"
+    if is_rtl(shown):
+        return rf"\nnarabic{{{body}}}" if is_arabic(shown) else rf"\nnrtl{{{body}}}"
     return rf"\nnname{{{body}}}"
 
 
+def foreign_texts(source: str) -> list[str]:
+    """The texts of every ``\\nnforeign`` in a LaTeX source, in order of first use."""
+    out, start = [], 0
+    marker = "\\nnforeign{"
+    while (k := source.find(marker, start)) >= 0:
+        end = source.find("}", k + len(marker))
+        try:
+            text = bytes.fromhex(source[k + len(marker) : end]).decode("utf-8")
+        except ValueError:
+            text = None
+        if text is not None and text not in out:
+            out.append(text)
+        start = end
+    return out
+
+
 def engine_for(*texts: str | None) -> str:
-    return "lualatex" if any(t and needs_unicode_engine(t) for t in texts) else "pdflatex"
+    """The engine that typesets the documents: always pdfLaTeX (names its fonts
+    lack come as name boxes)."""
+    return "pdflatex"
+
+
+def source_engine_for(*texts: str | None) -> str:
+    """The engine a standalone ``.tex`` file needs: LuaLaTeX when a name or ID
+    needs a name box (its preamble then sets the name with fallback fonts)."""
+    return "lualatex" if any(t and needs_box(t) for t in texts) else "pdflatex"

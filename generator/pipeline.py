@@ -112,8 +112,15 @@ def student_of(ps: ProblemSet) -> Student | None:
 
 
 def engine_for(ps: ProblemSet) -> str:
-    """pdflatex, unless a name or ID needs a script only LuaLaTeX can show."""
+    """The engine that makes the PDFs: pdflatex (a name or ID in a script its
+    fonts lack is included as a name box, see generator/namebox.py)."""
     return names.engine_for(ps.student_name, ps.student_id)
+
+
+def source_engine_for(ps: ProblemSet) -> str:
+    """The engine a standalone .tex file names: lualatex when a name or ID
+    needs a name box, so that the file compiles on its own."""
+    return names.source_engine_for(ps.student_name, ps.student_id)
 
 
 @lru_cache(maxsize=None)
@@ -132,7 +139,7 @@ def render_bodies(ps: ProblemSet) -> dict[str, str]:
 
 def render_documents(ps: ProblemSet) -> dict[str, str]:
     """Complete, standalone LaTeX files of both documents."""
-    pre = preamble(engine_for(ps))
+    pre = preamble(source_engine_for(ps))
     return {name: f"{pre}\\begin{{document}}\n{body}\\end{{document}}\n" for name, body in render_bodies(ps).items()}
 
 

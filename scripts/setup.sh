@@ -5,10 +5,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# pdfLaTeX with TikZ and Latin Modern for every document; LuaLaTeX with Amiri
-# (Arabic) and DejaVu (Greek, Cyrillic, ...) for names in other scripts;
-# poppler-utils for the tests that read PDFs back.
-TEX_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended lmodern texlive-luatex fonts-hosny-amiri fonts-dejavu-core latexmk poppler-utils"
+# pdfLaTeX with TikZ and Latin Modern for every document; LuaHBTeX (texlive-luatex)
+# and fonts for names in other scripts: Noto (Latin, Greek, Cyrillic, Hebrew,
+# Armenian, Georgian, Ethiopic, Devanagari, Bengali, Tamil, Thai), Amiri (Arabic,
+# Persian, Urdu), WenQuanYi Zen Hei (Chinese, Japanese, Korean), DejaVu and
+# Symbola (symbols, emoji), found through fontconfig; poppler-utils for the
+# tests that read PDFs back.
+TEX_PACKAGES="texlive-latex-base texlive-latex-recommended texlive-pictures texlive-fonts-recommended lmodern texlive-luatex fontconfig fonts-noto-core fonts-hosny-amiri fonts-wqy-zenhei fonts-dejavu-core fonts-symbola latexmk poppler-utils"
 PY=${PYTHON:-python3}
 
 as_root() {
@@ -21,8 +24,10 @@ command -v pdftoppm >/dev/null 2>&1 || missing="yes"
 command -v lualatex >/dev/null 2>&1 || missing="yes"
 kpsewhich tikz.sty >/dev/null 2>&1 || missing="yes"
 kpsewhich lmodern.sty >/dev/null 2>&1 || missing="yes"
-fc-list 2>/dev/null | grep -q "Amiri" || missing="yes"
-fc-list 2>/dev/null | grep -q "DejaVu Sans" || missing="yes"
+command -v luahbtex >/dev/null 2>&1 || missing="yes"
+for font in "Amiri" "DejaVu Sans" "DejaVu Serif" "Noto Serif" "Noto Serif Devanagari" "WenQuanYi Zen Hei" "Symbola"; do
+    fc-list : family 2>/dev/null | grep -q "$font" || missing="yes"
+done
 if ! "$PY" -c "import venv, ensurepip" >/dev/null 2>&1; then
     missing="yes"
     TEX_PACKAGES="$TEX_PACKAGES python3-venv"

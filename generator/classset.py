@@ -28,7 +28,6 @@ import re
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -40,7 +39,7 @@ import pikepdf
 
 from . import compile, grading, pipeline
 from .errors import GeneratorError, TexError, UsageError
-from .files import sweep, write_atomic
+from .files import private_temp, sweep, sweep_temp, write_atomic
 from .pipeline import Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
@@ -385,12 +384,13 @@ def make(
     class_dir.mkdir(parents=True, exist_ok=True)
     sweep(out)
     sweep(class_dir)
+    sweep_temp()
     settled = _settled(class_dir)
     missing_tex = pdf and not compile.tex_available("pdflatex")
     if missing_tex:
         pdf = False  # write the sources and answers, then say how to install TeX
 
-    with tempfile.TemporaryDirectory(prefix="nn-problem-set.format-") as fmt_dir:
+    with private_temp("format") as fmt_dir:
         fmt = compile.build_format(pipeline.preamble("pdflatex"), Path(fmt_dir)) if pdf else None
         phases = {"format": time.perf_counter() - start} if pdf else {}
         progress = Progress(len(students), "students", stream, quiet)

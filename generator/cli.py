@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__, pipeline
 from .errors import GeneratorError, UsageError
-from .files import sweep
+from .files import sweep, sweep_temp
 
 PROG = "python -m generator"
 
@@ -136,6 +136,7 @@ def run(argv: list[str] | None = None) -> int:
     folder = args.out / pipeline.folder_name(ps)
     _check_writable(args.out)
     sweep(args.out)
+    sweep_temp()
     written = pipeline.write_version(ps, folder, pdf=not args.no_pdf)
     elapsed = time.perf_counter() - start
     what = f"wrote {len(written.files)} files to" if written.compiled else f"{len(written.files)} files already complete in"

@@ -37,7 +37,7 @@ from pathlib import Path
 import pikepdf
 
 from .errors import TexError
-from .files import write_atomic
+from .files import private_temp, write_atomic
 
 ENGINES = ("pdflatex", "lualatex")
 SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, fixed so PDFs are byte-identical
@@ -162,10 +162,11 @@ def _link_format(fmt: Path, workdir: Path) -> None:
         shutil.copyfile(fmt, target)
 
 
-def workdir(prefix: str = ".tex-") -> tempfile.TemporaryDirectory:
+def workdir() -> tempfile.TemporaryDirectory:
     """A private temporary folder for one TeX run, in the system's temporary
-    folder (never in the output folder, so a killed run leaves nothing there)."""
-    return tempfile.TemporaryDirectory(prefix=f"nn-problem-set{prefix}")
+    folder (never in the output folder, so a killed run leaves nothing there;
+    the next run removes it)."""
+    return private_temp("tex")
 
 
 def _totals(aux: Path) -> dict[str, int]:

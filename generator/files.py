@@ -95,6 +95,7 @@ def install_folder(staging: Path, target: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """True while process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
     if pid == os.getpid():
         return True
     try:
@@ -103,7 +104,36 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] != "Z"
+    except (OSError, ValueError, IndexError):
+        return True
+
+
+TEMP_PREFIX = "nn-problem-set."
+
+
+def private_temp(kind: str) -> tempfile.TemporaryDirectory:
+    """A private folder in the system's temporary folder, named with this
+    process's id (``nn-problem-set.PID.KIND-XXXX``) so that :func:`sweep_temp`
+    can remove it should this process be killed."""
+    return tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}.{kind}-")
+
+
+def sweep_temp() -> list[Path]:
+    """Remove the private temporary folders of killed runs."""
+    removed = []
+    try:
+        entries = list(Path(tempfile.gettempdir()).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = re.match(re.escape(TEMP_PREFIX) + r"(\d+)\.", entry.name)
+        if m and not _alive(int(m.group(1))) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 def sweep(folder: Path) -> list[Path]:

@@ -200,6 +200,13 @@ def test_full_disk_is_one_line_exit_4_with_nothing_partial(tiny_disk, size, args
             assert sorted(p.name for p in folder.iterdir()) == FIVE
 
 
+def test_a_full_disk_is_an_output_error_and_leaves_no_temporary_file(tiny_disk):
+    disk = tiny_disk("64k")
+    with pytest.raises(OutputError, match="No space left on device"):
+        files.write_atomic(disk / "big.bin", b"x" * 200_000)
+    assert list(disk.iterdir()) == []
+
+
 # --- defect 5 is in test_roster.py; defect 6: the user's TeX setup changes nothing -------------
 
 POISON = r"\ProvidesPackage{tikz}\AtBeginDocument{\errmessage{the user's tikz.sty was loaded}}" + "\n"

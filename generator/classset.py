@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
+from contextlib import closing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +99,7 @@ def broken_encoding(text: str) -> str | None:
 # One student, in a worker process
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """One student's result, small enough to keep for any class size."""
 
@@ -106,9 +108,9 @@ class Outcome:
     salt: int
     seed: int
     version: str = ""
-    params: tuple[str, ...] = ()  # SHA-256 of each question's canonical parameters
+    params: tuple[int, ...] = ()  # 64-bit digest of each question's canonical parameters
     difficulty: dict[str, dict[str, float]] = field(default_factory=dict)
-    sha256: dict[str, str] = field(default_factory=dict)
+    answers_sha256: str = ""
     pages: dict[str, int] = field(default_factory=dict)
     compiled: bool = False
     error: str | None = None  # why this student's documents could not be made
@@ -143,7 +145,7 @@ def make_student(job: Job) -> Outcome:
         job.salt,
         seed,
         ps.version,
-        tuple(hashlib.sha256(json.dumps(q.params, sort_keys=True).encode()).hexdigest() for q in ps.questions),
+        tuple(_digest(json.dumps(q.params, sort_keys=True)) for q in ps.questions),
         {f"{q.id}:{q.family}": {m: float(x) for m, x in q.difficulty.items()} for q in ps.questions},
     )
     bad = next((b for b in (broken_encoding(t) for t in (student.name or "", student.id)) if b), None)
@@ -159,8 +161,12 @@ def make_student(job: Job) -> Outcome:
         if outcome.error.endswith("did not compile:"):
             outcome.error += " " + compile.first_error(str(exc).split("\n", 1)[1] if "\n" in str(exc) else "")
         return outcome
-    outcome.sha256, outcome.pages, outcome.compiled = written.sha256, written.pages, written.compiled
+    outcome.answers_sha256, outcome.pages, outcome.compiled = written.sha256["answers.json"], written.pages, written.compiled
     return outcome
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
 def _worker_init() -> None:
@@ -194,6 +200,24 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+RECYCLE = 200  # students a worker makes before it is replaced: the solvers' caches grow with every version
+
+
+def _run(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
+    """Make every job in worker processes, streamed (at most two per worker in
+    flight); each worker is replaced after about :data:`RECYCLE` students, so
+    memory stays bounded however large the class."""
+    it = iter(jobs)
+    while chunk := list(itertools.islice(it, RECYCLE * workers)):
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+        try:
+            yield from _stream(pool, chunk, 2 * workers)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
 
 
 def _stream(pool: ProcessPoolExecutor, jobs: Iterable[Job], window: int) -> Iterator[Outcome]:
@@ -272,7 +296,7 @@ def _distinct(outcomes: list[Outcome], settled: set[str]) -> list[int]:
     class folder (``settled``) come first and are never redrawn; among the
     others the smaller derived seed (then ID) keeps its version."""
     order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].student.id not in settled, outcomes[i].seed, outcomes[i].student.id))
-    seen: list[set[str]] = [set() for _ in range(max((len(o.params) for o in outcomes), default=0))]
+    seen: list[set[int]] = [set() for _ in range(max((len(o.params) for o in outcomes), default=0))]
     clash = []
     for i in order:
         o = outcomes[i]
@@ -401,28 +425,24 @@ def make(
         def job(s: Student, salt: int) -> Job:
             return Job(s, salt, class_seed, class_dir, fmt, pdf)
 
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
         try:
-            for o in _stream(pool, (job(s, settled.get(s.id, 0)) for s in students), 2 * jobs):
-                outcomes[index[o.student.id]] = o
-                progress.step(o.student.id)
+            with closing(_run((job(s, settled.get(s.id, 0)) for s in students), jobs)) as made:
+                for o in made:
+                    outcomes[index[o.student.id]] = o
+                    progress.step(o.student.id)
+        finally:
             progress.close()
-            # no two students share a question's parameters: redraw newcomers only
-            for _ in range(MAX_REDRAWS):
-                clash = _distinct(outcomes, set(settled))
-                if not clash:
-                    break
-                redo = [job(outcomes[i].student, outcomes[i].salt + 1) for i in clash]
-                for o in _stream(pool, redo, 2 * jobs):
+        # no two students share a question's parameters: redraw newcomers only
+        for _ in range(MAX_REDRAWS):
+            clash = _distinct(outcomes, set(settled))
+            if not clash:
+                break
+            with closing(_run([job(outcomes[i].student, outcomes[i].salt + 1) for i in clash], jobs)) as made:
+                for o in made:
                     outcomes[index[o.student.id]] = o
                     redrawn.append(o.student.id)
-            else:
-                raise GeneratorError(f"could not make every version distinct after {MAX_REDRAWS} redraws")
-        except BaseException:
-            progress.close()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown()
+        else:
+            raise GeneratorError(f"could not make every version distinct after {MAX_REDRAWS} redraws")
     phases["versions"] = time.perf_counter() - start - sum(phases.values())
 
     ok = [o for o in outcomes if o.ok]
@@ -448,7 +468,7 @@ def make(
                 "seed": o.seed,
                 "version": o.version,
                 "redraws": o.salt,
-                "answers_sha256": o.sha256["answers.json"],
+                "answers_sha256": o.answers_sha256,
                 "pages": o.pages,
             }
             for o in ok

@@ -5,13 +5,12 @@ PyLaTeX, whose table structure comes from the data) for TAs grading a pile."""
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 from pylatex import Command, Document, NoEscape, Tabular
 
 from . import compile, names, render
-from .files import write_atomic
+from .files import replace_atomic
 
 
 def _answers(data: dict):
@@ -39,19 +38,23 @@ def columns(outcomes, class_dir: Path) -> list[tuple[str, int, str | None]]:
 
 
 def write_csv(outcomes, class_dir: Path) -> Path:
-    """``class_dir``/grading-sheet.csv from the students' answers.json files."""
+    """``class_dir``/grading-sheet.csv from the students' answers.json files,
+    written row by row (atomically)."""
     cols = columns(outcomes, class_dir)
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "name", "version", "seed"] + [f"{p} {n}" if n else f"{p} #{k}" for p, k, n in cols])
-    for o in outcomes:
-        cells = {(part, pos): (name, exact) for part, pos, name, exact, *_ in _answers(o.answers(class_dir))}
-        row = [o.student.id, o.student.name or "", o.version, o.seed]
-        for part, pos, name in cols:
-            got = cells.get((part, pos))
-            row.append("" if got is None else got[1] if name else f"{got[0]} = {got[1]}")
-        w.writerow(row)
-    return write_atomic(class_dir / "grading-sheet.csv", buf.getvalue())
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["id", "name", "version", "seed"] + [f"{p} {n}" if n else f"{p} #{k}" for p, k, n in cols])
+            for o in outcomes:
+                cells = {(part, pos): (name, exact) for part, pos, name, exact, *_ in _answers(o.answers(class_dir))}
+                row = [o.student.id, o.student.name or "", o.version, o.seed]
+                for part, pos, name in cols:
+                    got = cells.get((part, pos))
+                    row.append("" if got is None else got[1] if name else f"{got[0]} = {got[1]}")
+                w.writerow(row)
+
+    return replace_atomic(class_dir / "grading-sheet.csv", write)
 
 
 def document(outcomes, class_dir: Path, class_seed: int, engine: str) -> str:

@@ -9,7 +9,7 @@ single run is `python -m generator --seed 1`. Prints every run, the medians,
 the time per student, and the class set's own breakdown by phase.
 
 With ``--against DIR`` (another checkout, e.g. made by
-``git worktree add /tmp/base 9a12bd4``) every measurement runs this checkout
+``git clone . ../base && git -C ../base checkout 9a12bd4``) every measurement runs this checkout
 and that one interleaved (A, B, A, B, ...), in the same time window, and
 prints the ratio of the medians (this / other): fair on a shared machine.
 

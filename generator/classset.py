@@ -1,42 +1,51 @@
 """A class set: one named version per student (or K unnamed versions), with
 combined print files, a grading sheet and a manifest.
 
-    roster -> derived seed per student (stable hash of class seed and ID)
-           -> build every version in worker processes (sample, solve, verify, render)
-           -> check that no two students share a question's parameters
-           -> compile each version (one TeX run for handout and key, the shared
-              preamble loaded from a TeX format) in parallel threads
-           -> handouts.pdf, keys.pdf, grading-sheet.csv/.pdf, manifest.json
+    roster -> per student, in worker processes: derived seed (a stable hash of
+              the class seed and the ID) -> pipeline.build_problem_set ->
+              pipeline.write_version (the same write path as a single version;
+              the shared preamble loaded from a TeX format dumped once per run)
+           -> no two students share a question's parameters: a student who
+              already has a version in the class folder keeps it; newcomers are
+              redrawn
+           -> handouts.pdf, keys.pdf, grading-sheet.csv/.pdf, manifest.json,
+              read back from the students' folders
 
-Each student's folder is assembled in a temporary folder and renamed into
-place, so it exists whole or not at all; a rerun skips the folders that are
-already complete and identical, and finishes an interrupted set.
+Students stream through the workers a few at a time and come back as small
+:class:`Outcome` records, so memory stays bounded for any class size and every
+finished folder is on disk. A student whose documents cannot be made (a
+character no font has, a name that looks like a broken encoding, a TeX error)
+is listed and left out of the combined files; the rest of the class is made.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import json
 import os
 import re
-import shutil
+import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
+from contextlib import closing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import pikepdf
 
-from . import compile, grading, pipeline
-from .errors import GeneratorError
-from .files import write_atomic
-from .roster import Entry
+from . import compile, grading, names, pipeline
+from .errors import GeneratorError, TexError, UsageError
+from .files import private_temp, sweep, sweep_temp, write_atomic
+from .pipeline import Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
+MAX_REDRAWS = 100
 FILES = ("answers.json", "assignment.tex", "key.tex", "assignment.pdf", "key.pdf")
 
 
@@ -51,59 +60,102 @@ def derive_seed(class_seed: int, student_id: str, salt: int = 0) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % SEED_SPACE
 
 
+_HASHED = re.compile(r"-[0-9a-f]{6}$")
+
+
 def safe_folder(student_id: str) -> str:
-    """A filesystem-safe folder name for an ID; IDs that needed changes get a
-    short hash so that two different IDs never share a folder."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._") or "student"
-    safe = safe[:60]
-    if safe != student_id:
+    """A filesystem-safe folder name for an ID: the ID itself when it is safe,
+    else a safe form plus a short hash of the ID. An ID that merely looks like
+    such a form (ends in ``-`` and six hex digits) gets a hash too, so a safe
+    ID can never take another ID's folder."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._")[:60] or "student"
+    if safe != student_id or _HASHED.search(student_id):
         safe += "-" + hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:6]
     return safe
 
 
-@dataclass
-class Version:
-    """One student's version, as the worker processes hand it back: strings and
-    numbers only, small to pass between processes."""
+def count_students(count: int) -> list[Student]:
+    """The students of --count K: IDs 1 ... K, unpadded, so folder names and
+    versions stay the same when the class grows."""
+    return [Student(str(k)) for k in range(1, count + 1)]
 
-    index: int
-    student_id: str
-    name: str | None
-    seed: int
+
+# --------------------------------------------------------------------------
+# One student, in a worker process
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One student's result, small enough to keep for any class size."""
+
+    student: Student
+    folder: str
     salt: int
-    version: str
-    engine: str
-    answers_json: str
-    params: list[str]  # canonical JSON of each question's parameters
-    bodies: dict[str, str]
-    sources: dict[str, str]
-    difficulty: dict[str, dict[str, float]]
-    folder: str = ""
+    seed: int
+    version: str = ""
+    params: tuple[int, ...] = ()  # 64-bit digest of each question's canonical parameters
+    difficulty: dict[str, dict[str, float]] = field(default_factory=dict)
+    answers_sha256: str = ""
     pages: dict[str, int] = field(default_factory=dict)
+    compiled: bool = False
+    error: str | None = None  # why this student's documents could not be made
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def answers(self, class_dir: Path) -> dict:
+        """This student's answers.json, read back from their folder."""
+        return json.loads((class_dir / self.folder / "answers.json").read_text(encoding="utf-8"))
 
 
-def build_version(index: int, student_id: str, name: str | None, class_seed: int, salt: int = 0) -> Version:
-    seed = derive_seed(class_seed, student_id, salt)
-    student = pipeline.Student(student_id, name) if name is not None else None
-    ps = pipeline.build_problem_set(seed=seed, student=student)
-    return Version(
-        index=index,
-        student_id=student_id,
-        name=name,
-        seed=seed,
-        salt=salt,
-        version=ps.version,
-        engine=pipeline.engine_for(ps),
-        answers_json=pipeline.answers_json(ps),
-        params=[json.dumps(q.params, sort_keys=True) for q in ps.questions],
-        bodies=pipeline.render_bodies(ps),
-        sources=pipeline.render_documents(ps),
-        difficulty={f"{q.id}:{q.family}": dict(q.difficulty) for q in ps.questions},
+@dataclass(frozen=True)
+class Job:
+    student: Student
+    salt: int
+    class_seed: int
+    class_dir: Path
+    fmt: Path | None
+    pdf: bool
+
+
+def make_student(job: Job) -> Outcome:
+    """Build, verify and write one student's version (in a worker process)."""
+    student = job.student
+    seed = derive_seed(job.class_seed, student.id, job.salt)
+    ps = pipeline.build_problem_set(seed=seed, student=student.printed)
+    outcome = Outcome(
+        student,
+        safe_folder(student.id),
+        job.salt,
+        seed,
+        ps.version,
+        tuple(_digest(json.dumps(q.params, sort_keys=True)) for q in ps.questions),
+        {f"{q.id}:{q.family}": {m: float(x) for m, x in q.difficulty.items()} for q in ps.questions},
     )
+    bad = next(((t, b) for t in (student.name or "", student.id) if (b := names.broken_encoding(t))), None)
+    if bad is not None:
+        outcome.error = (f"{student.where}: the name or ID {bad[0]!r} looks like a broken encoding conversion "
+                         f"({bad[1]}); re-export the roster as CSV UTF-8 and fix the name")
+        return outcome
+    try:
+        written = pipeline.write_version(ps, job.class_dir / outcome.folder, pdf=job.pdf, fmt=job.fmt, label=student.where)
+    except TexError as exc:
+        outcome.error = " ".join(str(exc).split("\n", 1)[0].split())
+        if outcome.error.endswith("did not compile:"):
+            outcome.error += " " + compile.first_error(str(exc).split("\n", 1)[1] if "\n" in str(exc) else "")
+        return outcome
+    outcome.answers_sha256, outcome.pages, outcome.compiled = written.sha256["answers.json"], written.pages, written.compiled
+    return outcome
 
 
-def _build_star(args):
-    return build_version(*args)
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides, workers finish their student
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --------------------------------------------------------------------------
@@ -134,6 +186,41 @@ class Progress:
             self.bar.close()
 
 
+RECYCLE = 200  # students a worker makes before it is replaced: the solvers' caches grow with every version
+
+
+def _run(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
+    """Make every job in worker processes, streamed (at most two per worker in
+    flight); each worker is replaced after about :data:`RECYCLE` students, so
+    memory stays bounded however large the class."""
+    it = iter(jobs)
+    while chunk := list(itertools.islice(it, RECYCLE * workers)):
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+        try:
+            yield from _stream(pool, chunk, 2 * workers)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+
+def _stream(pool: ProcessPoolExecutor, jobs: Iterable[Job], window: int) -> Iterator[Outcome]:
+    """Run jobs with at most ``window`` in flight; yield outcomes as they finish."""
+    it = iter(jobs)
+    pending = set()
+    for job in it:
+        pending.add(pool.submit(make_student, job))
+        if len(pending) >= window:
+            break
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for fut in done:
+            job = next(it, None)
+            if job is not None:
+                pending.add(pool.submit(make_student, job))
+            yield fut.result()
+
+
 # --------------------------------------------------------------------------
 # The class set
 
@@ -141,26 +228,44 @@ class Progress:
 @dataclass
 class Result:
     folder: Path
-    versions: list[Version]
+    outcomes: list[Outcome]
     pages: int
     seconds: float
-    compiled: int
-    skipped: int
+    pdf: bool
     shared: dict
     fairness: dict
-    resalted: list[str]
+    redrawn: list[str]
     phases: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def ok(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def compiled(self) -> int:
+        return sum(o.compiled for o in self.ok)
+
+    @property
+    def skipped(self) -> int:
+        return sum(not o.compiled for o in self.ok)
+
     def summary(self) -> str:
-        n = len(self.versions)
+        n = len(self.outcomes)
         per = self.seconds / n if n else 0.0
+        files = ["handouts.pdf", "keys.pdf", "grading-sheet.csv", "grading-sheet.pdf", "manifest.json"] if self.pdf else [
+            "grading-sheet.csv", "manifest.json"]
         lines = [
             f"class set: {n} students, {self.pages} pages, {self.seconds:.1f} s ({per:.3f} s per student); "
-            f"{self.compiled} compiled, {self.skipped} already complete",
+            f"{self.compiled} written, {self.skipped} already complete"
+            + (f", {len(self.failed)} failed" if self.failed else ""),
             "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()),
-            f"files: {self.folder}/ (handouts.pdf, keys.pdf, grading-sheet.csv, grading-sheet.pdf, manifest.json)",
-            f"distinct: no two students share a question's parameters"
-            + (f" ({len(self.resalted)} redrawn: {', '.join(self.resalted)})" if self.resalted else ""),
+            f"files: {self.folder}/ ({', '.join(files)})",
+            "distinct: no two students share a question's parameters"
+            + (f" ({len(self.redrawn)} redrawn: {', '.join(self.redrawn)})" if self.redrawn else ""),
             "shared answers: " + self.shared["summary"],
         ]
         for family, measures in self.fairness.items():
@@ -169,27 +274,31 @@ class Result:
         return "\n".join(lines)
 
 
-def _distinct(versions: list[Version]) -> list[int]:
-    """Indices of versions that repeat an earlier student's parameters for some
-    question; the earlier one (by derived seed, then ID) keeps its version."""
-    order = sorted(range(len(versions)), key=lambda i: (versions[i].seed, versions[i].student_id))
-    seen: list[dict[str, int]] = defaultdict(dict)
+def _distinct(outcomes: list[Outcome], settled: set[str]) -> list[int]:
+    """Indices of outcomes that repeat another student's parameters for some
+    question and must be redrawn. Students who already have a version in the
+    class folder (``settled``) come first and are never redrawn; among the
+    others the smaller derived seed (then ID) keeps its version."""
+    order = sorted(range(len(outcomes)), key=lambda i: (outcomes[i].student.id not in settled, outcomes[i].seed, outcomes[i].student.id))
+    seen: list[set[int]] = [set() for _ in range(max((len(o.params) for o in outcomes), default=0))]
     clash = []
     for i in order:
-        v = versions[i]
-        if any(p in seen[k] for k, p in enumerate(v.params)):
-            clash.append(i)
-            continue
-        for k, p in enumerate(v.params):
-            seen[k][p] = i
-    return clash
+        o = outcomes[i]
+        if any(p in seen[k] for k, p in enumerate(o.params)):
+            if o.student.id not in settled:
+                clash.append(i)
+                continue
+        for k, p in enumerate(o.params):
+            seen[k].add(p)
+    return sorted(clash)
 
 
-def shared_answers(versions: list[Version]) -> dict:
-    """How often two students share a final answer on a sub-part."""
+def shared_answers(finals: Iterable[list[tuple[str, str]]]) -> dict:
+    """How often two students share a final answer on a sub-part; ``finals``
+    gives each student's (part#position, exact) pairs."""
     groups: dict[str, Counter] = defaultdict(Counter)
-    for v in versions:
-        for key, exact in _final_answers(v):
+    for pairs in finals:
+        for key, exact in pairs:
             groups[key][exact] += 1
     per_answer = {}
     total = sharing = 0
@@ -207,20 +316,10 @@ def shared_answers(versions: list[Version]) -> dict:
     return {"summary": summary, "answers": total, "shared": sharing, "by_answer": dict(sorted(per_answer.items()))}
 
 
-def _final_answers(v: Version):
-    """(part:position, exact) for every computed answer; free text is left out."""
-    data = json.loads(v.answers_json)
-    for q in data["questions"]:
-        for part in q["parts"]:
-            for k, a in enumerate(part["answers"]):
-                if a["exact"] is not None:
-                    yield f"{part['id']}#{k + 1}", a["exact"]
-
-
-def fairness(versions: list[Version]) -> dict:
+def fairness(outcomes: list[Outcome]) -> dict:
     measures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for v in versions:
-        for family, d in v.difficulty.items():
+    for o in outcomes:
+        for family, d in o.difficulty.items():
             for m, value in d.items():
                 measures[family][m].append(float(value))
     return {
@@ -229,54 +328,15 @@ def fairness(versions: list[Version]) -> dict:
     }
 
 
-def _complete(folder: Path, v: Version) -> bool:
-    """True when an earlier run left this student's folder complete and identical."""
-    try:
-        same = (folder / "answers.json").read_text(encoding="utf-8") == v.answers_json and all(
-            (folder / name).read_text(encoding="utf-8") == v.sources[name[:-4]] for name in ("assignment.tex", "key.tex")
-        )
-    except (FileNotFoundError, UnicodeDecodeError):
-        return False
-    return same and all((folder / f).is_file() for f in FILES)
-
-
-def _write_student(v: Version, class_dir: Path, fmt: Path | None) -> tuple[bool, dict[str, int]]:
-    """Write one student's folder (atomically, as a whole); returns (compiled, pages)."""
-    target = class_dir / v.folder
-    if _complete(target, v):
-        with pikepdf.open(target / "assignment.pdf") as a, pikepdf.open(target / "key.pdf") as k:
-            return False, {"assignment": len(a.pages), "key": len(k.pages)}
-    staging = Path(tempfile.mkdtemp(prefix=f".{v.folder}.", suffix=".part", dir=class_dir))
-    try:
-        write_atomic(staging / "answers.json", v.answers_json)
-        for name, source in v.sources.items():
-            write_atomic(staging / f"{name}.tex", source)
-        unit = compile.Unit("version", pipeline.preamble(v.engine), list(v.bodies.items()), engine=v.engine, label=f"student {v.student_id!r}")
-        with tempfile.TemporaryDirectory(prefix=".tex-", dir=class_dir) as tmp:
-            pdf = compile.run_unit(unit, Path(tmp), fmt)
-            compile.split(pdf, unit, {name: staging / f"{name}.pdf" for name, _ in pipeline.DOCUMENTS})
-        os.chmod(staging, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{v.folder}.", suffix=".old", dir=class_dir))
-            os.replace(target, old / "x")
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-        return True, dict(unit.pages)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 def combine(paths: list[Path], target: Path) -> int:
     """Concatenate PDFs for duplex printing: each starts on an odd page.
-    Returns the page count."""
+    Returns the page count. Each file is read into memory and closed, so the
+    number of open files stays bounded."""
     out = pikepdf.new()
     opened = []
     try:
         for path in paths:
-            src = pikepdf.open(path)
+            src = pikepdf.open(io.BytesIO(path.read_bytes()))
             opened.append(src)
             out.pages.extend(src.pages)
             if len(src.pages) % 2:
@@ -289,10 +349,33 @@ def combine(paths: list[Path], target: Path) -> int:
             src.close()
 
 
+def _settled(class_dir: Path) -> dict[str, int]:
+    """Students who already have a version in the class folder: ID -> redraws,
+    from the manifest of the last completed run."""
+    try:
+        data = json.loads((class_dir / "manifest.json").read_text(encoding="utf-8"))
+        return {s["id"]: int(s["redraws"]) for s in data["students"] if 0 <= int(s["redraws"]) < MAX_REDRAWS}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def check_folders(students: list[Student]) -> None:
+    """Two students never share a folder: a clear error, before anything is written."""
+    first: dict[str, Student] = {}
+    for s in students:
+        folder = safe_folder(s.id)
+        other = first.setdefault(folder, s)
+        if other is not s:
+            raise UsageError(f"{s.where} and {other.where} would share the folder {folder!r}; change one of the IDs")
+
+
+def max_jobs() -> int:
+    return 4 * (os.cpu_count() or 1)
+
+
 def make(
     class_seed: int,
-    entries: list[Entry] | None,
-    count: int | None,
+    students: list[Student],
     out: Path,
     *,
     jobs: int | None = None,
@@ -302,116 +385,84 @@ def make(
 ) -> Result:
     """Make the whole class set in ``out/class-<seed>/``."""
     start = time.perf_counter()
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(students)))
     stream = stream or sys.stderr
-    if entries is None:
-        width = len(str(count))
-        students = [(f"{k:0{width}d}", None) for k in range(1, count + 1)]
-    else:
-        students = [(e.id, e.name) for e in entries]
+    check_folders(students)
     class_dir = out / f"class-{class_seed}"
     class_dir.mkdir(parents=True, exist_ok=True)
-
-    # 1. build every version in worker processes
-    progress = Progress(len(students), "solving", stream, quiet)
-    versions: list[Version | None] = [None] * len(students)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        try:
-            futures = {pool.submit(_build_star, (i, sid, name, class_seed)): i for i, (sid, name) in enumerate(students)}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    v = fut.result()
-                    versions[v.index] = v
-                    progress.step(v.student_id)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        finally:
-            progress.close()
-        # 2. no two students share a question's parameters: redraw the later one
-        resalted = []
-        for _ in range(100):
-            clash = _distinct(versions)
-            if not clash:
-                break
-            for i in clash:
-                old = versions[i]
-                versions[i] = pool.submit(build_version, i, old.student_id, old.name, class_seed, old.salt + 1).result()
-                resalted.append(old.student_id)
-        else:
-            raise GeneratorError("could not make every version distinct after 100 redraws")
-    phases = {"solve": time.perf_counter() - start}
-    folders = Counter()
-    for v in versions:
-        v.folder = safe_folder(v.student_id)
-        folders[v.folder] += 1
-    assert max(folders.values()) == 1, "folder names are unique by construction"
-
-    compiled = skipped = 0
-    missing_tex = sorted({v.engine for v in versions if not compile.tex_available(v.engine)}) if pdf else []
+    sweep(out)
+    sweep(class_dir)
+    sweep_temp()
+    settled = _settled(class_dir)
+    missing_tex = pdf and not compile.tex_available("pdflatex")
     if missing_tex:
         pdf = False  # write the sources and answers, then say how to install TeX
-    if pdf:
-        # 3. compile, the shared preamble loaded from a format dumped once
-        progress = Progress(len(versions), "typesetting", stream, quiet)
-        with tempfile.TemporaryDirectory(prefix=".format-", dir=class_dir) as fmt_dir:
-            fmt = compile.build_format(pipeline.preamble("pdflatex"), Path(fmt_dir))
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(_write_student, v, class_dir, fmt): v for v in versions}
-                try:
-                    for fut in as_completed(futures):
-                        v = futures[fut]
-                        did, v.pages = fut.result()
-                        compiled += did
-                        skipped += not did
-                        progress.step(v.student_id)
-                except BaseException:
-                    for f in futures:
-                        f.cancel()
-                    raise
-                finally:
-                    progress.close()
-        phases["typeset"] = time.perf_counter() - start - sum(phases.values())
-        pages = combine([class_dir / v.folder / "assignment.pdf" for v in versions], class_dir / "handouts.pdf")
-        pages += combine([class_dir / v.folder / "key.pdf" for v in versions], class_dir / "keys.pdf")
-    else:
-        pages = 0
-        for v in versions:
-            target = class_dir / v.folder
-            write_atomic(target / "answers.json", v.answers_json)
-            for name, source in v.sources.items():
-                write_atomic(target / f"{name}.tex", source)
 
-    phases["combine"] = time.perf_counter() - start - sum(phases.values())
-    shared = shared_answers(versions)
-    fair = fairness(versions)
-    grading.write_csv(versions, class_dir / "grading-sheet.csv")
-    if pdf:
-        pages += grading.write_pdf(versions, class_seed, class_dir / "grading-sheet.pdf")
+    with private_temp("format") as fmt_dir:
+        fmt = compile.build_format(pipeline.preamble("pdflatex"), Path(fmt_dir)) if pdf else None
+        phases = {"format": time.perf_counter() - start} if pdf else {}
+        progress = Progress(len(students), "students", stream, quiet)
+        outcomes: list[Outcome | None] = [None] * len(students)
+        index = {s.id: i for i, s in enumerate(students)}
+        redrawn: list[str] = []
+
+        def job(s: Student, salt: int) -> Job:
+            return Job(s, salt, class_seed, class_dir, fmt, pdf)
+
+        try:
+            with closing(_run((job(s, settled.get(s.id, 0)) for s in students), jobs)) as made:
+                for o in made:
+                    outcomes[index[o.student.id]] = o
+                    progress.step(o.student.id)
+        finally:
+            progress.close()
+        # no two students share a question's parameters: redraw newcomers only
+        for _ in range(MAX_REDRAWS):
+            clash = _distinct(outcomes, set(settled))
+            if not clash:
+                break
+            with closing(_run([job(outcomes[i].student, outcomes[i].salt + 1) for i in clash], jobs)) as made:
+                for o in made:
+                    outcomes[index[o.student.id]] = o
+                    redrawn.append(o.student.id)
+        else:
+            raise GeneratorError(f"could not make every version distinct after {MAX_REDRAWS} redraws")
+    phases["versions"] = time.perf_counter() - start - sum(phases.values())
+
+    ok = [o for o in outcomes if o.ok]
+    pages = 0
+    if pdf and ok:
+        pages = combine([class_dir / o.folder / "assignment.pdf" for o in ok], class_dir / "handouts.pdf")
+        pages += combine([class_dir / o.folder / "key.pdf" for o in ok], class_dir / "keys.pdf")
+        phases["combine"] = time.perf_counter() - start - sum(phases.values())
+    shared = shared_answers(grading.finals(o.answers(class_dir)) for o in ok)
+    fair = fairness(ok)
+    grading.write_csv(ok, class_dir)
+    if pdf and ok:
+        pages += grading.write_pdf(ok, class_seed, class_dir)
     manifest = {
         "format": "nn-problem-set-class/1",
         "generator": pipeline.__version__,
         "class_seed": class_seed,
         "students": [
             {
-                "id": v.student_id,
-                "name": v.name,
-                "folder": v.folder,
-                "seed": v.seed,
-                "version": v.version,
-                "redraws": v.salt,
-                "answers_sha256": hashlib.sha256(v.answers_json.encode("utf-8")).hexdigest(),
-                "pages": v.pages,
+                "id": o.student.id,
+                "name": o.student.name,
+                "folder": o.folder,
+                "seed": o.seed,
+                "version": o.version,
+                "redraws": o.salt,
+                "answers_sha256": o.answers_sha256,
+                "pages": o.pages,
             }
-            for v in versions
+            for o in ok
         ],
+        "failed": [{"id": o.student.id, "name": o.student.name, "row": o.student.row, "error": o.error} for o in outcomes if not o.ok],
         "shared_answers": shared,
         "fairness": fair,
     }
     write_atomic(class_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     phases["grading sheet and manifest"] = time.perf_counter() - start - sum(phases.values())
     if missing_tex:
-        compile.require_tex(missing_tex[0])
-    return Result(class_dir, versions, pages, time.perf_counter() - start, compiled, skipped, shared, fair, resalted, phases)
+        compile.require_tex("pdflatex")
+    return Result(class_dir, outcomes, pages, time.perf_counter() - start, pdf, shared, fair, redrawn, phases)

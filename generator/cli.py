@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from . import __version__, pipeline
 from .errors import GeneratorError, UsageError
+from .files import sweep, sweep_temp
 
 PROG = "python -m generator"
 
@@ -34,8 +36,10 @@ grading-sheet.pdf (every final answer of every student) and manifest.json.
 A student's version depends only on the class seed and their ID. The roster
 is a UTF-8 CSV file with a header row naming an 'id' and a 'name' column.
 
-exit status: 0 done; 2 bad input (seed, option, folder); 3 a version failed
-verification or sampling; 4 TeX missing or a document failed to compile.
+exit status: 0 done; 2 bad input (seed, option, roster, folder); 3 a version
+failed verification or sampling; 4 TeX missing, a document failed to compile
+(in a class set: some students, each listed on one line; the others are
+written) or a file could not be written (a full disk); 130 interrupted.
 """
 
 
@@ -64,6 +68,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def _jobs(text: str) -> int:
+    value = _positive(text)
+    cap = 4 * (os.cpu_count() or 1)
+    if value > cap:
+        raise argparse.ArgumentTypeError(f"at most {cap} (4 per core on this machine's {os.cpu_count() or 1} cores), not {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
@@ -80,7 +92,7 @@ def parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--roster", type=Path, metavar="FILE.csv", help="make a class set: one named version per student of this CSV file (columns 'id' and 'name'); --seed is the class seed")
     group.add_argument("--count", type=_positive, metavar="K", help="make a class set of K unnamed versions; --seed is the class seed")
-    p.add_argument("--jobs", type=_positive, metavar="N", default=None, help="parallel workers for a class set (default: the number of cores)")
+    p.add_argument("--jobs", type=_jobs, metavar="N", default=None, help="parallel workers for a class set (default: the number of cores)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
@@ -89,14 +101,12 @@ def parser() -> argparse.ArgumentParser:
 def _check_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"cannot create output folder {folder}: a file of that name is in the way") from None
     except OSError as exc:
         raise UsageError(f"cannot create output folder {folder}: {exc.strerror}") from None
-    probe = folder / ".write-test"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UsageError(f"cannot write to output folder {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write to output folder {folder}: permission denied")
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -106,10 +116,18 @@ def run(argv: list[str] | None = None) -> int:
             raise UsageError(f"a class set needs --seed N (the class seed), not a preset (see {PROG} --help)")
         from . import classset, roster  # only class sets need pikepdf's combining, PyLaTeX and tqdm
 
-        entries = roster.read_roster(args.roster) if args.roster is not None else None
+        students = roster.read_roster(args.roster) if args.roster is not None else classset.count_students(args.count)
+        classset.check_folders(students)
         _check_writable(args.out)
-        result = classset.make(args.seed, entries, args.count, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet)
+        result = classset.make(args.seed, students, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet)
         print(result.summary())
+        if result.failed:
+            for o in result.failed:
+                print(f"error: {o.error}", file=sys.stderr)
+            print(f"error: {len(result.failed)} of {len(result.outcomes)} students failed (listed above); the other "
+                  f"{len(result.ok)} and the class files were written; fix the roster and run the same command again",
+                  file=sys.stderr)
+            return 4
         return 0
     if args.seed is None and args.preset is None:
         raise UsageError(f"give --seed N or --preset original (see {PROG} --help)")
@@ -117,9 +135,12 @@ def run(argv: list[str] | None = None) -> int:
     ps = pipeline.build_problem_set(seed=args.seed, preset=args.preset)
     folder = args.out / pipeline.folder_name(ps)
     _check_writable(args.out)
-    files = pipeline.write_version(ps, folder, pdf=not args.no_pdf)
+    sweep(args.out)
+    sweep_temp()
+    written = pipeline.write_version(ps, folder, pdf=not args.no_pdf)
     elapsed = time.perf_counter() - start
-    print(f"version {ps.version}: wrote {len(files)} files to {folder}/ in {elapsed:.2f} s")
+    what = f"wrote {len(written.files)} files to" if written.compiled else f"{len(written.files)} files already complete in"
+    print(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s")
     return 0
 
 

@@ -13,15 +13,23 @@ TeX runs again only when a guess was wrong. The PDF is the same either way:
 TeX's output depends only on its input.
 
 A class set loads the shared preamble from a TeX format dumped once per run
-(:func:`build_format`), which saves most of TeX's start-up per version.
+(:func:`build_format`), which saves most of TeX's start-up per version. The
+format is linked into each run's folder and named without a path, so no folder
+name (commas, colons, braces, ...) ever passes through kpathsea's path parsing.
+
+TeX always starts with a clean, explicit environment (:func:`tex_env`): none of
+the user's TeX variables or trees (``TEXINPUTS``, ``TEXMFHOME``, ``~/texmf``)
+can change what is compiled.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +38,7 @@ import pikepdf
 
 from . import names, namebox
 from .errors import TexError
-from .files import replace_atomic
+from .files import private_temp, write_atomic
 
 ENGINES = ("pdflatex", "lualatex")
 SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, fixed so PDFs are byte-identical
@@ -71,8 +79,18 @@ def require_tex(engine: str = "pdflatex") -> None:
         raise TexError(f"no TeX engine ({engine}) found; the .tex sources and answers.json were written; {INSTALL_HINT}")
 
 
-def tex_env(extra_formats: Path | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+# Only these variables of the caller's environment reach TeX: what it needs to
+# find programs, fonts caches and locale. Everything else (TEXINPUTS, TEXMFHOME,
+# TEXMFCNF, TEXFORMATS, ...) is dropped so the user's setup cannot change the output.
+_PASSED = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME", "SYSTEMROOT")
+
+
+def tex_env(formats: Path | None = None) -> dict[str, str]:
+    """The environment of every TeX run: the caller's PATH, HOME and locale only,
+    no user tree (``TEXMFHOME`` points nowhere), no format generation on the fly,
+    fixed dates, and file access limited to the working folder. With ``formats``
+    (a relative folder, normally "."), formats are looked up there alone."""
+    env = {k: v for k, v in os.environ.items() if k in _PASSED}
     env.update(
         {
             "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
@@ -81,10 +99,13 @@ def tex_env(extra_formats: Path | None = None) -> dict[str, str]:
             "openout_any": "p",
             "shell_escape": "f",
             "max_print_line": "1000",
+            "TEXMFHOME": "/nonexistent/nn-problem-set/texmf",  # no ~/texmf
+            "TEXMFAUXTREES": "",
+            "MKTEXFMT": "0",  # a missing format is an error, never a mktexfmt run
         }
     )
-    if extra_formats is not None:
-        env["TEXFORMATS"] = f"{extra_formats}:"
+    if formats is not None:
+        env["TEXFORMATS"] = str(formats)
     return env
 
 
@@ -119,7 +140,7 @@ def build_format(preamble: str, folder: Path) -> Path:
                    "&pdflatex", f"{FORMAT_NAME}.tex"], folder, tex_env())
     fmt = folder / f"{FORMAT_NAME}.fmt"
     if result.returncode != 0 or not fmt.exists():
-        raise TexError(f"the shared preamble did not compile:\n{log_excerpt(result.stdout.decode('utf-8', 'replace'))}")
+        raise TexError(f"the shared preamble did not compile: {first_error(result.stdout.decode('utf-8', 'replace'))}")
     return fmt
 
 
@@ -132,6 +153,32 @@ def typeset_names(source: str, workdir: Path, label: str) -> None:
             names.check(text, label)  # a clear error before looking for the engine
         require_tex(namebox.ENGINE)
         namebox.prepare(texts, workdir, tex_env(), label)
+
+
+def first_error(log: str) -> str:
+    """The first error line of a TeX log (or its last line), for one-line messages."""
+    rows = [row.strip() for row in log.splitlines() if row.strip()]
+    for row in rows:
+        if row.startswith("!") or re.match(r"^[^:\s]+\.tex:\d+: ", row) or "can't find" in row:
+            return row[:300]
+    return rows[-1][:300] if rows else "no output"
+
+
+def _link_format(fmt: Path, workdir: Path) -> None:
+    """Put the format into the working folder under its plain name (a hard link
+    when possible, else a copy)."""
+    target = workdir / f"{FORMAT_NAME}.fmt"
+    try:
+        os.link(fmt, target)
+    except OSError:
+        shutil.copyfile(fmt, target)
+
+
+def workdir() -> tempfile.TemporaryDirectory:
+    """A private temporary folder for one TeX run, in the system's temporary
+    folder (never in the output folder, so a killed run leaves nothing there;
+    the next run removes it)."""
+    return private_temp("tex")
 
 
 def _totals(aux: Path) -> dict[str, int]:
@@ -158,9 +205,10 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
         aux.write_text("\\relax\n" + "".join(f"\\nn@settotal{{{d}}}{{{n}}}\n" for d, n in guesses.items()), encoding="utf-8")
     cmd = [unit.engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
     if use_fmt:
+        _link_format(fmt, workdir)
         cmd.append(f"-fmt={FORMAT_NAME}")
     cmd.append(f"{unit.name}.tex")
-    env = tex_env(fmt.parent if use_fmt else None)
+    env = tex_env(Path(".") if use_fmt else None)
     for _ in range(3):
         before = _totals(aux)
         result = _run(cmd, workdir, env)
@@ -188,9 +236,11 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
     raise TexError(f"{unit.label or unit.name}: the page count did not settle after three TeX runs")
 
 
-def split(pdf_path: Path, unit: Unit, targets: dict[str, Path]) -> list[Path]:
+def split(pdf_path: Path, unit: Unit, targets: dict[str, Path], stamps: dict[str, str] | None = None) -> list[Path]:
     """Cut the unit's PDF into one file per document, each written atomically.
-    Output bytes depend only on the pages' content (deterministic IDs, no dates)."""
+    Output bytes depend only on the pages' content (deterministic IDs, no dates).
+    ``stamps`` (document -> text) is recorded in each PDF's information
+    dictionary as ``/NNSource``: the sources it was made from."""
     out = []
     with pikepdf.open(pdf_path) as src:
         first = 0
@@ -200,6 +250,8 @@ def split(pdf_path: Path, unit: Unit, targets: dict[str, Path]) -> list[Path]:
             if target is not None:
                 part = pikepdf.new()
                 part.pages.extend(src.pages[first : first + count])
+                if stamps and doc in stamps:
+                    part.docinfo[STAMP] = stamps[doc]
                 save_pdf(part, target)
                 out.append(target)
             first += count
@@ -208,7 +260,24 @@ def split(pdf_path: Path, unit: Unit, targets: dict[str, Path]) -> list[Path]:
     return out
 
 
+STAMP = "/NNSource"
+
+
+def stamp_of(path: Path) -> tuple[str | None, int]:
+    """(the /NNSource stamp, page count) of a PDF; (None, 0) when it is missing,
+    empty or unreadable."""
+    try:
+        with pikepdf.open(path) as pdf:
+            value = pdf.docinfo.get(STAMP)
+            return (str(value) if value is not None else None), len(pdf.pages)
+    except (pikepdf.PdfError, OSError, ValueError):
+        return None, 0
+
+
 def save_pdf(pdf: pikepdf.Pdf, target: Path) -> Path:
-    """Save a PDF atomically with reproducible bytes."""
-    return replace_atomic(target, lambda tmp: pdf.save(tmp, deterministic_id=True, compress_streams=True,
-                                                        object_stream_mode=pikepdf.ObjectStreamMode.generate))
+    """Save a PDF atomically with reproducible bytes. pikepdf writes into memory
+    and Python writes the file, so a full disk is an OSError (never an abort in
+    the PDF library) and leaves no partial file."""
+    buf = io.BytesIO()
+    pdf.save(buf, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return write_atomic(target, buf.getvalue())

@@ -29,3 +29,10 @@ class TexError(GeneratorError):
     """TeX is missing or a document failed to compile."""
 
     exit_code = 4
+
+
+class OutputError(GeneratorError):
+    """A file could not be written (a full disk, a file where a folder belongs);
+    nothing partial was left."""
+
+    exit_code = 4

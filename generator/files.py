@@ -1,11 +1,21 @@
 """Files appear whole or not at all: write to a temporary name in the same
-folder, then rename into place."""
+folder, then rename into place. A folder (a version) is assembled the same way,
+aside under a temporary name, and renamed into place as a whole.
+
+Temporary names carry the writer's process id (``.NAME.PID.XXXX.part``), so the
+next run can tell the leftovers of a killed run from the work of a run that is
+still going, and :func:`sweep` removes them.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
+
+from .errors import OutputError, UsageError
 
 
 def _read_umask() -> int:
@@ -17,23 +27,38 @@ def _read_umask() -> int:
 # Read once, at import, before any worker thread exists: os.umask can only be
 # read by setting it, which is not safe while threads create files.
 _UMASK = _read_umask()
+_TEMP_RE = re.compile(r"^\..*\.(\d+)\.[^.]+\.(part|old)$")
+
+
+def _failed(path: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    return OutputError(f"cannot write {path}: {reason}; nothing partial was left")
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
 
 
 def replace_atomic(path: Path, write) -> Path:
     """Call ``write(temporary_path)`` and rename the result onto ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".part", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _failed(path, exc) from None
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise _failed(path, exc) from None
         raise
     return path
 
@@ -41,3 +66,94 @@ def replace_atomic(path: Path, write) -> Path:
 def write_atomic(path: Path, data: str | bytes) -> Path:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     return replace_atomic(path, lambda tmp: tmp.write_bytes(raw))
+
+
+def staging_folder(target: Path) -> Path:
+    """A fresh, empty folder next to ``target`` to assemble it in."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".part", dir=target.parent))
+    except OSError as exc:
+        raise _failed(target, exc) from None
+
+
+def install_folder(staging: Path, target: Path) -> None:
+    """Rename an assembled folder onto ``target``, replacing what was there."""
+    try:
+        os.chmod(staging, 0o777 & ~_UMASK)
+        if target.is_symlink() or target.exists():
+            if not target.is_dir() or target.is_symlink():
+                raise UsageError(f"cannot write {target}/: a file of that name is in the way; move it and run again")
+            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".old", dir=target.parent))
+            os.replace(target, old / "x")
+            os.replace(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except OSError as exc:
+        raise _failed(target, exc) from None
+
+
+def _alive(pid: int) -> bool:
+    """True while process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] != "Z"
+    except (OSError, ValueError, IndexError):
+        return True
+
+
+TEMP_PREFIX = "nn-problem-set."
+
+
+def private_temp(kind: str) -> tempfile.TemporaryDirectory:
+    """A private folder in the system's temporary folder, named with this
+    process's id (``nn-problem-set.PID.KIND-XXXX``) so that :func:`sweep_temp`
+    can remove it should this process be killed."""
+    return tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}.{kind}-")
+
+
+def sweep_temp() -> list[Path]:
+    """Remove the private temporary folders of killed runs."""
+    removed = []
+    try:
+        entries = list(Path(tempfile.gettempdir()).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = re.match(re.escape(TEMP_PREFIX) + r"(\d+)\.", entry.name)
+        if m and not _alive(int(m.group(1))) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def sweep(folder: Path) -> list[Path]:
+    """Remove the temporary files and folders that a killed run left in
+    ``folder`` (those of processes that no longer exist); returns them."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if not m or _alive(int(m.group(1))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            try:
+                entry.unlink()
+            except OSError:
+                continue
+        removed.append(entry)
+    return removed

@@ -5,20 +5,17 @@ PyLaTeX, whose table structure comes from the data) for TAs grading a pile."""
 from __future__ import annotations
 
 import csv
-import io
-import json
-import tempfile
 from pathlib import Path
 
 from pylatex import Command, Document, NoEscape, Tabular
 
 from . import compile, names, render
-from .files import write_atomic
+from .files import replace_atomic
 
 
-def _answers(answers_json: str):
-    """(part id, position, name, exact, latex, label) of every computed answer."""
-    data = json.loads(answers_json)
+def _answers(data: dict):
+    """(part id, position, name, exact, latex, label) of every computed answer
+    in a parsed answers.json."""
     for q in data["questions"]:
         for part in q["parts"]:
             for k, a in enumerate(part["answers"]):
@@ -26,31 +23,41 @@ def _answers(answers_json: str):
                     yield part["id"], k + 1, a["name"], a["exact"], a["latex"], a["label"]
 
 
-def columns(versions) -> list[tuple[str, int, str | None]]:
+def finals(data: dict) -> list[tuple[str, str]]:
+    """(part#position, exact) of every computed final answer; free text is left out."""
+    return [(f"{part}#{pos}", exact) for part, pos, _, exact, _, _ in _answers(data)]
+
+
+def columns(outcomes, class_dir: Path) -> list[tuple[str, int, str | None]]:
     """(part, position, name or None when the name differs between students)."""
     order: dict[tuple[str, int], set[str]] = {}
-    for v in versions:
-        for part, pos, name, *_ in _answers(v.answers_json):
+    for o in outcomes:
+        for part, pos, name, *_ in _answers(o.answers(class_dir)):
             order.setdefault((part, pos), set()).add(name)
     return [(part, pos, next(iter(ns)) if len(ns) == 1 else None) for (part, pos), ns in order.items()]
 
 
-def write_csv(versions, target: Path) -> Path:
-    cols = columns(versions)
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "name", "version", "seed"] + [f"{p} {n}" if n else f"{p} #{k}" for p, k, n in cols])
-    for v in versions:
-        cells = {(part, pos): (name, exact) for part, pos, name, exact, *_ in _answers(v.answers_json)}
-        row = [v.student_id, v.name or "", v.version, v.seed]
-        for part, pos, name in cols:
-            got = cells.get((part, pos))
-            row.append("" if got is None else got[1] if name else f"{got[0]} = {got[1]}")
-        w.writerow(row)
-    return write_atomic(target, buf.getvalue())
+def write_csv(outcomes, class_dir: Path) -> Path:
+    """``class_dir``/grading-sheet.csv from the students' answers.json files,
+    written row by row (atomically)."""
+    cols = columns(outcomes, class_dir)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["id", "name", "version", "seed"] + [f"{p} {n}" if n else f"{p} #{k}" for p, k, n in cols])
+            for o in outcomes:
+                cells = {(part, pos): (name, exact) for part, pos, name, exact, *_ in _answers(o.answers(class_dir))}
+                row = [o.student.id, o.student.name or "", o.version, o.seed]
+                for part, pos, name in cols:
+                    got = cells.get((part, pos))
+                    row.append("" if got is None else got[1] if name else f"{got[0]} = {got[1]}")
+                w.writerow(row)
+
+    return replace_atomic(class_dir / "grading-sheet.csv", write)
 
 
-def document(versions, class_seed: int, engine: str) -> str:
+def document(outcomes, class_dir: Path, class_seed: int, engine: str) -> str:
     doc = Document(
         documentclass="article",
         document_options=["a4paper", "landscape", "10pt"],
@@ -73,29 +80,29 @@ def document(versions, class_seed: int, engine: str) -> str:
                                  r"\lhead{\small " + heading + r"}\cfoot{\small Page \thepage}"))
     doc.append(NoEscape(r"\pagestyle{fancy}"))
     doc.append(NoEscape(r"{\large\bfseries CSE 616 Neural Networks, Assignment 1: grading sheet}\hfill class seed "
-                        + str(class_seed) + r", " + str(len(versions)) + r" students\par\medskip"))
+                        + str(class_seed) + r", " + str(len(outcomes)) + r" students\par\medskip"))
     doc.append(NoEscape(r"\footnotesize"))
-    for v in versions:
+    for o in outcomes:
         parts: dict[str, list[str]] = {}
-        for part, _, _, _, latex, label in _answers(v.answers_json):
+        for part, _, _, _, latex, label in _answers(o.answers(class_dir)):
             parts.setdefault(part, []).append(f"${label} = {latex}$")
         cell = "; ".join(rf"\textbf{{{p}}} " + ", ".join(items) for p, items in parts.items())
-        name = names.to_tex(v.name) if v.name else ""
+        name = names.to_tex(o.student.name) if o.student.name else ""
         # one small table per student: a page may break between students, never inside one
         with doc.create(Tabular(widths)) as table:
-            table.add_row([NoEscape(names.to_tex(v.student_id)), NoEscape(name), NoEscape(rf"\textbf{{{v.version}}}"), NoEscape(cell)])
+            table.add_row([NoEscape(names.to_tex(o.student.id)), NoEscape(name), NoEscape(rf"\textbf{{{o.version}}}"), NoEscape(cell)])
         doc.append(NoEscape(r"\par\vspace{2pt}\hrule\vspace{3pt}"))
     return doc.dumps()
 
 
-def write_pdf(versions, class_seed: int, target: Path) -> int:
-    """Compile the grading sheet; returns its page count."""
-    engine = names.engine_for(*[t for v in versions for t in (v.name, v.student_id)])
-    source = document(versions, class_seed, engine)
+def write_pdf(outcomes, class_seed: int, class_dir: Path) -> int:
+    """Compile ``class_dir``/grading-sheet.pdf; returns its page count."""
+    engine = names.engine_for(*[t for o in outcomes for t in (o.student.name, o.student.id)])
+    source = document(outcomes, class_dir, class_seed, engine)
     head, body = source.split("\\begin{document}", 1)
     body = body.rsplit("\\end{document}", 1)[0]
     unit = compile.Unit("grading-sheet", head, [("grading-sheet", body)], engine=engine, label="grading sheet", paged=False)
-    with tempfile.TemporaryDirectory(prefix=".tex-", dir=target.parent) as tmp:
+    with compile.workdir() as tmp:
         pdf = compile.run_unit(unit, Path(tmp))
-        compile.split(pdf, unit, {"grading-sheet": target})
+        compile.split(pdf, unit, {"grading-sheet": class_dir / "grading-sheet.pdf"})
     return unit.pages["grading-sheet"]

@@ -16,6 +16,7 @@ fallback fonts.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 
 from . import namebox
@@ -45,20 +46,34 @@ def needs_box(text: str) -> bool:
     return not all(pdflatex_can_show(ch) for ch in unicodedata.normalize("NFC", text)) or broken_encoding(text) is not None
 
 
+# A lead byte of UTF-8 read as Latin-1/Windows-1252 ('Ã', 'Â', 'â', ...) followed by
+# continuation bytes read the same way ('©', '¼', '€', '™', ...)
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]+")
+
+
+def _undo_mojibake(piece: str) -> str | None:
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return piece.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return None
+
+
 def broken_encoding(text: str) -> str | None:
     """A message when ``text`` looks like a broken encoding conversion: the
     replacement character U+FFFD, or UTF-8 read as Latin-1/Windows-1252
-    ("JosÃ©" for "José")."""
+    ("JosÃ©" for "José"); None for a name that does not."""
     if "\ufffd" in text:
         return "has the replacement character U+FFFD"
-    for codec in ("cp1252", "latin-1"):
-        try:
-            fixed = text.encode(codec).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        if fixed != text:
-            return f"reads as {fixed!r} when decoded as UTF-8"
-    return None
+    pieces = [(m.group(), fixed) for m in _MOJIBAKE.finditer(text) if (fixed := _undo_mojibake(m.group())) is not None]
+    if not pieces:
+        return None
+    meant = text
+    for piece, fixed in pieces:
+        meant = meant.replace(piece, fixed)
+    piece, fixed = pieces[0]
+    return f"{piece!r} reads as {fixed!r} when decoded as UTF-8, so it was probably {meant!r}"
 
 
 def check(text: str, label: str = "") -> None:

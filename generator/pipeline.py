@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from . import __version__, compile, names, render
-from .errors import UsageError
-from .files import write_atomic
+from .errors import TexError, UsageError
+from .files import install_folder, staging_folder, write_atomic
 from .model import ProblemSet, Question
 from .questions import FAMILIES, family_rng
 from .questions.family import Disagreement, Family
@@ -31,8 +31,22 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read
 
 @dataclass(frozen=True)
 class Student:
+    """A student everywhere: read from a roster (with the row it came from) or
+    numbered in a --count class set (no name, no row)."""
+
     id: str
-    name: str
+    name: str | None = None
+    row: int | None = field(default=None, compare=False)  # line of the roster file
+
+    @property
+    def printed(self) -> Student | None:
+        """The student as printed on the documents: only a named student is."""
+        return self if self.name is not None else None
+
+    @property
+    def where(self) -> str:
+        """How messages name the student: "student '1001' (row 3)"."""
+        return f"student {self.id!r}" + (f" (row {self.row})" if self.row is not None else "")
 
     @property
     def id_tex(self) -> str:
@@ -129,6 +143,7 @@ def preamble(engine: str = "pdflatex") -> str:
 
 
 DOCUMENTS = (("assignment", False), ("key", True))  # (name, is the key), in page order
+PDFS = tuple(f"{name}.pdf" for name, _ in DOCUMENTS)
 
 
 def render_bodies(ps: ProblemSet) -> dict[str, str]:
@@ -137,34 +152,105 @@ def render_bodies(ps: ProblemSet) -> dict[str, str]:
     return {name: render.render("document.tex.j2", ps=ps, key=key, student=student) for name, key in DOCUMENTS}
 
 
+def _standalone(ps: ProblemSet, bodies: dict[str, str]) -> dict[str, str]:
+    pre = preamble(source_engine_for(ps))
+    return {name: f"{pre}\\begin{{document}}\n{body}\\end{{document}}\n" for name, body in bodies.items()}
+
+
 def render_documents(ps: ProblemSet) -> dict[str, str]:
     """Complete, standalone LaTeX files of both documents."""
-    pre = preamble(source_engine_for(ps))
-    return {name: f"{pre}\\begin{{document}}\n{body}\\end{{document}}\n" for name, body in render_bodies(ps).items()}
+    return _standalone(ps, render_bodies(ps))
 
 
-def unit_for(ps: ProblemSet, label: str) -> compile.Unit:
+def unit_for(ps: ProblemSet, label: str, bodies: dict[str, str] | None = None) -> compile.Unit:
     engine = engine_for(ps)
-    return compile.Unit("version", preamble(engine), list(render_bodies(ps).items()), engine=engine, label=label)
+    bodies = render_bodies(ps) if bodies is None else bodies
+    return compile.Unit("version", preamble(engine), list(bodies.items()), engine=engine, label=label)
 
 
 def folder_name(ps: ProblemSet) -> str:
     return ps.preset if ps.preset else f"seed-{ps.seed}"
 
 
-def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path | None = None, label: str | None = None) -> list[Path]:
+@dataclass
+class Written:
+    """What :func:`write_version` left in a folder."""
+
+    folder: Path
+    files: list[str]  # names, sorted
+    sha256: dict[str, str]  # of answers.json and the .tex sources
+    pages: dict[str, int] = field(default_factory=dict)  # per document, when the PDFs are there
+    compiled: bool = False  # False: the folder was already complete and current, nothing was written
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def current(folder: Path, files: dict[str, bytes], pdf: bool) -> dict[str, int] | None:
+    """The one test of "this folder is complete and current": it holds exactly
+    the expected files, the text files have the expected bytes, and each PDF is
+    readable and stamped with the SHA-256 of the source it was made from (so a
+    PDF of an older name or version never counts). Without ``pdf``, PDFs may be
+    present only when they are current too. Returns the page counts, or None."""
+    try:
+        if folder.is_symlink() or not folder.is_dir():
+            return None
+        present = {p.name for p in folder.iterdir()}
+        if present != set(files) | set(PDFS) and (pdf or present != set(files)):
+            return None
+        for name, data in files.items():
+            if (folder / name).read_bytes() != data:
+                return None
+    except OSError:
+        return None
+    pages = {}
+    for doc, _ in DOCUMENTS:
+        if f"{doc}.pdf" not in present:
+            continue
+        stamp, count = compile.stamp_of(folder / f"{doc}.pdf")
+        if stamp != _sha(files[f"{doc}.tex"]) or count < 1:
+            return None
+        pages[doc] = count
+    return pages
+
+
+def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path | None = None, label: str | None = None) -> Written:
     """Write answers.json, both .tex sources and (with ``pdf``) both PDFs.
 
-    Each file appears whole or not at all; the PDFs are moved into place only
-    when TeX succeeded for both documents.
+    The folder is assembled aside and renamed into place as a whole, so it is
+    complete or absent (or, when TeX is missing or fails, holds the sources and
+    answers.json without PDFs: never a PDF of older sources). A folder that is
+    already complete and current is left alone. Each document is rendered once.
     """
-    written = [write_atomic(folder / "answers.json", answers_json(ps))]
-    for name, source in render_documents(ps).items():
-        written.append(write_atomic(folder / f"{name}.tex", source))
-    if pdf:
-        unit = unit_for(ps, label or folder_name(ps))
-        compile.require_tex(unit.engine)
-        with tempfile.TemporaryDirectory(prefix=".tex-", dir=folder) as tmp:
-            result = compile.run_unit(unit, Path(tmp), fmt)
-            written += compile.split(result, unit, {name: folder / f"{name}.pdf" for name, _ in DOCUMENTS})
-    return written
+    bodies = render_bodies(ps)
+    files = {"answers.json": answers_json(ps).encode("utf-8")}
+    files.update({f"{name}.tex": source.encode("utf-8") for name, source in _standalone(ps, bodies).items()})
+    sha = {name: _sha(data) for name, data in files.items()}
+    pages = current(folder, files, pdf)
+    if pages is not None:
+        return Written(folder, sorted(p.name for p in folder.iterdir()), sha, pages, compiled=False)
+    staging = staging_folder(folder)
+    error: TexError | None = None
+    unit = unit_for(ps, label or folder_name(ps), bodies)
+    try:
+        for name, data in files.items():
+            write_atomic(staging / name, data)
+        if pdf:
+            try:
+                compile.require_tex(unit.engine)
+                with compile.workdir() as tmp:
+                    result = compile.run_unit(unit, Path(tmp), fmt)
+                    stamps = {doc: sha[f"{doc}.tex"] for doc, _ in DOCUMENTS}
+                    compile.split(result, unit, {doc: staging / f"{doc}.pdf" for doc, _ in DOCUMENTS}, stamps)
+            except TexError as exc:
+                error = exc
+                for name in PDFS:
+                    (staging / name).unlink(missing_ok=True)
+        install_folder(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if error is not None:
+        raise error
+    return Written(folder, sorted(files) + (sorted(PDFS) if pdf else []), sha, dict(unit.pages) if pdf else {}, compiled=True)

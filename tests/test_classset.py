@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from generator import classset
+from generator.pipeline import Student
 from generator.roster import read_roster
 
 TRICKY = [
@@ -55,19 +56,25 @@ def test_safe_folder_names_are_unique_and_safe():
         assert "/" not in f and not f.startswith(".")
 
 
-def test_distinct_redraws_the_later_of_two_equal_versions():
-    def v(i, sid, seed, params):
-        return classset.Version(i, sid, None, seed, 0, "X", "pdflatex", "{}", params, {}, {}, {})
+def outcome(sid, seed, params):
+    return classset.Outcome(Student(sid), sid, 0, seed, "X", tuple(params))
 
-    versions = [v(0, "a", 5, ["p", "q"]), v(1, "b", 3, ["r", "q"]), v(2, "c", 9, ["s", "t"])]
-    assert classset._distinct(versions) == [0]  # seed 3 ("b") comes first and keeps its version
+
+def test_distinct_redraws_the_later_of_two_equal_versions():
+    versions = [outcome("a", 5, ["p", "q"]), outcome("b", 3, ["r", "q"]), outcome("c", 9, ["s", "t"])]
+    assert classset._distinct(versions, set()) == [0]  # seed 3 ("b") comes first and keeps its version
+
+
+def test_distinct_never_redraws_a_student_already_in_the_class():
+    versions = [outcome("a", 5, ["p", "q"]), outcome("b", 3, ["r", "q"])]
+    assert classset._distinct(versions, {"a"}) == [1]  # "a" was there first: the newcomer is redrawn
 
 
 @pytest.mark.pdf
 def test_tricky_roster_of_30(tmp_path):
     path = roster(tmp_path, TRICKY)
     entries = read_roster(path)
-    result = classset.make(2026, entries, None, tmp_path / "out", jobs=2, quiet=True)
+    result = classset.make(2026, entries, tmp_path / "out", jobs=2, quiet=True)
     d = result.folder
     manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
     assert [s["id"] for s in manifest["students"]] == [sid for sid, _ in TRICKY]
@@ -113,8 +120,8 @@ def test_tricky_roster_of_30(tmp_path):
 def test_adding_a_student_changes_nobody_else(tmp_path):
     first = TRICKY[1:4] + TRICKY[10:12]
     out1, out2 = tmp_path / "one", tmp_path / "two"
-    classset.make(7, read_roster(roster(tmp_path, first, "a.csv")), None, out1, quiet=True)
-    classset.make(7, read_roster(roster(tmp_path, first[:2] + [("9999", "New Student")] + first[2:], "b.csv")), None, out2, quiet=True)
+    classset.make(7, read_roster(roster(tmp_path, first, "a.csv")), out1, quiet=True)
+    classset.make(7, read_roster(roster(tmp_path, first[:2] + [("9999", "New Student")] + first[2:], "b.csv")), out2, quiet=True)
     for sid, _ in first:
         folder = classset.safe_folder(sid)
         for name in classset.FILES:
@@ -126,11 +133,11 @@ def test_adding_a_student_changes_nobody_else(tmp_path):
 @pytest.mark.pdf
 def test_rerun_is_byte_identical_and_completes(tmp_path):
     out = tmp_path / "out"
-    classset.make(11, None, 3, out, quiet=True)
+    classset.make(11, classset.count_students(3), out, quiet=True)
     d = out / "class-11"
     before = {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}
     shutil.rmtree(d / "2")  # as if an earlier run stopped before student 2
-    result = classset.make(11, None, 3, out, quiet=True)
+    result = classset.make(11, classset.count_students(3), out, quiet=True)
     assert result.compiled == 1 and result.skipped == 2
     after = {p.relative_to(d): p.read_bytes() for p in d.rglob("*") if p.is_file()}
     assert after == before

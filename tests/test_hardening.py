@@ -74,20 +74,36 @@ def test_every_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
         assert snapshot(out) == before, args
 
 
-def test_missing_tex_still_writes_sources_and_says_how_to_install(tmp_path):
-    bindir = tmp_path / "bin"
+def no_tex_path(tmp_path: Path) -> str:
+    """A PATH with the usual tools but no TeX: a folder of links to everything
+    on the current PATH except the TeX engines. The virtual environment's
+    python is started by its own path, so it keeps the venv (symlinking it
+    into another folder would lose it: defect 10 of issue 10)."""
+    bindir = tmp_path / "bin-no-tex"
     bindir.mkdir()
-    os.symlink(sys.executable, bindir / "python")
-    env = dict(os.environ, PATH=str(bindir))
-    r = subprocess.run([str(bindir / "python"), "-m", "generator", "--seed", "3", "--out", str(tmp_path / "out")],
+    tex = {"pdflatex", "lualatex", "pdftex", "luatex", "latex", "tex", "xelatex", "kpsewhich", "mktexfmt"}
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or not os.path.isdir(folder):
+            continue
+        for entry in os.listdir(folder):
+            link = bindir / entry
+            if entry not in tex and not link.exists() and not link.is_symlink():
+                os.symlink(os.path.join(folder, entry), link)
+    return str(bindir)
+
+
+def test_missing_tex_still_writes_sources_and_says_how_to_install(tmp_path):
+    env = dict(os.environ, PATH=no_tex_path(tmp_path))
+    assert shutil.which("pdflatex", path=env["PATH"]) is None
+    r = subprocess.run([sys.executable, "-m", "generator", "--seed", "3", "--out", str(tmp_path / "out")],
                        capture_output=True, text=True, env=env, cwd=ROOT)
-    assert r.returncode == 4
+    assert r.returncode == 4, r.stderr
     assert "no TeX engine (pdflatex) found" in r.stderr and "scripts/setup.sh" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     folder = tmp_path / "out" / "seed-3"
     assert sorted(p.name for p in folder.iterdir()) == ["answers.json", "assignment.tex", "key.tex"]
     # a class set likewise writes every student's sources and answers, then says how to install TeX
-    r = subprocess.run([str(bindir / "python"), "-m", "generator", "--seed", "3", "--count", "2", "--quiet", "--out", str(tmp_path / "out")],
+    r = subprocess.run([sys.executable, "-m", "generator", "--seed", "3", "--count", "2", "--quiet", "--out", str(tmp_path / "out")],
                        capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 4 and "scripts/setup.sh" in r.stderr
     for student in ("1", "2"):

@@ -37,6 +37,18 @@ def test_byte_order_mark_is_accepted(tmp_path):
         (b"id,name\n1,Ann\n2,Ren\xe9\n", "row 3: not valid UTF-8"),
         (b"id,name\n,Ann\n", "row 2: empty id"),
         (b"id,name\n3,\n", "row 2: empty name"),
+        # issue 10, defect 5: ambiguous files are refused, with the row and the reason
+        (b'id,name\n1001,"Ann Smith\n1002,Bob Jones\n', "row 2: not readable as CSV: a quote is never closed"),
+        (b'id,name\n1001,"Ann\nSmith"\n1002,Bob\n', "row 2: a quoted field runs over 2 lines"),
+        (b'id,name\n1,"Ann" Lee\n', "row 2: not readable as CSV"),
+        (b"id,name,email,Name\n1,Ann,a@b,Ann L\n", "row 1: 2 'name' columns (columns 2, 4)"),
+        (b"ID,name,id\n1,Ann,2\n", "row 1: 2 'id' columns (columns 1, 3)"),
+        # defect 9: the delimiter or encoding that was seen is named
+        (b"id;name\n1;Ann\n", "row 1: the columns are separated by semicolons"),
+        (b"id\tname\n1\tAnn\n", "row 1: the columns are separated by tabs"),
+        ("id,name\n1,Ann\n".encode("utf-16"), "row 1: the file is UTF-16"),
+        ("id,name\n1,Ann\n".encode("utf-16-le"), "looks like UTF-16 without a byte-order mark"),
+        (b"id,name\n1,Ren\xe9\n", "looks like Windows-1252/Latin-1 (byte 0xE9, read that way: '1,Ren\u00e9')"),
     ],
 )
 def test_bad_rosters(tmp_path, data, message):
@@ -45,6 +57,15 @@ def test_bad_rosters(tmp_path, data, message):
         read_roster(p)
     assert message in str(err.value)
     assert str(p) in str(err.value)
+
+
+def test_rows_are_lines_of_the_file(tmp_path):
+    """Error rows count the lines of the file (what an editor shows), not CSV records."""
+    p = write(tmp_path, b'id,name\n\n1,"Lee, Ann"\n\n\n2,Bob\n2,Cy\n')
+    with pytest.raises(UsageError, match="row 7: duplicate id '2' \\(first at row 6\\)"):
+        read_roster(p)
+    p = write(tmp_path, b"id,name\r\n1,Ann\r\n\r\n2,Bob\r\n")
+    assert [(s.row, s.id, s.name) for s in read_roster(p)] == [(2, "1", "Ann"), (4, "2", "Bob")]
 
 
 def test_missing_file(tmp_path):

@@ -37,15 +37,28 @@ class Answer:
         }
 
 
+@dataclass(frozen=True)
+class Note:
+    """One common wrong answer of a part, for the key's grading note: what the
+    student did, in the student's terms, and the value it gives."""
+
+    answer: str  # LaTeX of what the value answers, e.g. J or \frac{\partial J}{\partial b_1^{[2]}}
+    mistake: str  # LaTeX/text: "used $y - \hat y$ instead of $\hat y - y$"
+    value: str  # LaTeX of the wrong value
+
+
 @dataclass
 class Part:
     id: str  # "1a", "2", "3.4", ...
     prompt: str  # LaTeX of the question text
     answers: list[Answer]
+    skill: str = ""  # what the part tests, the same for every version (docs/answers-json.md)
+    notes: list[Note] = field(default_factory=list)  # the key's grading note: common wrong answers
 
     def to_json(self) -> JSONDict:
         return {
             "id": self.id,
+            "skill": self.skill,
             "prompt": self.prompt,
             "answers": [a.to_json() for a in self.answers],
         }

@@ -223,8 +223,9 @@ def test_lin_sigma_symmetry_and_values():
 # Rules: each named rule catches what it names
 
 BASE_ITEMS, BASE = cd.ORIGINAL_ITEMS, cd.ORIGINAL_INSTANCE
-HUBER_ITEMS = replace(BASE_ITEMS, robust=ci.item("robust_regression", "huber"))
-HINGE_ITEMS = replace(BASE_ITEMS, cls=ci.item("classification", "hinge"))
+# losses outside the fixed skills' banks, whose rules still guard them
+HUBER_ITEMS = replace(BASE_ITEMS, robust=ci.CostItem("huber", "robust_regression", ci.HUBER, ci.ONE))
+HINGE_ITEMS = replace(BASE_ITEMS, cls=ci.CostItem("hinge", "classification", ci.HINGE, ci.ONE, labels="pm1"))
 
 
 @pytest.mark.parametrize("rule, items, inst", [

@@ -1094,5 +1094,7 @@ def present(comp: Composition, sol: Solution, number: int) -> Question:
     return Question(
         id=f"q{number}", family=NAME, title="The chain rule through two intermediate functions",
         params=comp.to_params(sol.sym), parts=_parts(sol, number), template=TEMPLATE,
-        context=_context(comp, sol), difficulty=difficulty(sol.sym), number=number,
+        context=_context(comp, sol), number=number,
+        # per part (the class manifest reports each measure's spread): the structure of f sets 2a's work
+        difficulty={f"{number}a:{k}": v for k, v in difficulty(sol.sym).items()},
     )

@@ -1020,7 +1020,7 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         regression_parts=f"{n}.3, {n}.4",
         classification_part=f"{n}.5",
     )
-    difficulty = {f"{n}{key}": v for key, v in part_difficulty(items, inst).items()}
+    difficulty: dict[str, int | float] = {f"{n}{key}": v for key, v in part_difficulty(items, inst).items()}
     return Question(
         id=f"q{n}", family=NAME, title=TITLE, params=published, parts=out_parts,
         template=TEMPLATE, context=context, difficulty=difficulty, number=n,

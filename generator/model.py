@@ -46,6 +46,11 @@ class Note:
     mistake: str  # LaTeX/text: "used $y - \hat y$ instead of $\hat y - y$"
     value: str  # LaTeX of the wrong value
 
+    @property
+    def text(self) -> str:
+        """As the key prints it: '$-4$ if the student used ...'."""
+        return f"${self.value}$ if the student {self.mistake}"
+
 
 @dataclass
 class Part:
@@ -54,6 +59,16 @@ class Part:
     answers: list[Answer]
     skill: str = ""  # what the part tests, the same for every version (docs/answers-json.md)
     notes: list[Note] = field(default_factory=list)  # the key's grading note: common wrong answers
+
+    def note_items(self) -> list[tuple[str, list[Note]]]:
+        """The grading notes grouped by answer, in order: [(answer, its notes)]."""
+        out: list[tuple[str, list[Note]]] = []
+        for n in self.notes:
+            if out and out[-1][0] == n.answer:
+                out[-1][1].append(n)
+            else:
+                out.append((n.answer, [n]))
+        return out
 
     def to_json(self) -> JSONDict:
         return {

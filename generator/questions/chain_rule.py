@@ -1025,7 +1025,7 @@ def _symbolic_notes(sym: Symbolic) -> list[Note]:
     for j in range(2):
         paths = [_product_tex(sym.df_dg_shown[i], sym.dg_dx[i][j]) for i in range(2)]
         in_g = _join_terms([_product_tex(sym.df_dg[i], sym.dg_dx[i][j]) for i in range(2)])
-        out += distinct_notes(_dfdx(j), [(MISTAKE_TEXT["path_through_g2_dropped"], paths[0]),
+        out += distinct_notes(rf"\partial f/\partial x_{j + 1}", [(MISTAKE_TEXT["path_through_g2_dropped"], paths[0]),
                                          (MISTAKE_TEXT["path_through_g1_dropped"], paths[1]),
                                          (MISTAKE_TEXT["g_left_in"], in_g)])
     return out
@@ -1034,7 +1034,7 @@ def _symbolic_notes(sym: Symbolic) -> list[Note]:
 def _value_notes(wrong: dict[str, dict[str, float]]) -> list[Note]:
     """Part (b): the values the usual mistakes give at the point."""
     return [note for j in range(2) for note in distinct_notes(
-        _dfdx(j), ((MISTAKE_TEXT[k], _approx(v)) for k, v in wrong[f"df/dx{j + 1}"].items()))]
+        rf"\partial f/\partial x_{j + 1}", ((MISTAKE_TEXT[k], _approx(v)) for k, v in wrong[f"df/dx{j + 1}"].items()))]
 
 
 def _context(comp: Composition, sol: Solution) -> Context:

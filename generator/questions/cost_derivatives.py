@@ -921,7 +921,7 @@ MARKING = "the simplified derivative, then the value (exact, or four decimals)."
 
 def _ask_tex(item: ci.Item) -> str:
     if isinstance(item, ci.ScalarItem):
-        return r"Find $f'(z)$ and simplify it (in terms of $\sigma$ or $\tanh$ where possible)."
+        return r"Find $f'(z)$ and write it in terms of $f(z)$ itself."
     if isinstance(item, ci.LinearActItem):
         return r"Find the gradient $\nabla_w f(w)$ in vector form and simplify it."
     return r"Find the gradient $\nabla_w J(w)$ in vector form (a sum of vectors $x^{(i)}$) and simplify it."

@@ -566,7 +566,7 @@ def answer_tex(net: Network, name: str) -> str:
     if name in heads:
         return heads[name]
     p = next(q for q in ALL_PARAMS if q.name == name.split(":", 1)[1])
-    return p.grad_tex if name.startswith("grad:") else p.tex
+    return rf"\partial J/\partial {p.tex}" if name.startswith("grad:") else p.tex
 
 
 def notes(net: Network, wrongs: dict[str, dict[str, Fraction]], names: Sequence[str]) -> list[Note]:

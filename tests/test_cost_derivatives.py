@@ -379,7 +379,7 @@ def _one_seed(seed):
 @pytest.mark.slow
 def test_many_seeds_verify_cover_every_item_and_vary():
     """2,000 seeds (on two processes): every version verifies and holds every rule; every item of
-    every skill appears; the six-item combinations of the first 1,000 seeds are nearly all distinct."""
+    every skill appears; the six-item combinations of the first 1,000 seeds are mostly distinct."""
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = sorted(pool.map(_one_seed, range(N_SEEDS), chunksize=50))
@@ -396,7 +396,7 @@ def test_many_seeds_verify_cover_every_item_and_vary():
     sizes = Counter(m for _, _, _, m in results)
     print(f"\n{N_SEEDS} seeds in {elapsed:.1f} s; {len(combos)} distinct six-item combinations "
           f"among {N_COMBO_SEEDS} seeds; data sizes {dict(sizes)}")
-    assert len(combos) >= 950
+    assert len(combos) >= 900  # about 9,000 combinations now that every part keeps its skill
     assert set(sizes) == set(cd.M_VALUES)
 
 

@@ -179,6 +179,10 @@ def test_many_seeds_verify_hold_rules_and_differ():
         assert net.eta * s != 1 and sol.after.y_hat - net.y == e * (1 - 2 * net.eta * s)
         assert (sol.loss_after < sol.bp.loss) == (net.eta * s < 1)
         went_down += sol.loss_after < sol.bp.loss
+        # every part's difficulty stays in its band
+        for key, v in nw.difficulty_of(net, sol, 1).items():
+            lo, hi = nw.DIFFICULTY_BANDS[key[1:]]
+            assert lo <= v <= hi, (seed, key, v)
         for name, wrongs in nw.mistakes(net, sol).items():
             right = nw.right_answers(net, sol)[name]
             assert right not in wrongs.values(), (seed, name)

@@ -823,6 +823,18 @@ def _frac(q: Fraction) -> str:
     return str(q.numerator) if q.denominator == 1 else rf"\tfrac{{{q.numerator}}}{{{q.denominator}}}"
 
 
+# The band of every measure (keys after the question number): the rules keep every version inside.
+DIFFICULTY_BANDS: dict[str, tuple[float, float]] = {
+    "a:max_abs_number": (1, MAX_ABS),
+    "b:zeroed_units": (1, 2),
+    "c:abs_error": (1, max(ERRORS)),
+    "c:chain_factors": (12, 12),
+    "d:eta_over_threshold": (float(STEP_DOWN[0]), float(STEP_UP[1])),
+    "d:max_abs_number": (0, MAX_ABS),
+    "e:marks": (4, 4),
+}
+
+
 def difficulty_of(net: Network, sol: Solution, n: int) -> dict[str, int | float]:
     """Each part's difficulty measures, keyed "<part>:<measure>" (the class manifest
     reports the spread of each across a class)."""

@@ -856,15 +856,6 @@ class ValueAtPoint:
 
 
 @dataclass(frozen=True)
-class DroppedPath:
-    """The values a student gets for df/dx_j following only one path."""
-
-    j: int  # 1-based
-    without_g1: str
-    without_g2: str
-
-
-@dataclass(frozen=True)
 class Context:
     """What templates/questions/chain_rule.tex.j2 reads (as ``c``)."""
 
@@ -880,8 +871,6 @@ class Context:
     point_tex: str
     g_at: list[str]
     at_point: list[ValueAtPoint]
-    dropped: list[DroppedPath]
-    mistakes: dict[str, dict[str, str]]  # answer name -> mistake -> value
 
 
 def _factor_tex(expr: sympy.Expr, first: bool) -> str:
@@ -1066,12 +1055,6 @@ def _context(comp: Composition, sol: Solution) -> Context:
         )
         for j in range(2)
     ]
-    wrong = mistakes(comp, sol)
-    dropped = [
-        DroppedPath(j + 1, _approx(wrong[f"df/dx{j + 1}"]["path_through_g1_dropped"]),
-                    _approx(wrong[f"df/dx{j + 1}"]["path_through_g2_dropped"]))
-        for j in range(2)
-    ]
     return Context(
         f_g=f_tex(sym),
         f_x=f_tex(sym, shown=True),
@@ -1085,8 +1068,6 @@ def _context(comp: Composition, sol: Solution) -> Context:
         point_tex=_point_tex(at),
         g_at=[_value_tex(v) for v in at.g],
         at_point=values,
-        dropped=dropped,
-        mistakes={k: {m: _approx(v) for m, v in d.items()} for k, d in wrong.items()},
     )
 
 

@@ -704,7 +704,6 @@ class Context:
     m: int
     table: list[DataRow]
     label_set: str
-    mistakes: dict[str, list[str]]  # part id -> the names of its usual mistakes
     data_parts: str
     regression_parts: str
     classification_part: str
@@ -1015,7 +1014,6 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         m=m,
         table=table,
         label_set=r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
-        mistakes={f"{n}.{k}": sorted(v) for k, v in wrong.items()},
         data_parts=f"{n}.3\u2013{n}.5",
         regression_parts=f"{n}.3, {n}.4",
         classification_part=f"{n}.5",

@@ -37,15 +37,43 @@ class Answer:
         }
 
 
+@dataclass(frozen=True)
+class Note:
+    """One common wrong answer of a part, for the key's grading note: what the
+    student did, in the student's terms, and the value it gives."""
+
+    answer: str  # LaTeX of what the value answers, e.g. J or \frac{\partial J}{\partial b_1^{[2]}}
+    mistake: str  # LaTeX/text: "used $y - \hat y$ instead of $\hat y - y$"
+    value: str  # LaTeX of the wrong value
+
+    @property
+    def text(self) -> str:
+        """As the key prints it: '$-4$ if the student used ...'."""
+        return f"${self.value}$ if the student {self.mistake}"
+
+
 @dataclass
 class Part:
     id: str  # "1a", "2", "3.4", ...
     prompt: str  # LaTeX of the question text
     answers: list[Answer]
+    skill: str = ""  # what the part tests, the same for every version (docs/answers-json.md)
+    notes: list[Note] = field(default_factory=list)  # the key's grading note: common wrong answers
+
+    def note_items(self) -> list[tuple[str, list[Note]]]:
+        """The grading notes grouped by answer, in order: [(answer, its notes)]."""
+        out: list[tuple[str, list[Note]]] = []
+        for n in self.notes:
+            if out and out[-1][0] == n.answer:
+                out[-1][1].append(n)
+            else:
+                out.append((n.answer, [n]))
+        return out
 
     def to_json(self) -> JSONDict:
         return {
             "id": self.id,
+            "skill": self.skill,
             "prompt": self.prompt,
             "answers": [a.to_json() for a in self.answers],
         }

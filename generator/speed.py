@@ -172,12 +172,12 @@ def numpy_code() -> _NumPyCode:
                        "allow_unknown_functions": True, "user_functions": {}})
 
 
-TEX_SETTINGS = {"ln_notation": True, "fold_func_brackets": True}
+TEX_SETTINGS = {"ln_notation": False, "fold_func_brackets": True}
 
 
 @cached(maxsize=4096)
 def tex(expr: Any) -> str:
-    """LaTeX of a computed expression: natural logarithm printed as ``\\ln``,
+    """LaTeX of a computed expression: natural logarithm printed as ``\\log`` (one notation in every question),
     brackets dropped around a single symbol (``\\cos g_1``). The same as
     ``sympy.latex(expr, **TEX_SETTINGS)``."""
     return _TexPrinter(TEX_SETTINGS).doprint(expr)  # type: ignore[no-any-return]

@@ -28,7 +28,8 @@ def test_questions_parts_answers_shape():
         assert set(q) == {"id", "family", "title", "params", "parts"}
         assert q["family"] in families
         for part in q["parts"]:
-            assert set(part) == {"id", "prompt", "answers"}
+            assert set(part) == {"id", "skill", "prompt", "answers"}
+            assert part["skill"], part["id"]
             names = [a["name"] for a in part["answers"]]
             assert len(names) == len(set(names)), part["id"]
             for a in part["answers"]:
@@ -54,3 +55,12 @@ def test_version_codes_differ_across_seeds():
     top = 2**25
     assert len({pipeline.version_code(s) for s in range(top - 5000, top)} | codes) == 25000
     assert len(pipeline.version_code(top)) == 7
+
+
+def test_every_part_has_the_same_skill_in_every_version():
+    """The skill of a part is fixed: the original and three seeds agree part by part."""
+    skills = [{p["id"]: p["skill"] for q in data["questions"] for p in q["parts"]}
+              for data in (load(preset="original"), load(seed=3), load(seed=4711), load(seed=123456))]
+    assert all(s == skills[0] for s in skills)
+    documented = open("docs/answers-json.md", encoding="utf-8").read()
+    assert all(f"`{skill}`" in documented for skill in skills[0].values())

@@ -305,7 +305,7 @@ def test_many_seeds_verify_hold_rules_and_vary():
         assert all(abs(p) >= cr.MIN_VALUE for row in sol.at.paths_float for p in row), seed
         assert all(abs(v) >= cr.MIN_VALUE for v in sol.at.grad_float), seed
         lo, hi = cr.DIFFICULTY_BAND
-        assert lo <= q.difficulty["chain_products"] <= hi, seed
+        assert lo <= q.difficulty["2a:chain_products"] <= hi, seed
         # answers.json: each value at the point equals the check's derivative there
         f = parse_expr(answer(q, "2b", "df/dx1").check["function"])
         point = q.params["point"]
@@ -322,7 +322,7 @@ def test_many_seeds_verify_hold_rules_and_vary():
         if seed < N_VARIETY:
             fs.add(q.params["f_x"])
             structures.add((tuple(q.params["outer"]), q.params["op"], q.params["g1"]["shape"], q.params["g2"]["shape"]))
-        difficulty[q.difficulty["chain_products"]] += 1
+        difficulty[q.difficulty["2a:chain_products"]] += 1
         ops[q.params["op"]] += 1
         outer.update(q.params["outer"])
         shapes.update([q.params["g1"]["shape"], q.params["g2"]["shape"]])

@@ -1,7 +1,7 @@
 """Question 2: the multivariable chain rule through two intermediate functions.
 
 Every version is a composition ``f = h1(g1) (+ | - | *) h2(g2)`` with outer
-functions ``h1, h2`` from a small table (sin, cos, exp, ln, tanh, sigmoid,
+functions ``h1, h2`` from a small table (sin, cos, exp, log, tanh, sigmoid,
 square, cube, sqrt) and inner functions ``g1, g2`` of ``(x1, x2)`` from a table
 of shapes with small integer coefficients. The original assignment,
 ``f = sin(g1) + g2^2``, ``g1 = x1 e^(x2)``, ``g2 = x1 + x2^2``, is one member.
@@ -36,9 +36,9 @@ from .. import latex
 from ..speed import cached, factor_terms, lambdified, lambdified_once, memo, remember, substitute, tex, text, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
-from ..model import Answer, JSONDict, Part, Question
+from ..model import Answer, JSONDict, Note, Part, Question
 from ..sampling import choice, redraw
-from .family import Disagreement
+from .family import Disagreement, distinct_notes
 
 NAME = "chain_rule"
 TEMPLATE = "questions/chain_rule.tex.j2"
@@ -804,6 +804,11 @@ def verify(comp: Composition, sol: Solution) -> None:
 
 def mistakes(comp: Composition, sol: Solution) -> dict[str, dict[str, float]]:
     """For each derivative at the point, the value a usual mistake produces."""
+    return mistakes_at(sol)
+
+
+def mistakes_at(sol: Solution) -> dict[str, dict[str, float]]:
+    """:func:`mistakes`, which needs only the solution."""
     at = sol.at_point
     out = {}
     for j in range(2):
@@ -851,15 +856,6 @@ class ValueAtPoint:
 
 
 @dataclass(frozen=True)
-class DroppedPath:
-    """The values a student gets for df/dx_j following only one path."""
-
-    j: int  # 1-based
-    without_g1: str
-    without_g2: str
-
-
-@dataclass(frozen=True)
 class Context:
     """What templates/questions/chain_rule.tex.j2 reads (as ``c``)."""
 
@@ -875,8 +871,6 @@ class Context:
     point_tex: str
     g_at: list[str]
     at_point: list[ValueAtPoint]
-    dropped: list[DroppedPath]
-    mistakes: dict[str, dict[str, str]]  # answer name -> mistake -> value
 
 
 def _factor_tex(expr: sympy.Expr, first: bool) -> str:
@@ -999,7 +993,37 @@ def _parts(sol: Solution, n: int) -> list[Part]:
                 r"$\partial g_2/\partial x_2$; then combine them, and write both answers in terms of $x_1$ and $x_2$ only.")
     prompt_b = (rf"Evaluate $g_1$, $g_2$, $\partial f/\partial x_1$ and $\partial f/\partial x_2$ at ${point_tex}$. "
                 r"Give exact values, and each derivative also as a decimal to four places.")
-    return [Part(f"{n}a", prompt_a, answers_a), Part(f"{n}b", prompt_b, answers_b)]
+    return [Part(f"{n}a", prompt_a, answers_a, SKILLS["a"], _symbolic_notes(sym)),
+            Part(f"{n}b", prompt_b, answers_b, SKILLS["b"], _value_notes(mistakes_at(sol)))]
+
+
+SKILLS = {"a": "chain_rule_two_paths", "b": "chain_rule_at_point"}  # docs/answers-json.md
+
+MISTAKE_TEXT = {
+    "path_through_g1_dropped": r"followed only the path through $g_2$ (left out $\partial f/\partial g_1 \cdot \partial g_1/\partial x_j$)",
+    "path_through_g2_dropped": r"followed only the path through $g_1$ (left out $\partial f/\partial g_2 \cdot \partial g_2/\partial x_j$)",
+    "inner_derivative_forgotten": r"forgot the inner derivatives: added $\partial f/\partial g_1 + \partial f/\partial g_2$",
+    "other_variable": r"differentiated with respect to the other variable",
+    "g_left_in": r"left $g_1, g_2$ in the answer instead of writing it in $x_1, x_2$",
+}
+
+
+def _symbolic_notes(sym: Symbolic) -> list[Note]:
+    """Part (a): the one-path answers and the answer left in g, per derivative."""
+    out = []
+    for j in range(2):
+        paths = [_product_tex(sym.df_dg_shown[i], sym.dg_dx[i][j]) for i in range(2)]
+        in_g = _join_terms([_product_tex(sym.df_dg[i], sym.dg_dx[i][j]) for i in range(2)])
+        out += distinct_notes(rf"\partial f/\partial x_{j + 1}", [(MISTAKE_TEXT["path_through_g2_dropped"], paths[0]),
+                                         (MISTAKE_TEXT["path_through_g1_dropped"], paths[1]),
+                                         (MISTAKE_TEXT["g_left_in"], in_g)])
+    return out
+
+
+def _value_notes(wrong: dict[str, dict[str, float]]) -> list[Note]:
+    """Part (b): the values the usual mistakes give at the point."""
+    return [note for j in range(2) for note in distinct_notes(
+        rf"\partial f/\partial x_{j + 1}", ((MISTAKE_TEXT[k], _approx(v)) for k, v in wrong[f"df/dx{j + 1}"].items()))]
 
 
 def _context(comp: Composition, sol: Solution) -> Context:
@@ -1007,7 +1031,7 @@ def _context(comp: Composition, sol: Solution) -> Context:
     sym, at = sol.sym, sol.at_point
     notes = []
     if "log" in comp.outer:
-        notes.append(r"$\ln$ is the natural logarithm")
+        notes.append(r"$\log$ is the natural logarithm")
     if "sigmoid" in comp.outer:
         notes.append(r"$\sigma(u) = 1/(1 + e^{-u})$ is the logistic sigmoid")
     derivs = []
@@ -1031,12 +1055,6 @@ def _context(comp: Composition, sol: Solution) -> Context:
         )
         for j in range(2)
     ]
-    wrong = mistakes(comp, sol)
-    dropped = [
-        DroppedPath(j + 1, _approx(wrong[f"df/dx{j + 1}"]["path_through_g1_dropped"]),
-                    _approx(wrong[f"df/dx{j + 1}"]["path_through_g2_dropped"]))
-        for j in range(2)
-    ]
     return Context(
         f_g=f_tex(sym),
         f_x=f_tex(sym, shown=True),
@@ -1050,8 +1068,6 @@ def _context(comp: Composition, sol: Solution) -> Context:
         point_tex=_point_tex(at),
         g_at=[_value_tex(v) for v in at.g],
         at_point=values,
-        dropped=dropped,
-        mistakes={k: {m: _approx(v) for m, v in d.items()} for k, d in wrong.items()},
     )
 
 
@@ -1059,5 +1075,7 @@ def present(comp: Composition, sol: Solution, number: int) -> Question:
     return Question(
         id=f"q{number}", family=NAME, title="The chain rule through two intermediate functions",
         params=comp.to_params(sol.sym), parts=_parts(sol, number), template=TEMPLATE,
-        context=_context(comp, sol), difficulty=difficulty(sol.sym), number=number,
+        context=_context(comp, sol), number=number,
+        # per part (the class manifest reports each measure's spread): the structure of f sets 2a's work
+        difficulty={f"{number}a:{k}": v for k, v in difficulty(sol.sym).items()},
     )

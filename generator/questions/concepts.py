@@ -172,3 +172,18 @@ BANK: tuple[Concept, ...] = (
         ),
     ),
 )
+
+
+# The usual weak answer to each question, for the key's grading note.
+WEAK_ANSWERS = {
+    "train_test_split": "says the test set is for testing but not why the training error is optimistic, or tunes on the test set",
+    "validation_set": "treats validation and test sets as interchangeable (choosing hyperparameters on the test set)",
+    "overfitting": "defines over-fitting as a high training error, or names no remedy",
+    "l2_regularization": "writes the penalty but not its effect on the update (weights shrink towards 0 each step)",
+    "dropout": "says units are removed permanently, or keeps dropping units at test time without rescaling",
+    "early_stopping": "stops when the training loss stops falling instead of watching the validation loss",
+    "learning_rate": "says a larger learning rate always trains faster, missing the overshoot and divergence",
+    "data_leakage": "names leakage but not how test information reaches training (e.g. scaling fitted on all data)",
+    "bias_variance": "swaps the two (calls an over-fitting model high-bias)",
+    "cross_validation": "describes one train/validation split, not the rotation over k folds and the averaging",
+}

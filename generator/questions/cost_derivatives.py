@@ -32,11 +32,11 @@ import sympy
 from ..speed import cached
 from ..symbolic import derivative
 from ..latex import num
-from ..model import Answer, JSONDict, Part, Question
+from ..model import Answer, JSONDict, Note, Part, Question
 from ..sampling import choice, redraw
 from . import cost_items as ci
 from .cost_items import Expr, Lin, sstr
-from .family import Disagreement
+from .family import Disagreement, distinct_notes
 
 NAME = "cost_derivatives"
 TEMPLATE = "questions/cost_derivatives.tex.j2"
@@ -50,7 +50,7 @@ X_DATA_RANGE = (-2, 3)
 RESIDUALS = (-3, -2, -1, 1, 2, 3)
 LAMBDAS = (1, 2, 3)
 DELTAS = (1, 2)
-M_VALUES = (2, 3)
+M_VALUES = (3,)  # every version has the same number of data points (difficulty parity)
 MAX_ABS = 40  # every gradient entry stays within this
 
 
@@ -237,6 +237,35 @@ DATA_RULES = {
 }
 
 
+def part_difficulty(items: Items, inst: Instance) -> dict[str, int]:
+    """Each part's difficulty measures, keyed ".<part>:<measure>": inner chain-rule
+    factors, product or quotient rules beyond the standard derivation, data points,
+    penalty terms."""
+    out: dict[str, int] = {
+        ".1:chain_factors": int(items.scalar.a != 1),
+        ".1:product_rules": items.scalar.act.product_rules,
+        ".2:product_rules": items.act.act.product_rules,
+        ".6:product_rules": items.act2.act.product_rules,
+    }
+    for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
+        out[f".{k}:points"] = len(inst.X)
+        out[f".{k}:penalty_terms"] = int(it.penalty is not None)
+    return out
+
+
+# The band of every measure: the same for every version.
+DIFFICULTY_BANDS = {
+    ".1:chain_factors": (0, 0), ".1:product_rules": (0, 0), ".2:product_rules": (0, 0), ".6:product_rules": (0, 0),
+    ".3:points": (3, 3), ".4:points": (3, 3), ".5:points": (3, 3),
+    ".3:penalty_terms": (0, 0), ".4:penalty_terms": (1, 1), ".5:penalty_terms": (0, 0),
+}
+
+
+def rule_difficulty_band(items: Items, inst: Instance) -> bool:
+    """Every part's difficulty measures lie in their bands (DIFFICULTY_BANDS)."""
+    return all(DIFFICULTY_BANDS[k][0] <= v <= DIFFICULTY_BANDS[k][1] for k, v in part_difficulty(items, inst).items())
+
+
 def rule_weights_nonzero(items: Items, inst: Instance) -> bool:
     """No weight is 0 (lambda ||w||_1 is differentiable at w)."""
     return all(v != 0 for v in inst.w)
@@ -267,6 +296,7 @@ def rule_mistakes_differ(items: Items, inst: Instance) -> bool:
 
 
 VERSION_RULES = {
+    "difficulty_band": rule_difficulty_band,
     "weights_nonzero": rule_weights_nonzero,
     "scalar_point": rule_scalar_point,
     "gradients_nonzero": rule_gradients_nonzero,
@@ -286,7 +316,7 @@ def _broken(items: Items, inst: Instance) -> list[str]:
     for tag, (x, b) in (("part 2", (inst.x_act, inst.b_act)), ("part 6", (inst.x_act2, inst.b_act2))):
         broken += [f"{name} ({tag})" for name, rule in ACT_RULES.items() if not rule(inst.w, x, b)]
     broken += [name for name, rule in DATA_RULES.items() if not rule(items, inst)]
-    broken += [name for name in ("weights_nonzero", "scalar_point") if not VERSION_RULES[name](items, inst)]
+    broken += [name for name in ("difficulty_band", "weights_nonzero", "scalar_point") if not VERSION_RULES[name](items, inst)]
     if broken:  # the remaining rules compute the answers, which need the rules above
         return broken
     return [name for name, rule in VERSION_RULES.items() if not rule(items, inst)]
@@ -585,30 +615,40 @@ def mistakes(params: Params, sol: Solution) -> dict[int, dict[str, np.ndarray]]:
 
 
 def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndarray]]:
-    right = numeric_values(items, inst)
+    """For each part (1..6), the wrong numeric answers by mistake name, most likely first;
+    only mistakes the part's function can produce."""
     w = np.array(inst.w, dtype=float)
-    out: dict[int, dict[str, np.ndarray]] = {1: {"sign_flipped": -right[1]}}
     sc = items.scalar
-    if sc.a != 1:
-        out[1]["inner_factor_dropped"] = right[1] / float(sc.a)
+    u1 = float(sc.a * inst.z0 + sc.c)
+    out: dict[int, dict[str, np.ndarray]] = {1: {}}
+    if sc.act.slip is not None:
+        out[1]["derivation_slip"] = np.array([float(sc.a) * sc.act.slip[1](u1)])
+    out[1]["activation_for_derivative"] = np.array([float(sc.act.g_sym(sympy.Integer(int(u1))))])
+    if sc.c:
+        out[1]["shift_dropped"] = np.array([sc.act.dg_float(float(inst.z0))])
     for k, act, x, b in ((2, items.act, inst.x_act, inst.b_act), (6, items.act2, inst.x_act2, inst.b_act2)):
         u = act_point(act, inst.w, x, b)
-        g = float(act.act.g_sym(sympy.Integer(u)))
-        out[k] = {"sign_flipped": -right[k], "activation_for_derivative": g * np.array(x, dtype=float)}
+        xv = np.array(x, dtype=float)
+        out[k] = {"activation_for_derivative": float(act.act.g_sym(sympy.Integer(u))) * xv}
+        if act.act.slip is not None:
+            out[k]["derivation_slip"] = act.act.slip[1](float(u)) * xv
+    Z = scores(inst.w, inst.X)
     for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
         Y = inst.y if it.regression else inst.labels
         m = len(inst.X)
-        M = float(it.grad_multiplier * it.factor.value(m))
-        coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(scores(inst.w, inst.X), Y)]
+        F = float(it.factor.value(m))
+        M = float(it.grad_multiplier) * F
+        coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(Z, Y)]
         data = cast(np.ndarray, sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X)))  # m >= 2 points
         pen = np.array([float(v) for v in it.penalty.exact(Fraction(inst.lam), inst.w)]) if it.penalty else np.zeros(2)
-        wrong = {"sign_flipped": -M * data + pen}
-        if M != 1:
-            wrong["factor_dropped"] = data + pen
-        for name, value in it.loss.mistakes(M, data, inst.X, Y, residuals(inst)).items():
-            wrong[name] = value + pen
+        wrong: dict[str, np.ndarray] = {}
         if it.penalty is not None:
             wrong.update(it.penalty.mistakes(M * data, inst.lam, w))
+        wrong["sign_flipped"] = -M * data + pen
+        for name, value in it.loss.mistakes(M, data, inst.X, Y, Z).items():
+            wrong[name] = value + pen
+        if F != 1:
+            wrong["factor_dropped"] = float(it.grad_multiplier) * data + pen
         out[k] = wrong
     return out
 
@@ -664,7 +704,6 @@ class Context:
     m: int
     table: list[DataRow]
     label_set: str
-    mistakes: dict[str, list[str]]  # part id -> the names of its usual mistakes
     data_parts: str
     regression_parts: str
     classification_part: str
@@ -834,35 +873,54 @@ def _data_context(p: PartSolution, it: ci.CostItem, inst: Instance) -> NumericWo
     return NumericWork(ask, lines, rows)
 
 
-MISTAKE_TEXT = {
-    "sign_flipped": "the sign flipped",
-    "inner_factor_dropped": r"the inner derivative $a$ of $g(az + c)$ dropped",
-    "activation_for_derivative": r"$g(u)\,x$ instead of $g'(u)\,x$",
-    "factor_dropped": "the constant factor in front of the sum dropped",
-    "residual_for_sign": r"$r^{(i)}$ instead of $\operatorname{sign}(r^{(i)})$",
-    "factor_2_dropped": "the factor 2 from the square dropped",
-    "all_points_counted": "points with margin above 1 counted too",
-    "penalty_as_scalar_sum": r"the penalty's gradient as a scalar sum over the weights, added to every entry",
-    "penalty_factor_2_dropped": r"$\lambda w$ instead of $2\lambda w$",
-    "penalty_factor_2_added": r"$2\lambda w$ instead of $\lambda w$",
-    "penalty_as_l2": r"$2\lambda w$ instead of $\lambda \operatorname{sign}(w)$",
-}
+def mistake_text(name: str, it: ci.Item) -> str:
+    """What the student did, in the student's terms, for a mistake of ``common_mistakes``."""
+    if name == "derivation_slip":
+        assert not isinstance(it, ci.CostItem) and it.act.slip is not None
+        return it.act.slip[0]
+    if name == "activation_for_derivative":
+        return r"wrote $f(z)$ itself instead of $f'(z)$" if isinstance(it, ci.ScalarItem) else r"wrote $g(u)\,x$ instead of $g'(u)\,x$"
+    if name == "shift_dropped":
+        assert isinstance(it, ci.ScalarItem)
+        return rf"evaluated the derivative at $z$ instead of at ${it.inner}$"
+    assert isinstance(it, ci.CostItem)
+    if name == "sign_flipped":
+        if it.regression:
+            return r"used $y^{(i)} - w^\top x^{(i)}$ instead of $w^\top x^{(i)} - y^{(i)}$"
+        if it.loss.negated:
+            return r"lost the minus sign in front of the sum: $y^{(i)} - \sigma$ instead of $\sigma - y^{(i)}$"
+        return r"wrote $\sigma(w^\top x^{(i)}) - y^{(i)}$ instead of $y^{(i)} - \sigma(w^\top x^{(i)})$"
+    return {
+        "residual_for_sign": r"differentiated $|r|$ as if it were $r^2/2$: $r^{(i)}$ instead of $\operatorname{sign}(r^{(i)})$",
+        "factor_2_dropped": r"forgot the $2$ from differentiating the square",
+        "factor_dropped": rf"dropped the factor ${it.factor.tex}$ in front of the sum",
+        "penalty_as_scalar_sum": (r"wrote the penalty's gradient as the scalar $2\lambda\sum_j w_j$ added to every entry, "
+                                  r"not the vector $2\lambda w$"),
+        "penalty_factor_2_dropped": r"wrote $\lambda w$ instead of $2\lambda w$ for the penalty",
+        "log_derivative_forgotten": r"differentiated $\log\sigma(z)$ as $\sigma'(z)$, forgetting the $1/\sigma$ of the logarithm",
+        "all_points_counted": "counted the points with margin above 1 too",
+        "penalty_factor_2_added": r"wrote $2\lambda w$ instead of $\lambda w$ for the penalty",
+        "penalty_as_l2": r"wrote $2\lambda w$ instead of $\lambda \operatorname{sign}(w)$",
+    }[name]
 
 
-def _marking(wrongs: dict[str, np.ndarray]) -> str:
-    out = "the simplified derivative, then the value (exact, or four decimals)."
-    if wrongs:
-        listed = "; ".join(
-            f"{MISTAKE_TEXT[name]} gives ${'(' + ', '.join(_short(v) for v in vec) + ')' if len(vec) > 1 else _short(vec[0])}$"
-            for name, vec in sorted(wrongs.items())
-        )
-        out += f" Common wrong answers: {listed}."
-    return out
+def _vector_tex(vec: np.ndarray) -> str:
+    return "(" + ", ".join(_short(v) for v in vec) + ")" if len(vec) > 1 else _short(vec[0])
+
+
+def _notes(p: PartSolution, wrongs: dict[str, np.ndarray], z0: int) -> list[Note]:
+    """The grading notes of one part, one per distinct wrong value."""
+    it = p.item
+    head = rf"f'({num(z0)})" if isinstance(it, ci.ScalarItem) else (r"\nabla_w f" if isinstance(it, ci.LinearActItem) else r"\nabla_w J")
+    return distinct_notes(head, ((mistake_text(name, it), _vector_tex(vec)) for name, vec in wrongs.items()))
+
+
+MARKING = "the simplified derivative, then the value (exact, or four decimals)."
 
 
 def _ask_tex(item: ci.Item) -> str:
     if isinstance(item, ci.ScalarItem):
-        return r"Find $f'(z)$ and simplify it (in terms of $\sigma$ or $\tanh$ where possible)."
+        return r"Find $f'(z)$ and write it in terms of $f(z)$ itself."
     if isinstance(item, ci.LinearActItem):
         return r"Find the gradient $\nabla_w f(w)$ in vector form and simplify it."
     return r"Find the gradient $\nabla_w J(w)$ in vector form (a sum of vectors $x^{(i)}$) and simplify it."
@@ -931,11 +989,11 @@ def present(params: Params, sol: Solution, number: int) -> Question:
             score_rows=work.score_rows,
             space="6cm" if p.index in (3, 4, 5) else "4.5cm",
             answer_lead="Simplified:" if p.index == 1 else "In vector form, simplified:",
-            marking=_marking(wrong.get(p.index, {})),
+            marking=MARKING,
         )
         contexts.append(ctx)
         prompt = rf"\[{ctx.function}\]" + (rf"\[{defs}\]" if defs else "") + f"{ctx.ask} {ctx.numeric_ask}"
-        out_parts.append(Part(label, prompt, _answers(p)))
+        out_parts.append(Part(label, prompt, _answers(p), it.skill, _notes(p, wrong.get(p.index, {}), inst.z0)))
     m = len(inst.X)
     table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
     published: JSONDict = {
@@ -956,16 +1014,11 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         m=m,
         table=table,
         label_set=r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
-        mistakes={f"{n}.{k}": sorted(v) for k, v in wrong.items()},
         data_parts=f"{n}.3\u2013{n}.5",
         regression_parts=f"{n}.3, {n}.4",
         classification_part=f"{n}.5",
     )
-    difficulty: dict[str, int | float] = {
-        "m": m,
-        "transcendental_parts": sum(1 for p in parts if not all(e.is_Rational for e in p.exact)),
-        "max_abs_entry": float(max(abs(v) for p in parts for v in p.value)),
-    }
+    difficulty: dict[str, int | float] = {f"{n}{key}": v for key, v in part_difficulty(items, inst).items()}
     return Question(
         id=f"q{n}", family=NAME, title=TITLE, params=published, parts=out_parts,
         template=TEMPLATE, context=context, difficulty=difficulty, number=n,

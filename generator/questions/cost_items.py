@@ -195,6 +195,9 @@ class Activation:
     dg_float: Callable[[float], float]
     at: Callable[[int], tuple[str, sympy.Expr]]  # g'(u0) for integer u0: (LaTeX in sigma/tanh, exact SymPy in e)
     note: str = ""  # a remark on differentiability, if any
+    through_g: str = ""  # g' written through g itself, with f for g: "f(z)(1 - f(z))" ("" when none is short)
+    slip: tuple[str, Callable[[float], float]] | None = None  # the usual slip deriving g': what the student did, and g' it gives
+    product_rules: int = 0  # product or quotient rules beyond those of the standard derivation (swish: 1)
 
     def steps(self, arg: str) -> tuple[str, tuple[str, ...]]:
         """The macro of templates/questions/cost_steps.tex.j2 deriving g'(arg), and its arguments."""
@@ -238,6 +241,8 @@ SIGMOID = Activation(
     dg_sym=lambda u: sig(u) * (1 - sig(u)),
     dg_float=lambda u: sigma_f(u) * (1 - sigma_f(u)),
     at=lambda u: (rf"\sigma({u})\bigl(1 - \sigma({u})\bigr)", _e_sig_prime(u)),
+    through_g=r"f(z)\bigl(1 - f(z)\bigr)",
+    slip=(r"dropped the $-1$ from the derivative of $e^{-u}$", lambda u: -sigma_f(u) * (1 - sigma_f(u))),
 )
 
 TANH = Activation(
@@ -250,6 +255,8 @@ TANH = Activation(
     dg_sym=lambda u: 1 - sympy.tanh(u) ** 2,
     dg_float=lambda u: 1 - math.tanh(u) ** 2,
     at=lambda u: (rf"1 - \tanh^2({u})", 4 * sympy.exp(2 * abs(u)) / (1 + sympy.exp(2 * abs(u))) ** 2),
+    through_g=r"1 - f(z)^2",
+    slip=(r"slipped a sign in the quotient rule, getting $1 + \tanh^2$", lambda u: 1 + math.tanh(u) ** 2),
 )
 
 SOFTPLUS = Activation(
@@ -262,6 +269,7 @@ SOFTPLUS = Activation(
     dg_sym=sig,
     dg_float=sigma_f,
     at=lambda u: (rf"\sigma({u})", _e_sig(u)),
+    slip=(r"forgot the chain rule inside the logarithm, getting $1/(1 + e^{u})$", lambda u: 1 - sigma_f(u)),
 )
 
 LOG_SIGMOID = Activation(
@@ -274,6 +282,8 @@ LOG_SIGMOID = Activation(
     dg_sym=lambda u: 1 - sig(u),
     dg_float=lambda u: 1 - sigma_f(u),
     at=lambda u: (rf"1 - \sigma({u})", _e_sig(-u)),
+    slip=(r"forgot the chain rule on the logarithm, getting $\sigma'(u) = \sigma(u)(1 - \sigma(u))$",
+          lambda u: sigma_f(u) * (1 - sigma_f(u))),
 )
 
 BIPOLAR = Activation(
@@ -286,6 +296,8 @@ BIPOLAR = Activation(
     dg_sym=lambda u: 2 * sig(u) * (1 - sig(u)),
     dg_float=lambda u: 2 * sigma_f(u) * (1 - sigma_f(u)),
     at=lambda u: (rf"2\sigma({u})\bigl(1 - \sigma({u})\bigr)", 2 * _e_sig_prime(u)),
+    through_g=r"\tfrac12\bigl(1 - f(z)^2\bigr)",
+    slip=(r"dropped the $-1$ from the derivative of $e^{-u}$", lambda u: -2 * sigma_f(u) * (1 - sigma_f(u))),
 )
 
 SWISH = Activation(
@@ -299,6 +311,8 @@ SWISH = Activation(
     dg_float=lambda u: sigma_f(u) * (1 + u * (1 - sigma_f(u))),
     at=lambda u: (rf"\sigma({u})\bigl(1 + {num(u, paren=True)}\bigl(1 - \sigma({u})\bigr)\bigr)",
                   sig(sympy.Integer(u)) * (1 + u * (1 - sig(sympy.Integer(u))))),
+    slip=(r"forgot the product rule on $u\,\sigma(u)$, getting $\sigma(u)$ alone", sigma_f),
+    product_rules=1,
 )
 
 SOFTSIGN = Activation(
@@ -312,6 +326,7 @@ SOFTSIGN = Activation(
     dg_float=lambda u: 1 / (1 + abs(u)) ** 2,
     at=lambda u: (rf"\frac{{1}}{{(1 + |{u}|)^2}}", sympy.Rational(1, (1 + abs(u)) ** 2)),
     note=r"Although $|u|$ has a kink at $0$, the softsign does not: both one-sided difference quotients at $u = 0$ tend to $1$, so the formula holds for every $u$.",
+    slip=(r"slipped a sign in the quotient rule, getting $(1 + 2|u|)/(1 + |u|)^2$", lambda u: (1 + 2 * abs(u)) / (1 + abs(u)) ** 2),
 )
 
 ACTIVATIONS = {a.key: a for a in (SIGMOID, TANH, SOFTPLUS, LOG_SIGMOID, BIPOLAR, SWISH, SOFTSIGN)}
@@ -363,9 +378,9 @@ class ScalarItem:
         return "f(z) = " + self.act.g_explicit(self.inner)
 
     def answer_tex(self) -> str:
-        if self.plain:
-            extra = {"sigmoid": r" = f(z)\bigl(1 - f(z)\bigr)", "tanh": r" = 1 - f(z)^2"}.get(self.act.key, "")
-            return "f'(z) = " + self.act.dg("z") + extra
+        if self.a == 1:  # g'(z + c) written through f(z) = g(z + c) itself, the skill of the part
+            extra = f" = {self.act.through_g}" if self.act.through_g else ""
+            return "f'(z) = " + self.act.dg(self.inner) + extra
         factor = "" if self.a == 1 else (num(self.a) if self.a.denominator == 1 else rf"\frac{{1}}{{{self.a.denominator}}}")
         return "f'(z) = " + factor + (as_factor(self.act.dg(self.inner)) if factor else self.act.dg(self.inner))
 
@@ -394,19 +409,17 @@ class ScalarItem:
         return [z for z in range(-4, 5) if self.a * z + self.c in ARG_VALUES]
 
 
+# Skill 3.1 is the derivative expressed through the activation itself (sigma' = sigma(1 - sigma)):
+# activations whose derivative has such a form, unshifted or shifted (no inner factor, so no
+# version needs one chain-rule step more than another).
 SCALAR_ITEMS = [
     ScalarItem("sigmoid", SIGMOID),
     ScalarItem("tanh", TANH),
-    ScalarItem("softplus", SOFTPLUS),
-    ScalarItem("log_sigmoid", LOG_SIGMOID),
     ScalarItem("bipolar_sigmoid", BIPOLAR),
-    ScalarItem("swish", SWISH),
-    ScalarItem("softsign", SOFTSIGN),
-    ScalarItem("sigmoid_steep", SIGMOID, a=Fraction(2)),
-    ScalarItem("sigmoid_flat", SIGMOID, a=Fraction(1, 2)),
     ScalarItem("sigmoid_shifted_right", SIGMOID, c=-1),
     ScalarItem("sigmoid_shifted_left", SIGMOID, c=1),
-    ScalarItem("tanh_steep", TANH, a=Fraction(2)),
+    ScalarItem("tanh_shifted_right", TANH, c=-1),
+    ScalarItem("tanh_shifted_left", TANH, c=1),
 ]
 
 
@@ -480,7 +493,6 @@ LINEAR_ACT_ITEMS_2 = [
     LinearActItem("tanh_bias", TANH, True, "activation_linear_2"),
     LinearActItem("softsign", SOFTSIGN, False, "activation_linear_2"),
     LinearActItem("softsign_bias", SOFTSIGN, True, "activation_linear_2"),
-    LinearActItem("swish", SWISH, False, "activation_linear_2"),
 ]
 
 
@@ -621,6 +633,13 @@ def _hinge_coef(z: int, y: int, delta: int | None) -> Lin:
     return Lin.const(-y if y * z < 1 else 0)
 
 
+def _log_slip(X: Sequence[Sequence[int]], Y: Sequence[int], Z: Sequence[int]) -> Vector:
+    """sum_i (2 y_i - 1) sigma'(z_i) x_i: the log-likelihood's gradient when the 1/sigma and
+    1/(1 - sigma) of the logarithms are forgotten (log sigma differentiated as sigma')."""
+    return sum(((2 * y - 1) * sigma_f(z) * (1 - sigma_f(z)) * np.array(x, dtype=float) for x, y, z in zip(X, Y, Z)),
+               np.zeros(2))
+
+
 _LOG_LIKELIHOOD = rf"\Bigl[y^{{(i)}} \log \sigma\bigl({SCORE}\bigr) + \bigl(1 - y^{{(i)}}\bigr) \log\bigl(1 - \sigma({SCORE})\bigr)\Bigr]"
 
 
@@ -650,7 +669,7 @@ class Loss:
     regime: Callable[[int, int], str] | None = None  # (r, delta): which piece applies, after the coefficient
     margin_shown: bool = False  # the numeric work shows each margin y z against 1
     mistakes: Callable[[float, Vector, Sequence[Sequence[int]], Sequence[int], Sequence[int]], dict[str, Any]] = (
-        lambda M, data, X, Y, rs: {})  # (M, data part, X, Y, residuals) -> the usual wrong data parts (vectors)
+        lambda M, data, X, Y, Z: {})  # (M, data part, X, Y, scores) -> the usual wrong data parts (vectors)
 
 
 ABS = Loss(
@@ -663,8 +682,8 @@ ABS = Loss(
     coef_exact=_abs_coef,
     note=(r"$J$ is not differentiable at any $w$ with a zero residual, $w^\top x^{(i)} = y^{(i)}$ for some $i$: "
           r"there $|r|$ has a kink and only subgradients exist ($\operatorname{sign}(0)$ may be any value in $[-1, 1]$)."),
-    mistakes=lambda M, data, X, Y, rs: {
-        "residual_for_sign": M * sum(r * np.array(x, dtype=float) for r, x in zip(rs, X))},
+    mistakes=lambda M, data, X, Y, Z: {
+        "residual_for_sign": M * sum((z - y) * np.array(x, dtype=float) for z, y, x in zip(Z, Y, X))},
 )
 SQUARE = Loss(
     "sq", rf"\bigl({RESIDUAL}\bigr)^2",
@@ -676,7 +695,7 @@ SQUARE = Loss(
     coef_exact=lambda z, y, delta: Lin.const(z - y),
     multiplier=2,
     coef_is_residual=True,
-    mistakes=lambda M, data, X, Y, rs: {"factor_2_dropped": M / 2 * data},
+    mistakes=lambda M, data, X, Y, Z: {"factor_2_dropped": M / 2 * data},
 )
 HUBER = Loss(
     "huber", rf"H_\delta\bigl({RESIDUAL}\bigr)",
@@ -710,6 +729,7 @@ LOG_LIKELIHOOD = Loss(
     sym=lambda z, y, delta: y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z)),
     coef_sym=lambda z, y, delta: y - sig(z),
     coef_exact=lambda z, y, delta: Lin.const(y) - Lin.sigma(z),
+    mistakes=lambda M, data, X, Y, Z: {"log_derivative_forgotten": M * _log_slip(X, Y, Z)},
 )
 CROSS_ENTROPY = Loss(
     "xent", _LOG_LIKELIHOOD,
@@ -720,6 +740,7 @@ CROSS_ENTROPY = Loss(
     coef_sym=lambda z, y, delta: sig(z) - y,
     coef_exact=lambda z, y, delta: Lin.sigma(z) - Lin.const(y),
     negated=True,
+    mistakes=lambda M, data, X, Y, Z: {"log_derivative_forgotten": -M * _log_slip(X, Y, Z)},
 )
 LOGISTIC = Loss(
     "logistic_pm", rf"\log\Bigl(1 + e^{{-y^{{(i)}} {SCORE}}}\Bigr)",
@@ -744,7 +765,7 @@ HINGE = Loss(
     note=(r"$J$ is not differentiable at any $w$ with a margin exactly $y^{(i)} w^\top x^{(i)} = 1$; "
           r"there the point contributes any multiple $t\,(-y^{(i)} x^{(i)})$, $t \in [0, 1]$ (a subgradient)."),
     margin_shown=True,
-    mistakes=lambda M, data, X, Y, rs: {
+    mistakes=lambda M, data, X, Y, Z: {
         "all_points_counted": -sum(y * np.array(x, dtype=float) for y, x in zip(Y, X))},
 )
 LOSSES = {loss.key: loss for loss in (ABS, SQUARE, HUBER, LOG_COSH, LOG_LIKELIHOOD, CROSS_ENTROPY, LOGISTIC, HINGE)}
@@ -872,28 +893,27 @@ class CostItem:
         return self.loss is HUBER
 
 
+# Skill 3.3: the L1 cost, with its sign and its non-differentiable points; the forms vary
+# in the factor in front of the sum only.
 ROBUST_ITEMS = [
     CostItem("l1_half", "robust_regression", ABS, HALF),
     CostItem("l1", "robust_regression", ABS, ONE),
     CostItem("l1_mean", "robust_regression", ABS, MEAN),
-    CostItem("huber", "robust_regression", HUBER, ONE),
-    CostItem("huber_mean", "robust_regression", HUBER, MEAN),
-    CostItem("logcosh", "robust_regression", LOG_COSH, ONE),
+    CostItem("l1_half_mean", "robust_regression", ABS, HALF_MEAN),
 ]
 
+# Skill 3.4: squared error with the L2 penalty lambda ||w||_2^2, whose gradient is the vector 2 lambda w.
 LEAST_SQUARES_ITEMS = [
-    CostItem(f"sq_{fac.key}+{pen.key}", "penalized_least_squares", SQUARE, fac, pen)
-    for fac in (HALF, ONE, MEAN, HALF_MEAN) for pen in (L2, L2_HALF, L1)
+    CostItem(f"sq_{fac.key}+l2", "penalized_least_squares", SQUARE, fac, L2) for fac in (HALF, ONE, MEAN, HALF_MEAN)
 ]
 
+# Skill 3.5: the logistic log-likelihood (or its cross-entropy form, its negative), labels in
+# {0, 1}, simplified to a sum of (y - sigma) x.
 CLASSIFICATION_ITEMS = [
     CostItem("loglik", "classification", LOG_LIKELIHOOD, ONE, labels="01"),
+    CostItem("loglik_mean", "classification", LOG_LIKELIHOOD, MEAN, labels="01"),
     CostItem("xent", "classification", CROSS_ENTROPY, ONE, labels="01"),
     CostItem("xent_mean", "classification", CROSS_ENTROPY, MEAN, labels="01"),
-    CostItem("xent+l2_half", "classification", CROSS_ENTROPY, ONE, L2_HALF, labels="01"),
-    CostItem("logistic_pm", "classification", LOGISTIC, ONE, labels="pm1"),
-    CostItem("hinge", "classification", HINGE, ONE, labels="pm1"),
-    CostItem("hinge+l2_half", "classification", HINGE, ONE, L2_HALF, labels="pm1"),
 ]
 
 # The six skills in the order of the original parts 3.1 .. 3.6, each with its bank.

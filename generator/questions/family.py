@@ -21,12 +21,12 @@ needs its module, its template and an entry in the family list, nothing else.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Iterable, Protocol, TypeVar
 
 import numpy as np
 
 from ..errors import VerificationError
-from ..model import Question
+from ..model import Note, Question
 
 P = TypeVar("P")
 S = TypeVar("S")
@@ -68,3 +68,16 @@ class Disagreement(VerificationError):
     def naming(self, version: str, number: int) -> VerificationError:
         """The same disagreement as one line naming the version and the part."""
         return VerificationError(self._text(f"version {version}, q{number} part {number}{self.part}"))
+
+
+def distinct_notes(answer: str, wrongs: Iterable[tuple[str, str]]) -> list[Note]:
+    """The grading notes of one answer from ``(mistake, value)`` pairs, most likely
+    first: a value already listed is left out, so no two notes of an answer share
+    a value under different names."""
+    out: list[Note] = []
+    seen: set[str] = set()
+    for mistake, value in wrongs:
+        if value not in seen:
+            seen.add(value)
+            out.append(Note(answer, mistake, value))
+    return out

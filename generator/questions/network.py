@@ -17,7 +17,7 @@ forward passes in NumPy floating point. Any disagreement aborts the version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable, NoReturn, Sequence
 
@@ -26,10 +26,10 @@ import sympy
 
 from .. import latex
 from ..latex import num
-from ..model import Answer, JSONDict, Part, Question
+from ..model import Answer, JSONDict, Note, Part, Question
 from ..sampling import choice, integers, redraw
 from . import concepts
-from .family import Disagreement
+from .family import Disagreement, distinct_notes
 
 NAME = "network"
 TEMPLATE = "questions/network.tex.j2"
@@ -40,7 +40,12 @@ X_VALUES = (-2, -1, 1, 2, 3)
 W_RANGE = (-3, 3)
 B_RANGE = (-2, 2)
 ERRORS = (-5, -4, -3, -2, -1, 1, 2, 3, 4, 5)  # y_hat - y of the identity network
-ETAS = (Fraction(1, 10), Fraction(1, 4), Fraction(1, 2), Fraction(1), Fraction(2))
+# Learning rates: each is drawn relative to the step's threshold 1/s (see ``sensitivity``).
+ETAS = tuple(Fraction(v) for v in ("0.01", "0.02", "0.05", "0.1", "0.2", "0.25", "0.5", "1"))
+# eta * s for a step that lowers the loss, and for one that overshoots: the error after the
+# step is e (1 - 2 eta s), so the loss goes down exactly when eta s < 1 (never at 1 itself).
+STEP_DOWN = (Fraction(1, 10), Fraction(9, 10))
+STEP_UP = (Fraction(11, 10), Fraction(2))
 MAX_ABS = 200  # every number a student computes stays within this
 
 
@@ -205,6 +210,27 @@ def rule_hand_sized(net: Network, sol: Solution) -> bool:
     return all(abs(v) <= MAX_ABS and 100 % v.denominator == 0 for v in student_numbers(net, sol))
 
 
+def step_numbers(net: Network, sol: Solution) -> list[Fraction]:
+    """Every number a student writes down for the forward pass after the step (part d)."""
+    return sol.after.z1 + [sol.after.z2, sol.after.y_hat, sol.after.y_hat - net.y, sol.loss_after]
+
+
+def rule_step_hand_sized(net: Network, sol: Solution) -> bool:
+    """The forward pass after the step obeys the same hand-sized rule."""
+    return all(abs(v) <= MAX_ABS and 100 % v.denominator == 0 for v in step_numbers(net, sol))
+
+
+def _in(band: tuple[Fraction, Fraction], v: Fraction) -> bool:
+    return band[0] <= v <= band[1]
+
+
+def rule_eta_band(net: Network, sol: Solution) -> bool:
+    """eta s lies in the band of a step that lowers the loss or in that of one that
+    overshoots (so the step's outcome is a fair coin across versions, never the threshold)."""
+    es = net.eta * sol.sensitivity
+    return _in(STEP_DOWN, es) or _in(STEP_UP, es)
+
+
 def rule_mistakes_differ(net: Network, sol: Solution) -> bool:
     """No common mistake lands on the right answer."""
     right = right_answers(net, sol)
@@ -219,8 +245,13 @@ RULES = {
     "error_small": rule_error_small,
     "asked_gradients_nonzero": rule_asked_gradients_nonzero,
     "hand_sized": rule_hand_sized,
+    "step_hand_sized": rule_step_hand_sized,
+    "eta_band": rule_eta_band,
     "mistakes_differ": rule_mistakes_differ,
 }
+# The rules constrain sampled versions; the original's step (eta = 2, threshold 1/5)
+# overshoots far (J after = 5776), and its key explains that with the threshold.
+ORIGINAL_BREAKS = ("step_hand_sized", "eta_band")
 
 
 def broken_rules(net: Network, sol: Solution | None = None) -> list[str]:
@@ -232,6 +263,8 @@ def right_answers(net: Network, sol: Solution) -> dict[str, Fraction]:
     right = {"J": sol.bp.loss, "y_hat@1a": sol.identity.y_hat, "y_hat@1b": sol.relu.y_hat}
     right.update({f"grad:{p.name}": sol.bp.grads[p] for p in net.asked})
     right.update({f"new:{p.name}": v for p, v in sol.updated.items()})
+    right["y_hat_after"] = sol.after.y_hat
+    right["J_after"] = sol.loss_after
     return right
 
 
@@ -246,15 +279,36 @@ def draw(rng: np.random.Generator) -> Network:
     b1 = tuple(integers(rng, *B_RANGE, N_HIDDEN))
     W2 = tuple(integers(rng, *W_RANGE, N_HIDDEN, nonzero=True))
     b2 = integers(rng, *B_RANGE, 1)[0]
-    eta = choice(rng, ETAS)
     err = choice(rng, ERRORS)
     j_out, j_bias, j_w = (int(v) for v in rng.integers(N_HIDDEN, size=3))
     i_w = int(rng.integers(N_IN))
     asked = (Param("b2", 0), Param("W2", j_out, 0), Param("b1", j_bias), Param("W1", i_w, j_w))
     concept = int(rng.integers(len(concepts.BANK)))
-    net = Network(x, W1, b1, W2, b2, 0, eta, asked, concept)
+    net = Network(x, W1, b1, W2, b2, 0, ETAS[0], asked, concept)
+    # the learning rate, drawn relative to the threshold 1/s: a fair coin decides
+    # whether this version's step lowers the loss or overshoots
+    s = sensitivity(net)
+    band = STEP_DOWN if rng.integers(2) == 0 else STEP_UP
+    fitting = [e for e in ETAS if _in(band, e * s)]
+    eta = choice(rng, fitting) if fitting else ETAS[-1]  # none fits: rule eta_band redraws
     y_hat = forward(net, "identity").y_hat
     return Network(x, W1, b1, W2, b2, int(y_hat - err), eta, asked, concept)
+
+
+def output_slopes(net: Network) -> dict[Param, Fraction]:
+    """d y_hat / d theta of the identity network for the two parameters part (d) updates:
+    w_ij^[1] -> w_j1^[2] x_i, b_j^[1] -> w_j1^[2]."""
+    out = {}
+    for p in update_params(net):
+        j = p.j if p.kind == "W1" else p.i
+        out[p] = Fraction(net.W2[j]) * (net.x[p.i] if p.kind == "W1" else 1)
+    return out
+
+
+def sensitivity(net: Network) -> Fraction:
+    """s = |d y_hat / d theta|^2 over the updated parameters. y_hat is linear in them, so
+    one step leaves the error e (1 - 2 eta s): the loss goes down exactly when eta < 1/s."""
+    return sum((v * v for v in output_slopes(net).values()), Fraction(0))
 
 
 def sample(rng: np.random.Generator) -> Network:
@@ -334,7 +388,9 @@ class Solution:
     relu: Forward
     bp: Backprop  # part (c): the identity network
     updated: dict[Param, Fraction]  # part (d): new values of the two layer-1 parameters
+    after: Forward  # part (d): the identity network with the new values
     loss_after: Fraction
+    sensitivity: Fraction  # s = |d y_hat / d theta|^2; the threshold is 1/s
 
 
 def update_params(net: Network) -> list[Param]:
@@ -346,7 +402,7 @@ def solve(net: Network) -> Solution:
     bp = backprop(net, "identity")
     updated = {p: net.get(p) - net.eta * bp.grads[p] for p in update_params(net)}
     after = forward(net.with_values(updated), "identity")
-    return Solution(net, bp.fwd, forward(net, "relu"), bp, updated, (after.y_hat - net.y) ** 2)
+    return Solution(net, bp.fwd, forward(net, "relu"), bp, updated, after, (after.y_hat - net.y) ** 2, sensitivity(net))
 
 
 # --------------------------------------------------------------------------
@@ -374,12 +430,16 @@ def _symbols() -> tuple[list[list[sympy.Symbol]], list[sympy.Symbol], list[sympy
 _W1s, _b1s, _W2s, _b2s, SYMBOL = _symbols()
 
 
-def closed_form_loss(net: Network) -> sympy.Expr:
-    """J of the identity network as a polynomial in the parameter symbols."""
+def closed_form_output(net: Network) -> sympy.Expr:
+    """y_hat of the identity network as a polynomial in the parameter symbols."""
     x = [sympy.Integer(v) for v in net.x]
     hidden = [sum(_W1s[i][j] * x[i] for i in range(N_IN)) + _b1s[j] for j in range(N_HIDDEN)]
-    y_hat = sum(_W2s[j] * hidden[j] for j in range(N_HIDDEN)) + _b2s
-    return (y_hat - net.y) ** 2
+    return sum(_W2s[j] * hidden[j] for j in range(N_HIDDEN)) + _b2s
+
+
+def closed_form_loss(net: Network) -> sympy.Expr:
+    """J of the identity network as a polynomial in the parameter symbols."""
+    return (closed_form_output(net) - net.y) ** 2
 
 
 def _rat(value: object) -> sympy.Rational:
@@ -427,6 +487,16 @@ def verify(net: Network, sol: Solution) -> None:
         new_vals[SYMBOL[p]] = expected
     if J.xreplace(new_vals) != _rat((sol.loss_after)):
         fail("d", "loss after the update", sol.loss_after, J.xreplace(new_vals))
+    f = _float_forward(net.with_values(sol.updated), False)
+    if abs(f - float(sol.after.y_hat)) > 1e-9:
+        fail("d", "y_hat after the update", sol.after.y_hat, f)
+    y_hat = closed_form_output(net)
+    s = sum((sympy.diff(y_hat, SYMBOL[p]) ** 2 for p in sol.updated), sympy.Integer(0)).xreplace(vals)
+    if s != _rat(sol.sensitivity):
+        fail("d", "s = |d y_hat / d theta|^2", sol.sensitivity, s)
+    err = _rat(sol.identity.y_hat - net.y)
+    if err * (1 - 2 * _rat(net.eta) * s) != _rat(sol.after.y_hat - net.y):
+        fail("d", "error after the update", sol.after.y_hat - net.y, err * (1 - 2 * _rat(net.eta) * s))
 
 
 # --------------------------------------------------------------------------
@@ -434,13 +504,15 @@ def verify(net: Network, sol: Solution) -> None:
 
 
 def mistakes(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
-    """For each asked value (answer name), the usual wrong answers by mistake name."""
+    """For each asked value (answer name), the usual wrong answers by mistake name,
+    most likely first."""
     out: dict[str, dict[str, Fraction]] = {}
     relu_bp = backprop(net, "relu")
     relu_noderiv = backprop(net, "relu", use_derivative=False)
+    no_bias = replace(net, b1=(0,) * N_HIDDEN, b2=0)
+    out["y_hat@1a"] = {"relu_values_in_1a": sol.relu.y_hat, "biases_dropped": forward(no_bias, "identity").y_hat}
+    out["y_hat@1b"] = {"identity_values_in_1b": sol.identity.y_hat, "biases_dropped": forward(no_bias, "relu").y_hat}
     out["J"] = {"relu_values_in_1c": relu_bp.loss, "error_not_squared": sol.bp.fwd.y_hat - net.y}
-    out["y_hat@1b"] = {"identity_values_in_1b": sol.identity.y_hat}
-    out["y_hat@1a"] = {"relu_values_in_1a": sol.relu.y_hat}
     for p in net.asked:
         g = sol.bp.grads[p]
         wrong = {
@@ -453,10 +525,12 @@ def mistakes(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
         if t is not None:
             wrong["indices_transposed"] = sol.bp.grads[t]
         out[f"grad:{p.name}"] = wrong
+    added = {p: net.get(p) + net.eta * sol.bp.grads[p] for p in sol.updated}
+    after_added = forward(net.with_values(added), "identity")
     for p, new in sol.updated.items():
         g = sol.bp.grads[p]
         wrong = {
-            "sign_flipped_in_update": net.get(p) + net.eta * g,
+            "sign_flipped_in_update": added[p],
             "factor_2_dropped": net.get(p) - net.eta * g / 2,
             "relu_values_in_1c": net.get(p) - net.eta * relu_bp.grads[p],
         }
@@ -464,28 +538,41 @@ def mistakes(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
         if t is not None:
             wrong["indices_transposed"] = net.get(t) - net.eta * sol.bp.grads[t]
         out[f"new:{p.name}"] = wrong
+    out["y_hat_after"] = {"sign_flipped_in_update": after_added.y_hat, "old_values_kept": sol.identity.y_hat}
+    out["J_after"] = {"sign_flipped_in_update": (after_added.y_hat - net.y) ** 2,
+                      "error_not_squared": sol.after.y_hat - net.y}
     return out
 
 
 MISTAKE_TEXT = {
-    "factor_2_dropped": "factor 2 dropped",
-    "sign_flipped": "sign flipped",
-    "relu_values_in_1c": "ReLU values of part (b) used",
-    "relu_values_derivative_forgotten": "ReLU values with the ReLU derivative taken as 1",
-    "indices_transposed": "indices transposed",
-    "sign_flipped_in_update": "gradient added instead of subtracted",
-    "error_not_squared": "error not squared",
-    "identity_values_in_1b": "identity values of part (a)",
-    "relu_values_in_1a": "ReLU applied",
+    "factor_2_dropped": r"forgot the $2$ from differentiating $(\hat y - y)^2$",
+    "sign_flipped": r"used $y - \hat y$ instead of $\hat y - y$",
+    "relu_values_in_1c": r"used the ReLU network of part (b) instead of the identity network",
+    "relu_values_derivative_forgotten": r"used the ReLU values of part (b) and took every ReLU derivative as $1$",
+    "indices_transposed": r"read $w_{ji}$ for $w_{ij}$ (swapped the weight's indices)",
+    "sign_flipped_in_update": r"added $\eta\,\partial J/\partial\theta$ instead of subtracting it",
+    "error_not_squared": r"forgot to square the error",
+    "identity_values_in_1b": r"did not apply the ReLU (kept the identity values of part (a))",
+    "relu_values_in_1a": r"applied a ReLU, as in part (b)",
+    "biases_dropped": r"left out the biases",
+    "old_values_kept": r"ran the network with the old parameter values",
 }
 
 
-def mistakes_tex(wrongs: dict[str, Fraction]) -> str:
-    """'4 (factor 2 dropped); -8 (sign flipped)', one entry per distinct wrong value."""
-    by_value: dict[Fraction, list[str]] = {}
-    for name, v in wrongs.items():
-        by_value.setdefault(v, []).append(MISTAKE_TEXT[name])
-    return "; ".join(f"${num(v)}$ ({', '.join(names)})" for v, names in by_value.items())
+def answer_tex(net: Network, name: str) -> str:
+    """LaTeX of the value an answer name stands for (the head of its grading note)."""
+    heads = {"y_hat@1a": r"\hat y", "y_hat@1b": r"\hat y", "J": "J", "y_hat_after": r"\hat y_{\text{after}}",
+             "J_after": r"J_{\text{after}}"}
+    if name in heads:
+        return heads[name]
+    p = next(q for q in ALL_PARAMS if q.name == name.split(":", 1)[1])
+    return rf"\partial J/\partial {p.tex}" if name.startswith("grad:") else p.tex
+
+
+def notes(net: Network, wrongs: dict[str, dict[str, Fraction]], names: Sequence[str]) -> list[Note]:
+    """The grading notes of the answers ``names``, one per distinct wrong value."""
+    return [note for name in names for note in distinct_notes(
+        answer_tex(net, name), ((MISTAKE_TEXT[k], num(v)) for k, v in wrongs[name].items()))]
 
 
 def transposed(p: Param) -> Param | None:
@@ -582,11 +669,16 @@ class Context:
     node_table: list[TableRow]
     grad_table: list[TableRow]
     updates: list[UpdateTex]
+    after: ForwardTex  # the identity network after the step
+    error_after: str
     loss_after: str
     loss_went: str  # "down", "up" or "unchanged"
     loss_ratio: str | None
+    slopes: list[tuple[str, str]]  # (parameter, d y_hat / d parameter) of the updated two
+    s: str  # |d y_hat / d theta|^2
+    threshold: str  # 1/s
+    step_factor: str  # 1 - 2 eta s: the error after is the error before times this
     concept: concepts.Concept
-    mistakes: dict[str, str]  # answer name -> the wrong answers as LaTeX
 
 
 def _sum_tex(terms: Sequence[tuple[Num, Num]], bias: Num) -> str:
@@ -638,25 +730,42 @@ def _hidden_answers(fwd: Forward) -> list[Answer]:
             + [_answer(f"a1[{j}]", f"a_{j + 1}", fwd.a1[j]) for j in range(N_HIDDEN)])
 
 
+SKILLS = {  # part letter -> what it tests (docs/answers-json.md)
+    "a": "forward_pass_identity",
+    "b": "forward_pass_relu",
+    "c": "backprop_gradients",
+    "d": "gradient_descent_step",
+    "e": "concept_explanation",
+}
+
+
 def _parts(net: Network, sol: Solution, n: int) -> list[Part]:
-    """Parts (a) to (e) with their prompts and answers."""
+    """Parts (a) to (e) with their prompts, answers, skills and grading notes."""
     bp = sol.bp
+    wrong = mistakes(net, sol)
     pa = Part(f"{n}a", r"Compute $\hat y$ when every activation (hidden and output) is the identity, $\sigma(z) = z$.",
-              _hidden_answers(sol.identity) + [_answer("y_hat", r"\hat y", sol.identity.y_hat)])
+              _hidden_answers(sol.identity) + [_answer("y_hat", r"\hat y", sol.identity.y_hat)],
+              SKILLS["a"], notes(net, wrong, ["y_hat@1a"]))
     pb = Part(f"{n}b", r"Compute $\hat y$ when every activation (hidden and output) is the ReLU, $\sigma(z) = \max(0, z)$.",
-              _hidden_answers(sol.relu) + [_answer("y_hat", r"\hat y", sol.relu.y_hat)])
-    asked_tex = ", ".join(f"${p.grad_tex}$" for p in net.asked)
+              _hidden_answers(sol.relu) + [_answer("y_hat", r"\hat y", sol.relu.y_hat)],
+              SKILLS["b"], notes(net, wrong, ["y_hat@1b"]))
+    asked_tex = r"\[ " + r",\qquad ".join(p.grad_tex for p in net.asked) + r". \]"
     pc_prompt = (rf"With the loss $J = (\hat y - y)^2$ and the network of part ({n}a) (identity activations), "
-                 rf"compute $J$ and the gradients {asked_tex}.")
-    pc = Part(f"{n}c", pc_prompt, [_answer("J", "J", bp.loss)] + [_answer(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked])
+                 rf"compute $J$ and the four gradients {asked_tex}")
+    pc = Part(f"{n}c", pc_prompt, [_answer("J", "J", bp.loss)] + [_answer(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked],
+              SKILLS["c"], notes(net, wrong, ["J"] + [f"grad:{p.name}" for p in net.asked]))
     upd = update_params(net)
     upd_tex = " and ".join(f"${p.tex}$" for p in upd)
     pd_prompt = (rf"Apply one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex} "
                  rf"(the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. "
-                 r"Give their new values and the loss $J$ after the step: did the step decrease the loss?")
-    pd = Part(f"{n}d", pd_prompt, [_answer(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()] + [_answer("J_after", r"J_{\text{after}}", sol.loss_after)])
+                 r"Give their new values, the output $\hat y$ and the loss $J$ after the step. Did the step decrease the loss?")
+    pd = Part(f"{n}d", pd_prompt,
+              [_answer(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()]
+              + [_answer("y_hat_after", r"\hat y_{\text{after}}", sol.after.y_hat), _answer("J_after", r"J_{\text{after}}", sol.loss_after)],
+              SKILLS["d"], notes(net, wrong, [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]))
     concept = concepts.BANK[net.concept]
-    pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)])
+    pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)],
+              SKILLS["e"], [Note("model answer", concepts.WEAK_ANSWERS[concept.key], "")])
     return [pa, pb, pc, pd, pe]
 
 
@@ -696,21 +805,52 @@ def _context(net: Network, sol: Solution) -> Context:
             UpdateTex(f"new:{p.name}", p.tex, num(net.get(p)), num(bp.grads[p], paren=True), num(v))
             for p, v in sol.updated.items()
         ],
+        after=_forward_context(net.with_values(sol.updated), sol.after),
+        error_after=num(sol.after.y_hat - net.y),
         loss_after=num(sol.loss_after),
         loss_went="down" if loss_change < 0 else ("up" if loss_change > 0 else "unchanged"),
         loss_ratio=num(sol.loss_after / bp.loss) if bp.loss else None,
+        slopes=[(p.tex, num(v)) for p, v in output_slopes(net).items()],
+        s=num(sol.sensitivity),
+        threshold=_frac(1 / sol.sensitivity),
+        step_factor=num(1 - 2 * net.eta * sol.sensitivity),
         concept=concepts.BANK[net.concept],
-        mistakes={k: mistakes_tex(d) for k, d in mistakes(net, sol).items()},
     )
 
 
-def present(net: Network, sol: Solution, number: int) -> Question:
-    difficulty: dict[str, int | float] = {
-        "max_abs_number": float(max(abs(v) for v in student_numbers(net, sol))),
-        "negative_hidden_units": sum(1 for z in sol.identity.z1 if z < 0),
-        "eta_is_integer": int(net.eta.denominator == 1),
-        "abs_error": float(abs(sol.identity.y_hat - net.y)),
+def _frac(q: Fraction) -> str:
+    """A fraction as \\tfrac (1/7 has no short decimal), an integer as itself."""
+    return str(q.numerator) if q.denominator == 1 else rf"\tfrac{{{q.numerator}}}{{{q.denominator}}}"
+
+
+# The band of every measure (keys after the question number): the rules keep every version inside.
+DIFFICULTY_BANDS: dict[str, tuple[float, float]] = {
+    "a:max_abs_number": (1, MAX_ABS),
+    "b:zeroed_units": (1, 2),
+    "c:abs_error": (1, max(ERRORS)),
+    "c:chain_factors": (12, 12),
+    "d:eta_over_threshold": (float(STEP_DOWN[0]), float(STEP_UP[1])),
+    "d:max_abs_number": (0, MAX_ABS),
+    "e:marks": (4, 4),
+}
+
+
+def difficulty_of(net: Network, sol: Solution, n: int) -> dict[str, int | float]:
+    """Each part's difficulty measures, keyed "<part>:<measure>" (the class manifest
+    reports the spread of each across a class)."""
+    return {
+        f"{n}a:max_abs_number": float(max(abs(v) for v in sol.identity.z1 + [sol.identity.y_hat])),
+        f"{n}b:zeroed_units": sum(1 for z in sol.relu.z1 if z <= 0),
+        f"{n}c:abs_error": float(abs(sol.identity.y_hat - net.y)),
+        f"{n}c:chain_factors": sum(4 if p.kind in ("W1", "b1") else 2 for p in net.asked),
+        f"{n}d:eta_over_threshold": float(net.eta * sol.sensitivity),
+        f"{n}d:max_abs_number": float(max(abs(v) for v in step_numbers(net, sol))),
+        f"{n}e:marks": concepts.BANK[net.concept].marks,
     }
+
+
+def present(net: Network, sol: Solution, number: int) -> Question:
+    difficulty = difficulty_of(net, sol, number)
     return Question(
         id=f"q{number}", family=NAME, title="A 2-3-1 network: forward pass and backpropagation",
         params=net.to_params(), parts=_parts(net, sol, number), template=TEMPLATE,

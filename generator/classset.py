@@ -32,21 +32,23 @@ import sys
 import time
 from collections import Counter, defaultdict
 from contextlib import closing
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Generator, Iterable, Protocol, TextIO
 
 import pikepdf
 
-from . import compile, grading, names, pipeline
+from . import __version__, compile, grading, names, pipeline
 from .errors import GeneratorError, TexError, UsageError
 from .files import private_temp, sweep, sweep_temp, write_atomic
+from .model import JSONDict
 from .pipeline import Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
 MAX_REDRAWS = 100
 FILES = ("answers.json", "assignment.tex", "key.tex", "assignment.pdf", "key.pdf")
+Spread = dict[str, dict[str, dict[str, float]]]  # family -> measure -> min, median, max
 
 
 # --------------------------------------------------------------------------
@@ -104,9 +106,10 @@ class Outcome:
     def ok(self) -> bool:
         return self.error is None
 
-    def answers(self, class_dir: Path) -> dict:
+    def answers(self, class_dir: Path) -> JSONDict:
         """This student's answers.json, read back from their folder."""
-        return json.loads((class_dir / self.folder / "answers.json").read_text(encoding="utf-8"))
+        data: JSONDict = json.loads((class_dir / self.folder / "answers.json").read_text(encoding="utf-8"))
+        return data
 
 
 @dataclass(frozen=True)
@@ -162,13 +165,21 @@ def _worker_init() -> None:
 # Progress
 
 
+class _Bar(Protocol):
+    """What :class:`Progress` uses of a tqdm bar (tqdm ships no type information)."""
+
+    def update(self, n: int = 1) -> object: ...
+
+    def close(self) -> None: ...
+
+
 class Progress:
     """A progress bar on a terminal (tqdm), plain log lines otherwise."""
 
-    def __init__(self, total: int, what: str, stream=None, quiet: bool = False):
+    def __init__(self, total: int, what: str, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
         self.total, self.what, self.done, self.quiet = total, what, 0, quiet
-        self.bar = None
+        self.bar: _Bar | None = None
         if not quiet and self.stream.isatty():
             from tqdm import tqdm
 
@@ -189,7 +200,7 @@ class Progress:
 RECYCLE = 200  # students a worker makes before it is replaced: the solvers' caches grow with every version
 
 
-def _run(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
+def _run(jobs: Iterable[Job], workers: int) -> Generator[Outcome, None, None]:
     """Make every job in worker processes, streamed (at most two per worker in
     flight); each worker is replaced after about :data:`RECYCLE` students, so
     memory stays bounded however large the class."""
@@ -204,10 +215,10 @@ def _run(jobs: Iterable[Job], workers: int) -> Iterator[Outcome]:
         pool.shutdown()
 
 
-def _stream(pool: ProcessPoolExecutor, jobs: Iterable[Job], window: int) -> Iterator[Outcome]:
+def _stream(pool: ProcessPoolExecutor, jobs: Iterable[Job], window: int) -> Generator[Outcome, None, None]:
     """Run jobs with at most ``window`` in flight; yield outcomes as they finish."""
     it = iter(jobs)
-    pending = set()
+    pending: set[Future[Outcome]] = set()
     for job in it:
         pending.add(pool.submit(make_student, job))
         if len(pending) >= window:
@@ -215,9 +226,9 @@ def _stream(pool: ProcessPoolExecutor, jobs: Iterable[Job], window: int) -> Iter
     while pending:
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
         for fut in done:
-            job = next(it, None)
-            if job is not None:
-                pending.add(pool.submit(make_student, job))
+            following = next(it, None)
+            if following is not None:
+                pending.add(pool.submit(make_student, following))
             yield fut.result()
 
 
@@ -232,8 +243,8 @@ class Result:
     pages: int
     seconds: float
     pdf: bool
-    shared: dict
-    fairness: dict
+    shared: JSONDict
+    fairness: Spread
     redrawn: list[str]
     phases: dict[str, float] = field(default_factory=dict)
 
@@ -293,10 +304,10 @@ def _distinct(outcomes: list[Outcome], settled: set[str]) -> list[int]:
     return sorted(clash)
 
 
-def shared_answers(finals: Iterable[list[tuple[str, str]]]) -> dict:
+def shared_answers(finals: Iterable[list[tuple[str, str]]]) -> JSONDict:
     """How often two students share a final answer on a sub-part; ``finals``
     gives each student's (part#position, exact) pairs."""
-    groups: dict[str, Counter] = defaultdict(Counter)
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
     for pairs in finals:
         for key, exact in pairs:
             groups[key][exact] += 1
@@ -316,7 +327,7 @@ def shared_answers(finals: Iterable[list[tuple[str, str]]]) -> dict:
     return {"summary": summary, "answers": total, "shared": sharing, "by_answer": dict(sorted(per_answer.items()))}
 
 
-def fairness(outcomes: list[Outcome]) -> dict:
+def fairness(outcomes: list[Outcome]) -> Spread:
     measures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for o in outcomes:
         for family, d in o.difficulty.items():
@@ -380,7 +391,7 @@ def make(
     *,
     jobs: int | None = None,
     pdf: bool = True,
-    stream=None,
+    stream: TextIO | None = None,
     quiet: bool = False,
 ) -> Result:
     """Make the whole class set in ``out/class-<seed>/``."""
@@ -402,7 +413,7 @@ def make(
         fmt = compile.build_format(pipeline.preamble("pdflatex"), Path(fmt_dir)) if pdf else None
         phases = {"format": time.perf_counter() - start} if pdf else {}
         progress = Progress(len(students), "students", stream, quiet)
-        outcomes: list[Outcome | None] = [None] * len(students)
+        first: dict[str, Outcome] = {}
         index = {s.id: i for i, s in enumerate(students)}
         redrawn: list[str] = []
 
@@ -412,10 +423,11 @@ def make(
         try:
             with closing(_run((job(s, settled.get(s.id, 0)) for s in students), jobs)) as made:
                 for o in made:
-                    outcomes[index[o.student.id]] = o
+                    first[o.student.id] = o
                     progress.step(o.student.id)
         finally:
             progress.close()
+        outcomes = [first[s.id] for s in students]
         # no two students share a question's parameters: redraw newcomers only
         for _ in range(MAX_REDRAWS):
             clash = _distinct(outcomes, set(settled))
@@ -442,7 +454,7 @@ def make(
         pages += grading.write_pdf(ok, class_seed, class_dir)
     manifest = {
         "format": "nn-problem-set-class/1",
-        "generator": pipeline.__version__,
+        "generator": __version__,
         "class_seed": class_seed,
         "students": [
             {

@@ -8,6 +8,8 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from . import __version__, pipeline
 from .errors import GeneratorError, UsageError
@@ -44,7 +46,7 @@ written) or a file could not be written (a full disk); 130 interrupted.
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise UsageError(f"{message} (see {PROG} --help)")
 
 
@@ -144,7 +146,7 @@ def run(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _terminate(signum, frame):
+def _terminate(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 

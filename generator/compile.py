@@ -109,7 +109,7 @@ def tex_env(formats: Path | None = None) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
 
 
@@ -174,7 +174,7 @@ def _link_format(fmt: Path, workdir: Path) -> None:
         shutil.copyfile(fmt, target)
 
 
-def workdir() -> tempfile.TemporaryDirectory:
+def workdir() -> tempfile.TemporaryDirectory[str]:
     """A private temporary folder for one TeX run, in the system's temporary
     folder (never in the output folder, so a killed run leaves nothing there;
     the next run removes it)."""
@@ -193,8 +193,9 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
     """Typeset ``unit`` in ``workdir`` (a fresh, private folder); return the PDF.
     Sets ``unit.pages`` to the page count of each document."""
     require_tex(unit.engine)
-    use_fmt = fmt is not None and unit.engine == "pdflatex"
-    source = unit.source(with_preamble=not use_fmt)
+    if unit.engine != "pdflatex":
+        fmt = None  # the shared format is a pdfLaTeX one
+    source = unit.source(with_preamble=fmt is None)
     if unit.engine == "pdflatex":
         typeset_names(source, workdir, unit.label or unit.name)
     (workdir / f"{unit.name}.tex").write_text(source, encoding="utf-8")
@@ -204,11 +205,11 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
     if len(guesses) == len(unit.documents):
         aux.write_text("\\relax\n" + "".join(f"\\nn@settotal{{{d}}}{{{n}}}\n" for d, n in guesses.items()), encoding="utf-8")
     cmd = [unit.engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
-    if use_fmt:
+    if fmt is not None:
         _link_format(fmt, workdir)
         cmd.append(f"-fmt={FORMAT_NAME}")
     cmd.append(f"{unit.name}.tex")
-    env = tex_env(Path(".") if use_fmt else None)
+    env = tex_env(None if fmt is None else Path("."))
     for _ in range(3):
         before = _totals(aux)
         result = _run(cmd, workdir, env)

@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from .errors import OutputError, UsageError
 
@@ -39,7 +40,7 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
-def replace_atomic(path: Path, write) -> Path:
+def replace_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary_path)`` and rename the result onto ``path``."""
     path = Path(path)
     try:
@@ -114,7 +115,7 @@ def _alive(pid: int) -> bool:
 TEMP_PREFIX = "nn-problem-set."
 
 
-def private_temp(kind: str) -> tempfile.TemporaryDirectory:
+def private_temp(kind: str) -> tempfile.TemporaryDirectory[str]:
     """A private folder in the system's temporary folder, named with this
     process's id (``nn-problem-set.PID.KIND-XXXX``) so that :func:`sweep_temp`
     can remove it should this process be killed."""
@@ -123,7 +124,7 @@ def private_temp(kind: str) -> tempfile.TemporaryDirectory:
 
 def sweep_temp() -> list[Path]:
     """Remove the private temporary folders of killed runs."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(tempfile.gettempdir()).iterdir())
     except OSError:
@@ -139,7 +140,7 @@ def sweep_temp() -> list[Path]:
 def sweep(folder: Path) -> list[Path]:
     """Remove the temporary files and folders that a killed run left in
     ``folder`` (those of processes that no longer exist); returns them."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())
     except OSError:

@@ -5,15 +5,21 @@ PyLaTeX, whose table structure comes from the data) for TAs grading a pile."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pylatex import Command, Document, NoEscape, Tabular
 
 from . import compile, names, render
 from .files import replace_atomic
+from .model import JSONDict
+
+if TYPE_CHECKING:  # classset imports this module
+    from .classset import Outcome
 
 
-def _answers(data: dict):
+def _answers(data: JSONDict) -> Iterator[tuple[str, int, str, str, str, str]]:
     """(part id, position, name, exact, latex, label) of every computed answer
     in a parsed answers.json."""
     for q in data["questions"]:
@@ -23,12 +29,12 @@ def _answers(data: dict):
                     yield part["id"], k + 1, a["name"], a["exact"], a["latex"], a["label"]
 
 
-def finals(data: dict) -> list[tuple[str, str]]:
+def finals(data: JSONDict) -> list[tuple[str, str]]:
     """(part#position, exact) of every computed final answer; free text is left out."""
     return [(f"{part}#{pos}", exact) for part, pos, _, exact, _, _ in _answers(data)]
 
 
-def columns(outcomes, class_dir: Path) -> list[tuple[str, int, str | None]]:
+def columns(outcomes: Sequence[Outcome], class_dir: Path) -> list[tuple[str, int, str | None]]:
     """(part, position, name or None when the name differs between students)."""
     order: dict[tuple[str, int], set[str]] = {}
     for o in outcomes:
@@ -37,7 +43,7 @@ def columns(outcomes, class_dir: Path) -> list[tuple[str, int, str | None]]:
     return [(part, pos, next(iter(ns)) if len(ns) == 1 else None) for (part, pos), ns in order.items()]
 
 
-def write_csv(outcomes, class_dir: Path) -> Path:
+def write_csv(outcomes: Sequence[Outcome], class_dir: Path) -> Path:
     """``class_dir``/grading-sheet.csv from the students' answers.json files,
     written row by row (atomically)."""
     cols = columns(outcomes, class_dir)
@@ -57,7 +63,7 @@ def write_csv(outcomes, class_dir: Path) -> Path:
     return replace_atomic(class_dir / "grading-sheet.csv", write)
 
 
-def document(outcomes, class_dir: Path, class_seed: int, engine: str) -> str:
+def document(outcomes: Sequence[Outcome], class_dir: Path, class_seed: int, engine: str) -> str:
     doc = Document(
         documentclass="article",
         document_options=["a4paper", "landscape", "10pt"],
@@ -92,10 +98,11 @@ def document(outcomes, class_dir: Path, class_seed: int, engine: str) -> str:
         with doc.create(Tabular(widths)) as table:
             table.add_row([NoEscape(names.to_tex(o.student.id)), NoEscape(name), NoEscape(rf"\textbf{{{o.version}}}"), NoEscape(cell)])
         doc.append(NoEscape(r"\par\vspace{2pt}\hrule\vspace{3pt}"))
-    return doc.dumps()
+    source: str = doc.dumps()  # PyLaTeX is untyped
+    return source
 
 
-def write_pdf(outcomes, class_seed: int, class_dir: Path) -> int:
+def write_pdf(outcomes: Sequence[Outcome], class_seed: int, class_dir: Path) -> int:
     """Compile ``class_dir``/grading-sheet.pdf; returns its page count."""
     engine = names.engine_for(*[t for o in outcomes for t in (o.student.name, o.student.id)])
     source = document(outcomes, class_dir, class_seed, engine)

@@ -54,6 +54,9 @@ class Student:
 
     @property
     def name_tex(self) -> str:
+        """The name as LaTeX; only a printed student (one with a name) has one."""
+        if self.name is None:
+            raise ValueError(f"{self.where} has no name to print")
         return names.to_tex(self.name)
 
 
@@ -78,6 +81,8 @@ def version_code(seed: int | None, preset: str | None = None) -> str:
     """
     if preset is not None:
         return preset[:4].upper()
+    if seed is None:
+        raise ValueError("a version code needs a seed or a preset")
     if seed < _SHORT:
         return _encode((seed * _MIX + 0x5BD1E9) % _SHORT, 5)
     digest = hashlib.sha256(f"nn-problem-set/version/{seed}".encode()).digest()
@@ -104,7 +109,7 @@ def build_problem_set(seed: int | None = None, preset: str | None = None, studen
     version = version_code(seed, preset)
     questions = []
     for number, family in enumerate(FAMILIES, start=1):
-        rng = None if preset == "original" else family_rng(seed, family.NAME)
+        rng = None if preset == "original" or seed is None else family_rng(seed, family.NAME)
         questions.append(build_question(family, rng, number, version))
     return ProblemSet(
         seed=None if preset else seed,

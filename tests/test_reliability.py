@@ -11,11 +11,10 @@ import time
 import zlib
 from pathlib import Path
 
-import pikepdf
 import pytest
 
-from generator import classset, cli, compile, files, names, pipeline
-from generator.errors import OutputError, TexError, UsageError
+from generator import classset, cli, names
+from generator.errors import UsageError
 from generator.pipeline import Student
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +40,7 @@ def write_roster(path: Path, rows) -> Path:
 
 
 # --- defect 1: a PDF of an older name never counts as complete -----------------------------
+# (pipeline.current on its own: test_pipeline.py)
 
 
 @pytest.mark.pdf
@@ -57,29 +57,6 @@ def test_stale_pdfs_are_rebuilt_after_a_no_pdf_run_with_a_new_name(tmp_path):
         text = pdftext(folder / doc)
         assert "Ann Smyth" in text and "Ann Smith" not in text
     assert "Ann Smyth" in pdftext(out / "class-8" / "handouts.pdf")
-
-
-def test_current_means_every_file(tmp_path):
-    """The one test of "complete and current": text files by their bytes, PDFs
-    by the stamp of the source they were made from, no file missing or extra."""
-    files_ = {"answers.json": b"{}", "assignment.tex": b"A", "key.tex": b"K"}
-    folder = tmp_path / "v"
-    folder.mkdir()
-    for name, data in files_.items():
-        (folder / name).write_bytes(data)
-    assert pipeline.current(folder, files_, pdf=False) == {}
-    assert pipeline.current(folder, files_, pdf=True) is None  # PDFs missing
-    for doc, src in (("assignment", b"A"), ("key", b"K")):
-        pdf = pikepdf.new()
-        pdf.add_blank_page()
-        pdf.docinfo[compile.STAMP] = pipeline._sha(src)
-        compile.save_pdf(pdf, folder / f"{doc}.pdf")
-    assert pipeline.current(folder, files_, pdf=True) == {"assignment": 1, "key": 1}
-    assert pipeline.current(folder, files_, pdf=False) == {"assignment": 1, "key": 1}
-    assert pipeline.current(folder, dict(files_, **{"key.tex": b"K2"}), pdf=True) is None  # source changed
-    (folder / "key.pdf").write_bytes(b"")  # empty PDF (defect 7)
-    assert pipeline.current(folder, files_, pdf=True) is None
-    assert pipeline.current(folder, files_, pdf=False) is None
 
 
 # --- defects 0 and 2: the README's commands, from any folder, default and relative --out -------
@@ -156,27 +133,7 @@ def test_count_folders_and_versions_stay_when_the_class_grows(tmp_path):
 
 
 # --- defect 4: a full disk leaves nothing partial and no debris -------------------------------
-
-
-@pytest.fixture
-def tiny_disk(tmp_path):
-    """A small tmpfs, mounted for the test (CI runs as root); skipped where it cannot be."""
-    mounted = []
-
-    def mount(size: str) -> Path:
-        point = tmp_path / f"tiny-{size}"
-        point.mkdir()
-        if os.geteuid() != 0:
-            pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True, text=True)
-        if r.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
-        mounted.append(point)
-        return point
-
-    yield mount
-    for point in mounted:
-        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+# (write_atomic on a full disk: test_files.py; the tiny_disk fixture: conftest.py)
 
 
 @pytest.mark.parametrize(
@@ -201,14 +158,8 @@ def test_full_disk_is_one_line_exit_4_with_nothing_partial(tiny_disk, size, args
             assert sorted(p.name for p in folder.iterdir()) == FIVE
 
 
-def test_a_full_disk_is_an_output_error_and_leaves_no_temporary_file(tiny_disk):
-    disk = tiny_disk("64k")
-    with pytest.raises(OutputError, match="No space left on device"):
-        files.write_atomic(disk / "big.bin", b"x" * 200_000)
-    assert list(disk.iterdir()) == []
-
-
 # --- defect 5 is in test_roster.py; defect 6: the user's TeX setup changes nothing -------------
+# (tex_env on its own: test_compile.py)
 
 POISON = r"\ProvidesPackage{tikz}\AtBeginDocument{\errmessage{the user's tikz.sty was loaded}}" + "\n"
 
@@ -236,17 +187,6 @@ def test_user_tex_trees_do_not_reach_tex(tmp_path, how):
     assert clean.returncode == 0
     for name in FIVE:
         assert (tmp_path / "poisoned/seed-3" / name).read_bytes() == (tmp_path / "clean/seed-3" / name).read_bytes(), name
-
-
-def test_tex_env_keeps_only_what_tex_needs(monkeypatch):
-    monkeypatch.setenv("TEXINPUTS", "/evil//:")
-    monkeypatch.setenv("TEXMFCNF", "/evil")
-    monkeypatch.setenv("TEXFORMATS", "/evil")
-    env = compile.tex_env()
-    assert "TEXINPUTS" not in env and "TEXMFCNF" not in env and "TEXFORMATS" not in env
-    assert env["PATH"] == os.environ["PATH"] and env["MKTEXFMT"] == "0"
-    assert not Path(env["TEXMFHOME"]).exists()
-    assert compile.tex_env(Path("."))["TEXFORMATS"] == "."
 
 
 # --- defect 7: one line, never a traceback -------------------------------------------------
@@ -315,6 +255,7 @@ def test_ctrl_c_at_start_up_is_one_line(tmp_path, delay):
 
 
 # --- defect 8: whatever a killed run leaves, the next run removes -----------------------------
+# (sweep on its own: test_files.py)
 
 
 @pytest.mark.pdf
@@ -337,18 +278,6 @@ def test_the_leftovers_of_a_killed_class_set_are_removed_by_the_next_run(tmp_pat
     assert len([p for p in d.iterdir() if p.is_dir()]) == 6
 
 
-def test_sweep_removes_only_the_leftovers_of_dead_processes(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
-    (tmp_path / f".3.{dead}.abc123.part").mkdir()
-    (tmp_path / f".answers.json.{dead}.x1y2.part").write_text("{")
-    (tmp_path / f".7.{dead}.q.old").mkdir()
-    live = tmp_path / f".4.{os.getpid()}.zz.part"
-    live.mkdir()
-    (tmp_path / ".hidden-by-user").write_text("keep")
-    assert len(files.sweep(tmp_path)) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, ".hidden-by-user"])
-
-
 # --- defect 9: the smaller ones ----------------------------------------------------------------
 
 
@@ -364,15 +293,6 @@ def test_no_pdf_summary_lists_only_what_was_written(tmp_path, capsys):
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("files:"))
     assert "handouts.pdf" not in line and "grading-sheet.pdf" not in line and "manifest.json" in line
     assert sorted(p.name for p in (tmp_path / "class-3").iterdir() if p.is_file()) == ["grading-sheet.csv", "manifest.json"]
-
-
-def test_a_failed_format_build_is_short(tmp_path):
-    if not compile.tex_available("pdftex"):
-        pytest.skip("pdftex not installed")
-    with pytest.raises(TexError) as err:
-        compile.build_format("\\documentclass{article}\\usepackage{no-such-package-xyz}\n", tmp_path)
-    message = str(err.value)
-    assert len(message.splitlines()) == 1 and len(message) < 400 and "no-such-package-xyz" in message
 
 
 def test_students_stream_through_a_bounded_window():

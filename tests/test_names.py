@@ -89,6 +89,26 @@ def test_name_box_markup_round_trips_and_escapes():
     assert names.to_tex("דוד").startswith(r"\nnrtl{\nnforeign{")
 
 
+def test_foreign_texts_once_each_in_order_of_first_use():
+    a, b = names.to_tex("李雷"), names.to_tex("김민")
+    source = f"{a} and {b}, again {a}, and a broken one \\nnforeign{{zz}}{{?}}"
+    assert names.foreign_texts(source) == ["李雷", "김민"]
+    assert names.foreign_texts(names.to_tex("Ann Smith")) == []  # no name box
+
+
+def test_direction_follows_most_letters():
+    assert names.is_rtl("Ann محمد") and names.is_arabic("Ann محمد")  # four Arabic letters to three Latin
+    assert not names.is_rtl("Annabel محمد")
+    assert names.to_tex("Annabel محمد").startswith(r"\nnname{\nnforeign{")
+    assert not names.is_arabic("דוד")
+
+
+def test_source_engine_ignores_missing_names():
+    assert names.source_engine_for(None, "1001") == "pdflatex"
+    assert names.source_engine_for(None, "李雷") == "lualatex"
+    assert names.engine_for(None, "李雷") == "pdflatex"
+
+
 def test_each_script_gets_its_font():
     fonts = namebox.installed_fonts()
     expect = {"Arabic": "Amiri", "Hebrew": "Hebrew", "Chinese": "wqy", "Korean": "wqy", "Devanagari": "Devanagari",

@@ -380,7 +380,9 @@ def test_many_seeds_verify_cover_every_item_and_vary():
     sizes = Counter(m for _, _, _, m in results)
     print(f"\n{N_SEEDS} seeds in {elapsed:.1f} s; {len(combos)} distinct six-item combinations "
           f"among {N_COMBO_SEEDS} seeds; data sizes {dict(sizes)}")
-    assert len(combos) >= 900  # about 9,000 combinations now that every part keeps its skill
+    # 944 of the first 1,000 seeds have distinct combinations (of about 9,000 allowed now that every
+    # part keeps its skill); the bound sits just below, so a narrower draw shows up here
+    assert len(combos) >= 940
     assert set(sizes) == set(cd.M_VALUES)
 
 

@@ -166,21 +166,14 @@ def test_penalty_gradient_is_the_vector(n):
         w = [int(v) for v in rng.choice([-3, -2, -1, 1, 2, 3], size=n)]
         lam = Fraction(int(rng.integers(1, 5)), int(rng.integers(1, 3)))
         assert ci.penalty_gradient("l2", lam, w) == [2 * lam * v for v in w]
-        assert ci.penalty_gradient("l2_half", lam, w) == [lam * v for v in w]
-        assert ci.penalty_gradient("l1", lam, w) == [lam * (1 if v > 0 else -1) for v in w]
         assert len(ci.penalty_gradient("l2", lam, w)) == n
-
-
-def test_l1_penalty_has_no_gradient_at_zero():
-    with pytest.raises(ValueError):
-        ci.penalty_gradient("l1", 1, [0, 2])
 
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_penalty_formulas_match_sympy(n):
     w = list(ci.symbols(n))
     lam = sympy.Symbol("lambda", positive=True)
-    expected = {"l2": [2 * lam * v for v in w], "l2_half": [lam * v for v in w], "l1": [lam * sympy.sign(v) for v in w]}
+    expected = {"l2": [2 * lam * v for v in w]}
     for key, pen in ci.PENALTIES.items():
         grads = pen.dsym(w, lam)
         for k in range(n):
@@ -189,20 +182,19 @@ def test_penalty_formulas_match_sympy(n):
 
 
 def test_penalty_part_of_every_version_is_the_vector():
-    """In built versions, removing the data term leaves exactly 2 lambda w, lambda w or lambda sign(w)."""
+    """In built versions, removing the data term leaves exactly 2 lambda w."""
     for seed in range(60):
         items, inst = items_and_instance(cd.sample(family_rng(seed, "cost_derivatives")))
         for it in (items.lsq, items.cls):
             if it.penalty is None:
                 continue
             Y = inst.y if it.regression else inst.labels
-            full = it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta)
-            data = replace(it, penalty=None).grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta)
+            full = it.grad_exact(inst.w, inst.X, Y, inst.lam)
+            data = replace(it, penalty=None).grad_exact(inst.w, inst.X, Y, inst.lam)
             pen = [f - d for f, d in zip(full, data)]
             assert all(p.is_rational() for p in pen)
             lam, w = inst.lam, inst.w
-            expected = {"l2": [2 * lam * v for v in w], "l2_half": [lam * v for v in w],
-                        "l1": [lam * (1 if v > 0 else -1) for v in w]}[it.penalty.key]
+            expected = {"l2": [2 * lam * v for v in w]}[it.penalty.key]
             assert [p.rational() for p in pen] == expected
 
 
@@ -214,7 +206,6 @@ def test_lin_sigma_symmetry_and_values():
     assert ci.Lin.sigma(0).tex() == "0.5"
     assert ci.Lin.sigma(-2).tex() == r"1 - \sigma(2)"
     assert float(ci.Lin.sigma(-2)) == pytest.approx(1 / (1 + math.exp(2)))
-    assert float(ci.Lin.tanh(-1)) == pytest.approx(math.tanh(-1))
     expr = (ci.Lin.const(3) - ci.Lin.sigma(1) * 4).sym()
     assert float(expr) == pytest.approx(3 - 4 / (1 + math.exp(-1)))
 
@@ -223,9 +214,6 @@ def test_lin_sigma_symmetry_and_values():
 # Rules: each named rule catches what it names
 
 BASE_ITEMS, BASE = cd.ORIGINAL_ITEMS, cd.ORIGINAL_INSTANCE
-# losses outside the fixed skills' banks, whose rules still guard them
-HUBER_ITEMS = replace(BASE_ITEMS, robust=ci.CostItem("huber", "robust_regression", ci.HUBER, ci.ONE))
-HINGE_ITEMS = replace(BASE_ITEMS, cls=ci.CostItem("hinge", "classification", ci.HINGE, ci.ONE, labels="pm1"))
 
 
 @pytest.mark.parametrize("rule, items, inst", [
@@ -239,12 +227,8 @@ HINGE_ITEMS = replace(BASE_ITEMS, cls=ci.CostItem("hinge", "classification", ci.
     ("residuals_nonzero", BASE_ITEMS, replace(BASE, y=(-1, -1, 2))),
     ("residuals_small", BASE_ITEMS, replace(BASE, y=(5, -1, 2))),
     ("residual_signs_mixed", BASE_ITEMS, replace(BASE, y=(-3, -3, -3))),
-    ("huber_both_regimes", HUBER_ITEMS, replace(BASE, delta=2)),  # |r| = 2, 2, 1: two on the seam
-    ("huber_both_regimes", HUBER_ITEMS, replace(BASE, y=(-2, 0, 0), delta=2)),  # |r| = 1, 1, 1: one piece only
     ("labels_valid", BASE_ITEMS, replace(BASE, labels=(1, -1, 1))),
     ("labels_mixed", BASE_ITEMS, replace(BASE, labels=(1, 1, 1))),
-    ("margins_off_kink", HINGE_ITEMS, replace(BASE, labels=(-1, 1, 1))),  # margins 1, 1, 1
-    ("hinge_both_regimes", HINGE_ITEMS, replace(BASE, labels=(1, -1, -1))),  # margins -1, -1, -1
     ("weights_nonzero", BASE_ITEMS, replace(BASE, w=(0, -1))),
     ("scalar_point", BASE_ITEMS, replace(BASE, z0=0)),
 ])
@@ -396,7 +380,9 @@ def test_many_seeds_verify_cover_every_item_and_vary():
     sizes = Counter(m for _, _, _, m in results)
     print(f"\n{N_SEEDS} seeds in {elapsed:.1f} s; {len(combos)} distinct six-item combinations "
           f"among {N_COMBO_SEEDS} seeds; data sizes {dict(sizes)}")
-    assert len(combos) >= 900  # about 9,000 combinations now that every part keeps its skill
+    # 944 of the first 1,000 seeds have distinct combinations (of about 9,000 allowed now that every
+    # part keeps its skill); the bound sits just below, so a narrower draw shows up here
+    assert len(combos) >= 940
     assert set(sizes) == set(cd.M_VALUES)
 
 

@@ -7,9 +7,10 @@ squared error with a penalty; a classification cost; a second activation of
 then for its value at a numeric instance: ``w`` in R^2, a data set of ``m = 2``
 or ``3`` points, and for the activation parts one input ``x`` (and bias ``b``).
 
-Exact numbers are rationals or rational combinations of ``sigma(k)`` and
-``tanh(k)`` for positive integers ``k``; the key also prints them to four
-decimals and, where short, in terms of ``e``.
+Exact numbers are rationals, rational combinations of ``sigma(k)`` for
+positive integers ``k``, or an activation's derivative at a small integer
+(``1 - tanh^2(k)``, say); the key also prints them to four decimals and, where
+short, in terms of ``e``.
 
 The solver evaluates the vector-form answer exactly (:class:`cost_items.Lin`).
 The verifier writes the cost out in components with the data substituted,
@@ -49,7 +50,6 @@ B_VALUES = (-2, -1, 1, 2)
 X_DATA_RANGE = (-2, 3)
 RESIDUALS = (-3, -2, -1, 1, 2, 3)
 LAMBDAS = (1, 2, 3)
-DELTAS = (1, 2)
 M_VALUES = (3,)  # every version has the same number of data points (difficulty parity)
 MAX_ABS = 40  # every gradient entry stays within this
 
@@ -98,15 +98,14 @@ class Instance:
     b_act2: int
     X: tuple[Pair, ...]  # parts 3-5: the m data points
     y: tuple[int, ...]  # regression targets (parts 3 and 4)
-    labels: tuple[int, ...]  # class labels (part 5): 0/1 or -1/+1
+    labels: tuple[int, ...]  # class labels (part 5): 0/1
     lam: int
-    delta: int
 
 
 # A numeric instance for the original six functions (the original has none).
 ORIGINAL_INSTANCE = Instance(
     w=(1, -1), z0=1, x_act=(2, 1), b_act=0, x_act2=(1, 3), b_act2=0,
-    X=((1, 2), (2, 1), (3, 2)), y=(1, -1, 2), labels=(1, 0, 1), lam=2, delta=1,
+    X=((1, 2), (2, 1), (3, 2)), y=(1, -1, 2), labels=(1, 0, 1), lam=2,
 )
 
 
@@ -190,36 +189,12 @@ def rule_residual_signs_mixed(items: Items, inst: Instance) -> bool:
     return any(r > 0 for r in rs) and any(r < 0 for r in rs)
 
 
-def rule_huber_both_regimes(items: Items, inst: Instance) -> bool:
-    """For the Huber cost: no |r| equals delta, and both pieces are used."""
-    if items.robust.loss is not ci.HUBER:
-        return True
-    rs = [abs(r) for r in residuals(inst)]
-    return all(r != inst.delta for r in rs) and any(r < inst.delta for r in rs) and any(r > inst.delta for r in rs)
-
-
 def rule_labels_valid(items: Items, inst: Instance) -> bool:
-    allowed = {0, 1} if items.cls.labels == "01" else {-1, 1}
-    return all(v in allowed for v in inst.labels) and len(inst.labels) == len(inst.X)
+    return all(v in (0, 1) for v in inst.labels) and len(inst.labels) == len(inst.X)
 
 
 def rule_labels_mixed(items: Items, inst: Instance) -> bool:
     return len(set(inst.labels)) == 2
-
-
-def rule_margins_off_kink(items: Items, inst: Instance) -> bool:
-    """For the hinge: no margin y^(i) w^T x^(i) equals 1."""
-    if items.cls.loss is not ci.HINGE:
-        return True
-    return all(y * z != 1 for y, z in zip(inst.labels, scores(inst.w, inst.X)))
-
-
-def rule_hinge_both_regimes(items: Items, inst: Instance) -> bool:
-    """For the hinge: some point has margin below 1 and some above."""
-    if items.cls.loss is not ci.HINGE:
-        return True
-    margins = [y * z for y, z in zip(inst.labels, scores(inst.w, inst.X))]
-    return any(v < 1 for v in margins) and any(v > 1 for v in margins)
 
 
 DATA_RULES = {
@@ -229,11 +204,8 @@ DATA_RULES = {
     "residuals_nonzero": rule_residuals_nonzero,
     "residuals_small": rule_residuals_small,
     "residual_signs_mixed": rule_residual_signs_mixed,
-    "huber_both_regimes": rule_huber_both_regimes,
     "labels_valid": rule_labels_valid,
     "labels_mixed": rule_labels_mixed,
-    "margins_off_kink": rule_margins_off_kink,
-    "hinge_both_regimes": rule_hinge_both_regimes,
 }
 
 
@@ -267,7 +239,7 @@ def rule_difficulty_band(items: Items, inst: Instance) -> bool:
 
 
 def rule_weights_nonzero(items: Items, inst: Instance) -> bool:
-    """No weight is 0 (lambda ||w||_1 is differentiable at w)."""
+    """No weight is 0, so every entry of w, and of 2 lambda w, counts."""
     return all(v != 0 for v in inst.w)
 
 
@@ -357,21 +329,21 @@ def _draw_act(rng: np.random.Generator, w: Pair, item: ci.LinearActItem) -> tupl
     return redraw(draw, rules, rng, f"activation input for {item.key}")
 
 
-def _draw_data(rng: np.random.Generator, items: Items, w: Pair) -> tuple[tuple[Pair, ...], Pair, Pair, int]:
+def _draw_data(rng: np.random.Generator, items: Items, w: Pair) -> tuple[tuple[Pair, ...], Pair, Pair]:
     def draw(r: np.random.Generator) -> Instance:
         m = choice(r, M_VALUES)
         pool = data_pool(tuple(w))
         X = tuple(choice(r, pool) for _ in range(m))
         y = tuple(z - choice(r, RESIDUALS) for z in scores(w, X))
-        labels = tuple(choice(r, (0, 1) if items.cls.labels == "01" else (-1, 1)) for _ in range(m))
-        delta = choice(r, DELTAS)
-        return Instance(w, 0, (1, 1), 0, (1, 1), 0, X, y, labels, 1, delta)
+        labels = tuple(choice(r, (0, 1)) for _ in range(m))
+        r.integers(2)  # a draw no part uses any more (a Huber threshold), kept so that every seed keeps its version
+        return Instance(w, 0, (1, 1), 0, (1, 1), 0, X, y, labels, 1)
 
     def rules(inst: Instance) -> list[str]:
         return [name for name, rule in DATA_RULES.items() if not rule(items, inst)]
 
     inst = redraw(draw, rules, rng, "data set")
-    return inst.X, inst.y, inst.labels, inst.delta
+    return inst.X, inst.y, inst.labels
 
 
 def draw_instance(rng: np.random.Generator, items: Items) -> Instance:
@@ -379,9 +351,9 @@ def draw_instance(rng: np.random.Generator, items: Items) -> Instance:
     z0 = choice(rng, items.scalar.points())
     x_act, b_act = _draw_act(rng, w, items.act)
     x_act2, b_act2 = _draw_act(rng, w, items.act2)
-    X, y, labels, delta = _draw_data(rng, items, w)
+    X, y, labels = _draw_data(rng, items, w)
     lam = choice(rng, LAMBDAS)
-    return Instance(w, z0, x_act, b_act, x_act2, b_act2, X, y, labels, lam, delta)
+    return Instance(w, z0, x_act, b_act, x_act2, b_act2, X, y, labels, lam)
 
 
 def sample(rng: np.random.Generator) -> Params:
@@ -413,7 +385,7 @@ def _data_gradients(items: Items, inst: Instance) -> tuple[tuple[Lin, ...], ...]
     out = []
     for it in (items.robust, items.lsq, items.cls):
         Y = inst.y if it.regression else inst.labels
-        out.append(tuple(it.grad_exact(inst.w, inst.X, Y, inst.lam, inst.delta)))
+        out.append(tuple(it.grad_exact(inst.w, inst.X, Y, inst.lam)))
     return tuple(out)
 
 
@@ -498,17 +470,16 @@ def solve(params: Params) -> Solution:
     for k, it, grad in zip((3, 4, 5), (items.robust, items.lsq, items.cls), data_gradients(items, inst)):
         Y = inst.y if it.regression else inst.labels
         lam = sympy.Integer(inst.lam)
-        delta = sympy.Integer(inst.delta)
         zs = scores(inst.w, inst.X)
         parts.append(PartSolution(
             k, it,
-            function=it.cost_sym(w, inst.X, Y, lam, delta),
+            function=it.cost_sym(w, inst.X, Y, lam),
             wrt=w,
-            derivative=it.grad_sym(w, inst.X, Y, lam, delta),
+            derivative=it.grad_sym(w, inst.X, Y, lam),
             at=dict(zip(w, inst.w)),
             exact=[v.sym() for v in grad],
             value=[float(v) for v in grad],
-            work={"z": zs, "Y": Y, "coefs": [it.coef_exact(z, y, inst.delta) for z, y in zip(zs, Y)], "grad": grad},
+            work={"z": zs, "Y": Y, "coefs": [it.coef_exact(z, y) for z, y in zip(zs, Y)], "grad": grad},
         ))
     parts.append(_act_solution(6, items.act2, inst, inst.x_act2, inst.b_act2))
     return Solution(parts)
@@ -522,23 +493,11 @@ GENERIC_OFFSETS = ((0.3141, -0.2718), (-0.1732, 0.4142))
 FD_STEP = 1e-5
 
 
-def _heaviside(v: float, at_zero: float = 0.5) -> float:
-    return 1.0 if v > 0 else (0.0 if v < 0 else float(at_zero))
-
-
-def _piecewise(*pieces: tuple[float, bool]) -> float:
-    for value, cond in pieces:
-        if cond:
-            return value
-    raise ValueError("Piecewise: no piece applies")
-
-
 # The functions a check string may use, for evaluating it in floating point.
 CHECK_NAMESPACE = {
     "__builtins__": {},
-    "exp": math.exp, "log": math.log, "tanh": math.tanh, "cosh": math.cosh, "sinh": math.sinh,
-    "Abs": abs, "sign": lambda v: float((v > 0) - (v < 0)), "Max": max, "Min": min,
-    "Heaviside": _heaviside, "Piecewise": _piecewise, "True": True, "False": False,
+    "exp": math.exp, "log": math.log, "tanh": math.tanh,
+    "Abs": abs, "sign": lambda v: float((v > 0) - (v < 0)),
 }
 
 
@@ -638,7 +597,7 @@ def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndar
         m = len(inst.X)
         F = float(it.factor.value(m))
         M = float(it.grad_multiplier) * F
-        coefs = [float(it.coef_exact(z, y, inst.delta)) for z, y in zip(Z, Y)]
+        coefs = [float(it.coef_exact(z, y)) for z, y in zip(Z, Y)]
         data = cast(np.ndarray, sum(c * np.array(x, dtype=float) for c, x in zip(coefs, inst.X)))  # m >= 2 points
         pen = np.array([float(v) for v in it.penalty.exact(Fraction(inst.lam), inst.w)]) if it.penalty else np.zeros(2)
         wrong: dict[str, np.ndarray] = {}
@@ -674,7 +633,6 @@ class PartTex:
     skill: str
     item: str
     function: str
-    definitions: str | None
     ask: str
     steps: list[ci.Steps]
     answer: str
@@ -772,7 +730,7 @@ def _e_form(expr: Expr) -> str:
 
 
 def _short_e_form(tex: str) -> bool:
-    """Print the value in terms of e too when that is a short single fraction (not for swish)."""
+    """Print the value in terms of e too when that is a short single fraction."""
     return "sigma" not in tex and "e^{-" not in tex and len(tex) < 60
 
 
@@ -839,14 +797,10 @@ def _data_context(p: PartSolution, it: ci.CostItem, inst: Instance) -> NumericWo
         cells = [(rf"z^{{({i})}}", rf"{_dot_tex(w, x)} = {num(z)}")]
         if it.regression:
             cells.append((rf"r^{{({i})}}", rf"{num(z)} - {num(y, paren=True)} = {num(z - y)}"))
-        subst = it.loss.coef_subst(z, y, inst.delta)
+        subst = it.loss.coef_subst(z, y)
         value = c.tex()
         if not it.loss.coef_is_residual:
             cells.append((it.loss.coef_name_tex.replace("(i)", f"({i})"), value if subst == value else f"{subst} = {value}"))
-        if it.loss.regime is not None:
-            cells[-1] = (cells[-1][0], cells[-1][1] + it.loss.regime(z - y, inst.delta))
-        if it.loss.margin_shown:
-            cells.append((rf"y^{{({i})}} z^{{({i})}}", f"{num(y * z)} {'<' if y * z < 1 else '>'} 1"))
         rows.append(r" &\qquad ".join(f"{lhs} &= {rhs}" for lhs, rhs in cells))
     M = it.grad_multiplier * it.factor.value(m)
     terms = [(c, x) for c, x in zip(p.work["coefs"], X) if not c.is_zero()]
@@ -865,8 +819,6 @@ def _data_context(p: PartSolution, it: ci.CostItem, inst: Instance) -> NumericWo
     given = []
     if it.uses_lambda():
         given.append(rf"$\lambda = {inst.lam}$")
-    if it.uses_delta():
-        given.append(rf"$\delta = {inst.delta}$")
     col = "regression" if it.regression else "classification"
     ask = rf"Evaluate $\nabla_w J$ at $w = {_row(w)}$ on the data set above (targets from the {col} column)"
     ask += (", with " + " and ".join(given) + ".") if given else "."
@@ -898,9 +850,6 @@ def mistake_text(name: str, it: ci.Item) -> str:
                                   r"not the vector $2\lambda w$"),
         "penalty_factor_2_dropped": r"wrote $\lambda w$ instead of $2\lambda w$ for the penalty",
         "log_derivative_forgotten": r"differentiated $\log\sigma(z)$ as $\sigma'(z)$, forgetting the $1/\sigma$ of the logarithm",
-        "all_points_counted": "counted the points with margin above 1 too",
-        "penalty_factor_2_added": r"wrote $2\lambda w$ instead of $\lambda w$ for the penalty",
-        "penalty_as_l2": r"wrote $2\lambda w$ instead of $\lambda \operatorname{sign}(w)$",
     }[name]
 
 
@@ -972,14 +921,12 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         label = f"{n}.{p.index}"
         it = p.item
         work = _numeric_work(p, inst)
-        defs = it.definitions() if isinstance(it, ci.CostItem) else None
         note = it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None)
         ctx = PartTex(
             id=label,
             skill=it.skill,
             item=it.key,
             function=it.function_tex(),
-            definitions=defs,
             ask=_ask_tex(it),
             steps=it.steps(),
             answer=it.answer_tex(),
@@ -992,7 +939,7 @@ def present(params: Params, sol: Solution, number: int) -> Question:
             marking=MARKING,
         )
         contexts.append(ctx)
-        prompt = rf"\[{ctx.function}\]" + (rf"\[{defs}\]" if defs else "") + f"{ctx.ask} {ctx.numeric_ask}"
+        prompt = rf"\[{ctx.function}\]" + f"{ctx.ask} {ctx.numeric_ask}"
         out_parts.append(Part(label, prompt, _answers(p), it.skill, _notes(p, wrong.get(p.index, {}), inst.z0)))
     m = len(inst.X)
     table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
@@ -1006,14 +953,14 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         "y": list(inst.y),
         "labels": list(inst.labels),
         "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
-        "delta": inst.delta if items.robust.uses_delta() else None,
+        "delta": None,  # format 2 of answers.json: the Huber threshold, which no part uses any more
     }
     context = Context(
         parts=contexts,
         w=_row(inst.w),
         m=m,
         table=table,
-        label_set=r"\{0, 1\}" if items.cls.labels == "01" else r"\{-1, +1\}",
+        label_set=r"\{0, 1\}",
         data_parts=f"{n}.3\u2013{n}.5",
         regression_parts=f"{n}.3, {n}.4",
         classification_part=f"{n}.5",

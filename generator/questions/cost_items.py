@@ -5,19 +5,19 @@ original part tests:
 
 * ``scalar_activation`` (3.1): ``f(z) = g(az + c)`` for an activation ``g``;
 * ``activation_linear`` (3.2) and ``activation_linear_2`` (3.6): ``f(w) = g(w^T x [+ b])``;
-* ``robust_regression`` (3.3): L1, Huber and log-cosh costs of the residuals;
+* ``robust_regression`` (3.3): the L1 cost of the residuals;
 * ``penalized_least_squares`` (3.4): squared error (factor 1/2, 1, 1/m or 1/(2m))
-  plus ``lambda ||w||_2^2``, ``lambda/2 ||w||_2^2`` or ``lambda ||w||_1``;
-* ``classification`` (3.5): log-likelihood, cross-entropy, logistic loss with
-  labels +-1, hinge.
+  plus ``lambda ||w||_2^2``;
+* ``classification`` (3.5): the logistic log-likelihood or its negative, the
+  cross-entropy, labels 0/1.
 
 Each item carries its texts (function, derivation, simplified vector-form
 answer, non-differentiable points) and three computable forms of itself: the
 cost in components (SymPy, for any ``n`` and ``m``), the answer's formula in
 components (SymPy), and the answer evaluated exactly at integer data
-(:class:`Lin`, a rational combination of ``sigma(k)`` and ``tanh(k)``) and in
-floating point. Exact numbers are written in terms of ``sigma(k)`` and
-``tanh(k)`` for positive integers ``k`` (``sigma(-k) = 1 - sigma(k)``).
+(:class:`Lin`, a rational combination of ``sigma(k)``) and in floating point.
+Exact numbers are written in terms of ``sigma(k)`` for positive integers ``k``
+(``sigma(-k) = 1 - sigma(k)``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Steps:
 
 
 # --------------------------------------------------------------------------
-# Exact numbers: rational combinations of sigma(k) and tanh(k)
+# Exact numbers: rational combinations of sigma(k)
 
 
 def sigma_f(u: float) -> float:
@@ -83,12 +83,12 @@ def _rat(value: int | Fraction) -> Expr:
     return sympy.Rational(q.numerator, q.denominator)
 
 
-# Atoms: ("1", 0), ("sigma", k), ("tanh", k) with k a positive integer.
+# Atoms: ("1", 0) and ("sigma", k) with k a positive integer.
 Atom = tuple[str, int]
 
 
 def _atom_order(atom: Atom) -> tuple[int, int]:
-    return ({"1": 0, "sigma": 1, "tanh": 2}[atom[0]], atom[1])
+    return ({"1": 0, "sigma": 1}[atom[0]], atom[1])
 
 
 class Lin:
@@ -111,12 +111,6 @@ class Lin:
         if z > 0:
             return cls({("sigma", z): 1})
         return cls({("1", 0): 1, ("sigma", -z): -1})
-
-    @classmethod
-    def tanh(cls, r: int) -> "Lin":
-        if r == 0:
-            return cls()
-        return cls({("tanh", abs(r)): 1 if r > 0 else -1})
 
     def __add__(self, other: "Lin") -> "Lin":
         out = dict(self.terms)
@@ -149,14 +143,14 @@ class Lin:
     def __float__(self) -> float:
         total = 0.0
         for (kind, k), q in self.terms.items():
-            atom = 1.0 if kind == "1" else (sigma_f(k) if kind == "sigma" else math.tanh(k))
+            atom = 1.0 if kind == "1" else sigma_f(k)
             total += float(q) * atom
         return total
 
     def sym(self) -> sympy.Expr:
         out = sympy.Integer(0)
         for (kind, k), q in sorted(self.terms.items(), key=lambda t: _atom_order(t[0])):
-            atom = {"1": sympy.Integer(1), "sigma": sig(sympy.Integer(k)), "tanh": sympy.tanh(sympy.Integer(k))}[kind]
+            atom = sympy.Integer(1) if kind == "1" else sig(sympy.Integer(k))
             out += _rat(q) * atom
         return out
 
@@ -168,7 +162,7 @@ class Lin:
             if kind == "1":
                 body, coef = num(abs(q)), ""
             else:
-                body = rf"\sigma({k})" if kind == "sigma" else rf"\tanh {k}"
+                body = rf"\sigma({k})"
                 coef = "" if abs(q) == 1 else num(abs(q))
             sign = "-" if q < 0 else "+"
             parts.append((sign, coef + body))
@@ -197,7 +191,7 @@ class Activation:
     note: str = ""  # a remark on differentiability, if any
     through_g: str = ""  # g' written through g itself, with f for g: "f(z)(1 - f(z))" ("" when none is short)
     slip: tuple[str, Callable[[float], float]] | None = None  # the usual slip deriving g': what the student did, and g' it gives
-    product_rules: int = 0  # product or quotient rules beyond those of the standard derivation (swish: 1)
+    product_rules: int = 0  # product or quotient rules beyond those of the standard derivation
 
     def steps(self, arg: str) -> tuple[str, tuple[str, ...]]:
         """The macro of templates/questions/cost_steps.tex.j2 deriving g'(arg), and its arguments."""
@@ -300,21 +294,6 @@ BIPOLAR = Activation(
     slip=(r"dropped the $-1$ from the derivative of $e^{-u}$", lambda u: -2 * sigma_f(u) * (1 - sigma_f(u))),
 )
 
-SWISH = Activation(
-    key="swish",
-    name="swish",
-    g=lambda a: rf"{_p(a)}\,\sigma({a})",
-    g_explicit=lambda a: rf"\frac{{{a}}}{{1 + e^{{-{_p(a)}}}}}",
-    dg=lambda a: rf"\sigma({a})\bigl(1 + {_p(a)}\bigl(1 - \sigma({a})\bigr)\bigr)",
-    g_sym=lambda u: u * sig(u),
-    dg_sym=lambda u: sig(u) * (1 + u * (1 - sig(u))),
-    dg_float=lambda u: sigma_f(u) * (1 + u * (1 - sigma_f(u))),
-    at=lambda u: (rf"\sigma({u})\bigl(1 + {num(u, paren=True)}\bigl(1 - \sigma({u})\bigr)\bigr)",
-                  sig(sympy.Integer(u)) * (1 + u * (1 - sig(sympy.Integer(u))))),
-    slip=(r"forgot the product rule on $u\,\sigma(u)$, getting $\sigma(u)$ alone", sigma_f),
-    product_rules=1,
-)
-
 SOFTSIGN = Activation(
     key="softsign",
     name="softsign",
@@ -329,7 +308,7 @@ SOFTSIGN = Activation(
     slip=(r"slipped a sign in the quotient rule, getting $(1 + 2|u|)/(1 + |u|)^2$", lambda u: (1 + 2 * abs(u)) / (1 + abs(u)) ** 2),
 )
 
-ACTIVATIONS = {a.key: a for a in (SIGMOID, TANH, SOFTPLUS, LOG_SIGMOID, BIPOLAR, SWISH, SOFTSIGN)}
+ACTIVATIONS = {a.key: a for a in (SIGMOID, TANH, SOFTPLUS, LOG_SIGMOID, BIPOLAR, SOFTSIGN)}
 ARG_VALUES = (-2, -1, 1, 2)  # every argument at which an activation is evaluated
 
 
@@ -543,31 +522,22 @@ class Penalty:
     tex: str  # in J
     grad_tex: str  # its gradient
     steps: tuple[str, ...]  # align lines
-    note: str  # differentiability / vector remark
     sym: Callable[[Sequence[Expr], Expr], Expr]  # the penalty of (w, lambda), SymPy
     dsym: Callable[[Sequence[Expr], Expr], list[Expr]]  # its gradient as the answer writes it, one entry per weight
     exact: Callable[[Fraction, Sequence[int]], list[Fraction]]  # the gradient at integer weights
     total_tex: Callable[[int, Sequence[int]], str]  # (lambda, w): '+ 2 . lambda w' with the numbers substituted
     mistakes: Callable[[Vector, float, Vector], dict[str, Vector]]  # (M * data part, lambda, w) -> the usual wrong gradients
-    differentiable: bool = True  # everywhere (else the note says where not)
 
 
 def penalty_gradient(key: str, lam: int | Fraction, w: Sequence[int]) -> list[Fraction]:
-    """The gradient of a penalty at integer weights, exactly: 2 lambda w, lambda w or lambda sign(w)."""
+    """The gradient of a penalty at integer weights, exactly (2 lambda w for L2)."""
     return PENALTIES[key].exact(Fraction(lam), w)
-
-
-def _sign_gradient(lam: Fraction, w: Sequence[int]) -> list[Fraction]:
-    if any(v == 0 for v in w):
-        raise ValueError("lambda ||w||_1 is not differentiable where a weight is 0")
-    return [lam * (1 if v > 0 else -1) for v in w]
 
 
 L2 = Penalty(
     "l2", r"\lambda \|w\|_2^2", r"2\lambda w",
     (r"\lambda\|w\|_2^2 &= \lambda \sum_{j=1}^n w_j^2, \qquad \frac{\partial}{\partial w_k}\,\lambda \sum_{j=1}^n w_j^2 = 2\lambda w_k",
      r"\nabla_w\, \lambda\|w\|_2^2 &= 2\lambda\,(w_1, \dots, w_n)^\top = 2\lambda w"),
-    r"The penalty's gradient is the vector $2\lambda w$ (entry $k$ is $2\lambda w_k$), not the scalar $2\lambda\sum_j w_j$.",
     sym=lambda w, lam: lam * sum(v ** 2 for v in w),
     dsym=lambda w, lam: [2 * lam * v for v in w],
     exact=lambda lam, w: [2 * lam * v for v in w],
@@ -575,31 +545,7 @@ L2 = Penalty(
     mistakes=lambda data, lam, w: {"penalty_as_scalar_sum": data + 2 * lam * w.sum() * np.ones(2),
                                    "penalty_factor_2_dropped": data + lam * w},
 )
-L2_HALF = Penalty(
-    "l2_half", r"\frac{\lambda}{2} \|w\|_2^2", r"\lambda w",
-    (r"\frac{\lambda}{2}\|w\|_2^2 &= \frac{\lambda}{2} \sum_{j=1}^n w_j^2, \qquad \frac{\partial}{\partial w_k}\,\frac{\lambda}{2} \sum_{j=1}^n w_j^2 = \lambda w_k",
-     r"\nabla_w\, \frac{\lambda}{2}\|w\|_2^2 &= \lambda w"),
-    r"The penalty's gradient is the vector $\lambda w$ (entry $k$ is $\lambda w_k$), not the scalar $\lambda\sum_j w_j$.",
-    sym=lambda w, lam: lam / 2 * sum(v ** 2 for v in w),
-    dsym=lambda w, lam: [lam * v for v in w],
-    exact=lambda lam, w: [lam * v for v in w],
-    total_tex=lambda lam, w: rf" + {lam}\,{column(w)}",
-    mistakes=lambda data, lam, w: {"penalty_as_scalar_sum": data + lam * w.sum() * np.ones(2),
-                                   "penalty_factor_2_added": data + 2 * lam * w},
-)
-L1 = Penalty(
-    "l1", r"\lambda \|w\|_1", r"\lambda \operatorname{sign}(w)",
-    (r"\lambda\|w\|_1 &= \lambda \sum_{j=1}^n |w_j|, \qquad \frac{\partial}{\partial w_k}\,\lambda \sum_{j=1}^n |w_j| = \lambda \operatorname{sign}(w_k) \quad (w_k \neq 0)",
-     r"\nabla_w\, \lambda\|w\|_1 &= \lambda \operatorname{sign}(w) \quad \text{(sign taken entry by entry)}"),
-    r"$\lambda\|w\|_1$ is not differentiable where some $w_j = 0$; there any value in $[-\lambda, \lambda]$ for entry $j$ is a subgradient.",
-    sym=lambda w, lam: lam * sum(sympy.Abs(v) for v in w),
-    dsym=lambda w, lam: [lam * sympy.sign(v) for v in w],
-    exact=_sign_gradient,
-    total_tex=lambda lam, w: rf" + {lam}\,{column([1 if v > 0 else -1 for v in w])}",
-    mistakes=lambda data, lam, w: {"penalty_as_l2": data + 2 * lam * w},
-    differentiable=False,
-)
-PENALTIES = {p.key: p for p in (L2, L2_HALF, L1)}
+PENALTIES = {p.key: p for p in (L2,)}
 
 
 def column(entries: Sequence[object]) -> str:
@@ -615,22 +561,10 @@ def _sign(v: int) -> int:
     return 1 if v > 0 else -1
 
 
-def _abs_coef(z: int, y: int, delta: int | None) -> Lin:
+def _abs_coef(z: int, y: int) -> Lin:
     if z == y:
         raise ValueError("|r| is not differentiable at r = 0")
     return Lin.const(_sign(z - y))
-
-
-def _huber_coef(z: int, y: int, delta: int | None) -> Lin:
-    assert delta is not None, "the Huber cost needs delta"
-    r = z - y
-    return Lin.const(r if abs(r) <= delta else delta * _sign(r))
-
-
-def _hinge_coef(z: int, y: int, delta: int | None) -> Lin:
-    if y * z == 1:
-        raise ValueError("the hinge is not differentiable at margin 1")
-    return Lin.const(-y if y * z < 1 else 0)
 
 
 def _log_slip(X: Sequence[Sequence[int]], Y: Sequence[int], Z: Sequence[int]) -> Vector:
@@ -655,19 +589,14 @@ class Loss:
     tex: str  # one term of the sum, in J
     coef_tex: str  # the coefficient of x^(i) in the answer
     coef_name_tex: str  # the coefficient in the numeric work, in terms of r or z
-    coef_subst: Callable[[int, int, int], str]  # (z, y, delta): the coefficient with the numbers, before simplifying
-    sym: Callable[[Expr, Expr, Expr], Expr]  # (z, y, delta): one term, SymPy
-    coef_sym: Callable[[Expr, Expr, Expr], Expr]  # (z, y, delta): the coefficient, SymPy (multiplier excluded)
-    coef_exact: Callable[[int, int, int | None], Lin]  # (z, y, delta) at integer data, exactly
+    coef_subst: Callable[[int, int], str]  # (z, y): the coefficient with the numbers, before simplifying
+    sym: Callable[[Expr, Expr], Expr]  # (z, y): one term, SymPy
+    coef_sym: Callable[[Expr, Expr], Expr]  # (z, y): the coefficient, SymPy (multiplier excluded)
+    coef_exact: Callable[[int, int], Lin]  # (z, y) at integer data, exactly
     negated: bool = False  # J carries a minus sign in front of the sum (cross-entropy)
     multiplier: int = 1  # the derivative's constant, folded into the factor (2 for the square)
-    answer_sign: str = ""  # '-' when the answer carries a minus in front of the sum
-    answer_sum: str = r"\sum_{i=1}^m"  # the sum in the answer (the hinge sums over margin < 1)
-    definition: str | None = None  # a function the cost uses, defined for the student
-    note: str | None = None  # where J is (or, surprisingly, is) differentiable
+    note: str | None = None  # where J is not differentiable
     coef_is_residual: bool = False  # the numeric work needs no separate coefficient
-    regime: Callable[[int, int], str] | None = None  # (r, delta): which piece applies, after the coefficient
-    margin_shown: bool = False  # the numeric work shows each margin y z against 1
     mistakes: Callable[[float, Vector, Sequence[Sequence[int]], Sequence[int], Sequence[int]], dict[str, Any]] = (
         lambda M, data, X, Y, Z: {})  # (M, data part, X, Y, scores) -> the usual wrong data parts (vectors)
 
@@ -676,9 +605,9 @@ ABS = Loss(
     "abs", rf"\bigl|{RESIDUAL}\bigr|",
     coef_tex=r"\operatorname{sign}\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
     coef_name_tex=r"\operatorname{sign}(r^{(i)})",
-    coef_subst=lambda z, y, delta: rf"\operatorname{{sign}}({num(z - y)})",
-    sym=lambda z, y, delta: sympy.Abs(z - y),
-    coef_sym=lambda z, y, delta: sympy.sign(z - y),
+    coef_subst=lambda z, y: rf"\operatorname{{sign}}({num(z - y)})",
+    sym=lambda z, y: sympy.Abs(z - y),
+    coef_sym=lambda z, y: sympy.sign(z - y),
     coef_exact=_abs_coef,
     note=(r"$J$ is not differentiable at any $w$ with a zero residual, $w^\top x^{(i)} = y^{(i)}$ for some $i$: "
           r"there $|r|$ has a kink and only subgradients exist ($\operatorname{sign}(0)$ may be any value in $[-1, 1]$)."),
@@ -689,101 +618,51 @@ SQUARE = Loss(
     "sq", rf"\bigl({RESIDUAL}\bigr)^2",
     coef_tex=r"\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
     coef_name_tex=r"r^{(i)}",
-    coef_subst=lambda z, y, delta: num(z - y),
-    sym=lambda z, y, delta: (z - y) ** 2,
-    coef_sym=lambda z, y, delta: z - y,
-    coef_exact=lambda z, y, delta: Lin.const(z - y),
+    coef_subst=lambda z, y: num(z - y),
+    sym=lambda z, y: (z - y) ** 2,
+    coef_sym=lambda z, y: z - y,
+    coef_exact=lambda z, y: Lin.const(z - y),
     multiplier=2,
     coef_is_residual=True,
     mistakes=lambda M, data, X, Y, Z: {"factor_2_dropped": M / 2 * data},
-)
-HUBER = Loss(
-    "huber", rf"H_\delta\bigl({RESIDUAL}\bigr)",
-    coef_tex=r"H_\delta'\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
-    coef_name_tex=r"H_\delta'(r^{(i)})",
-    coef_subst=lambda z, y, delta: num(z - y) if abs(z - y) <= delta else rf"{delta} \operatorname{{sign}}({num(z - y)})",
-    sym=lambda z, y, delta: sympy.Piecewise(((z - y) ** 2 / 2, sympy.Abs(z - y) <= delta),
-                                            (delta * (sympy.Abs(z - y) - delta / 2), True)),
-    coef_sym=lambda z, y, delta: sympy.Piecewise((z - y, sympy.Abs(z - y) <= delta), (delta * sympy.sign(z - y), True)),
-    coef_exact=_huber_coef,
-    definition=(r"H_\delta(r) = \begin{cases} \tfrac12 r^2 & |r| \le \delta \\ "
-                r"\delta\bigl(|r| - \tfrac12\delta\bigr) & |r| > \delta \end{cases}"),
-    note=(r"$H_\delta$ is differentiable everywhere: at $|r| = \delta$ both pieces have slope $\pm\delta$ "
-          r"(only the second derivative jumps), so $J$ has a gradient at every $w$."),
-    regime=lambda r, delta: r"\quad (|r| \le \delta)" if abs(r) <= delta else r"\quad (|r| > \delta)",
-)
-LOG_COSH = Loss(
-    "logcosh", rf"\log\cosh\bigl({RESIDUAL}\bigr)",
-    coef_tex=r"\tanh\bigl(w^\top x^{(i)} - y^{(i)}\bigr)",
-    coef_name_tex=r"\tanh(r^{(i)})",
-    coef_subst=lambda z, y, delta: rf"\tanh({num(z - y)})",
-    sym=lambda z, y, delta: sympy.log(sympy.cosh(z - y)),
-    coef_sym=lambda z, y, delta: sympy.tanh(z - y),
-    coef_exact=lambda z, y, delta: Lin.tanh(z - y),
 )
 LOG_LIKELIHOOD = Loss(
     "loglik", _LOG_LIKELIHOOD,
     coef_tex=r"\bigl(y^{(i)} - \sigma(w^\top x^{(i)})\bigr)",
     coef_name_tex=r"y^{(i)} - \sigma(z^{(i)})",
-    coef_subst=lambda z, y, delta: rf"{num(y)} - \sigma({num(z)})",
-    sym=lambda z, y, delta: y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z)),
-    coef_sym=lambda z, y, delta: y - sig(z),
-    coef_exact=lambda z, y, delta: Lin.const(y) - Lin.sigma(z),
+    coef_subst=lambda z, y: rf"{num(y)} - \sigma({num(z)})",
+    sym=lambda z, y: y * sympy.log(sig(z)) + (1 - y) * sympy.log(1 - sig(z)),
+    coef_sym=lambda z, y: y - sig(z),
+    coef_exact=lambda z, y: Lin.const(y) - Lin.sigma(z),
     mistakes=lambda M, data, X, Y, Z: {"log_derivative_forgotten": M * _log_slip(X, Y, Z)},
 )
 CROSS_ENTROPY = Loss(
     "xent", _LOG_LIKELIHOOD,
     coef_tex=r"\bigl(\sigma(w^\top x^{(i)}) - y^{(i)}\bigr)",
     coef_name_tex=r"\sigma(z^{(i)}) - y^{(i)}",
-    coef_subst=lambda z, y, delta: rf"\sigma({num(z)}) - {num(y)}",
+    coef_subst=lambda z, y: rf"\sigma({num(z)}) - {num(y)}",
     sym=LOG_LIKELIHOOD.sym,
-    coef_sym=lambda z, y, delta: sig(z) - y,
-    coef_exact=lambda z, y, delta: Lin.sigma(z) - Lin.const(y),
+    coef_sym=lambda z, y: sig(z) - y,
+    coef_exact=lambda z, y: Lin.sigma(z) - Lin.const(y),
     negated=True,
     mistakes=lambda M, data, X, Y, Z: {"log_derivative_forgotten": -M * _log_slip(X, Y, Z)},
 )
-LOGISTIC = Loss(
-    "logistic_pm", rf"\log\Bigl(1 + e^{{-y^{{(i)}} {SCORE}}}\Bigr)",
-    coef_tex=r"y^{(i)}\,\sigma\bigl(-y^{(i)} w^\top x^{(i)}\bigr)",
-    coef_name_tex=r"-y^{(i)}\sigma(-y^{(i)} z^{(i)})",
-    coef_subst=lambda z, y, delta: rf"-({num(y)})\,\sigma({num(-y * z)})",
-    sym=lambda z, y, delta: sympy.log(1 + sympy.exp(-y * z)),
-    coef_sym=lambda z, y, delta: -y * sig(-y * z),
-    coef_exact=lambda z, y, delta: Lin.sigma(-y * z) * (-y),
-    answer_sign="-",
-)
-HINGE = Loss(
-    "hinge", rf"\max\bigl(0,\; 1 - y^{{(i)}} {SCORE}\bigr)",
-    coef_tex=r"y^{(i)}",
-    coef_name_tex=r"-y^{(i)}\,[\,y^{(i)} z^{(i)} < 1\,]",
-    coef_subst=lambda z, y, delta: "-(" + num(y) + ")" if y * z < 1 else "0",
-    sym=lambda z, y, delta: sympy.Max(0, 1 - y * z),
-    coef_sym=lambda z, y, delta: -y * sympy.Heaviside(1 - y * z),
-    coef_exact=_hinge_coef,
-    answer_sign="-",
-    answer_sum=r"\sum_{i:\; y^{(i)} w^\top x^{(i)} < 1}",
-    note=(r"$J$ is not differentiable at any $w$ with a margin exactly $y^{(i)} w^\top x^{(i)} = 1$; "
-          r"there the point contributes any multiple $t\,(-y^{(i)} x^{(i)})$, $t \in [0, 1]$ (a subgradient)."),
-    margin_shown=True,
-    mistakes=lambda M, data, X, Y, Z: {
-        "all_points_counted": -sum(y * np.array(x, dtype=float) for y, x in zip(Y, X))},
-)
-LOSSES = {loss.key: loss for loss in (ABS, SQUARE, HUBER, LOG_COSH, LOG_LIKELIHOOD, CROSS_ENTROPY, LOGISTIC, HINGE)}
+LOSSES = {loss.key: loss for loss in (ABS, SQUARE, LOG_LIKELIHOOD, CROSS_ENTROPY)}
 
 
 # One term of a cost and one coefficient of its gradient: pure functions of
 # the loss and the (integer or symbolic) data, which recur across versions.
-# ``typed`` keeps, say, a Python 2 and SymPy's 2 apart (delta / 2 differs).
+# ``typed`` keeps, say, a Python 2 and SymPy's 2 apart.
 
 
 @cached(maxsize=4096, typed=True)
-def _loss_sym(loss: str, z: Expr, y: Expr, delta: Expr) -> Expr:
-    return LOSSES[loss].sym(z, y, delta)
+def _loss_sym(loss: str, z: Expr, y: Expr) -> Expr:
+    return LOSSES[loss].sym(z, y)
 
 
 @cached(maxsize=4096, typed=True)
-def _coef_sym(loss: str, z: Expr, y: Expr, delta: Expr) -> Expr:
-    return LOSSES[loss].coef_sym(z, y, delta)
+def _coef_sym(loss: str, z: Expr, y: Expr) -> Expr:
+    return LOSSES[loss].coef_sym(z, y)
 
 
 @dataclass(frozen=True)
@@ -795,7 +674,7 @@ class CostItem:
     loss: Loss
     factor: Factor = ONE
     penalty: Penalty | None = None
-    labels: str = "real"  # real (regression targets), 01, pm1
+    labels: str = "real"  # real (regression targets) or 01 (class labels)
 
     # ---- texts
     def function_tex(self) -> str:
@@ -805,17 +684,14 @@ class CostItem:
             out += " + " + self.penalty.tex
         return out
 
-    def definitions(self) -> str | None:
-        return self.loss.definition
-
     @property
     def grad_multiplier(self) -> int:
         """The loss derivative's constant, folded into the factor (2 for the square)."""
         return self.loss.multiplier
 
     def answer_tex(self) -> str:
-        f = self.loss.answer_sign + self.factor.times(self.grad_multiplier)
-        out = rf"\nabla_w J(w) = {f + ' ' if f else ''}{self.loss.answer_sum} {self.loss.coef_tex}\, x^{{(i)}}"
+        f = self.factor.times(self.grad_multiplier)
+        out = rf"\nabla_w J(w) = {f + ' ' if f else ''}\sum_{{i=1}}^m {self.loss.coef_tex}\, x^{{(i)}}"
         if self.penalty:
             out += " + " + self.penalty.grad_tex
         return out
@@ -825,10 +701,7 @@ class CostItem:
         return self.labels == "real"
 
     def nondiff_note(self) -> str | None:
-        notes = [self.loss.note] if self.loss.note else []
-        if self.penalty and not self.penalty.differentiable:
-            notes.append(self.penalty.note)
-        return " ".join(notes) if notes else None
+        return self.loss.note
 
     def steps(self) -> list[Steps]:
         blocks: list[Steps] = []
@@ -845,41 +718,41 @@ class CostItem:
         return blocks
 
     # ---- computable forms
-    def loss_sym(self, z: Expr, y: Expr, delta: Expr = None) -> Expr:
+    def loss_sym(self, z: Expr, y: Expr) -> Expr:
         """One term of the sum as SymPy, z = w^T x^(i)."""
-        return _loss_sym(self.loss.key, z, y, delta)
+        return _loss_sym(self.loss.key, z, y)
 
-    def coef_sym(self, z: Expr, y: Expr, delta: Expr = None) -> Expr:
+    def coef_sym(self, z: Expr, y: Expr) -> Expr:
         """The per-point coefficient of x^(i) in the answer, as SymPy (multiplier excluded)."""
-        return _coef_sym(self.loss.key, z, y, delta)
+        return _coef_sym(self.loss.key, z, y)
 
-    def cost_sym(self, w: Sequence[Expr], X: Sequence[Sequence[int]], Y: Sequence[Expr], lam: Expr = None, delta: Expr = None) -> Expr:
+    def cost_sym(self, w: Sequence[Expr], X: Sequence[Sequence[int]], Y: Sequence[Expr], lam: Expr = None) -> Expr:
         m = len(X)
         F = self.factor.num * sympy.Integer(1) / (self.factor.den * (m if self.factor.per_m else 1))
-        terms = sum(self.loss_sym(sum(wj * xj for wj, xj in zip(w, x)), y, delta) for x, y in zip(X, Y))
+        terms = sum(self.loss_sym(sum(wj * xj for wj, xj in zip(w, x)), y) for x, y in zip(X, Y))
         J = (-F if self.loss.negated else F) * terms
         if self.penalty:
             J += self.penalty.sym(w, lam)
         return J
 
-    def grad_sym(self, w: Sequence[Expr], X: Sequence[Sequence[int]], Y: Sequence[Expr], lam: Expr = None, delta: Expr = None) -> list[Expr]:
+    def grad_sym(self, w: Sequence[Expr], X: Sequence[Sequence[int]], Y: Sequence[Expr], lam: Expr = None) -> list[Expr]:
         """The answer's vector form written out in components."""
         m = len(X)
         M = self.grad_multiplier * self.factor.num * sympy.Integer(1) / (self.factor.den * (m if self.factor.per_m else 1))
-        coefs = [self.coef_sym(sum(wj * xj for wj, xj in zip(w, x)), y, delta) for x, y in zip(X, Y)]
+        coefs = [self.coef_sym(sum(wj * xj for wj, xj in zip(w, x)), y) for x, y in zip(X, Y)]
         grad = [M * sum(c * x[k] for c, x in zip(coefs, X)) for k in range(len(w))]
         if self.penalty:
             grad = [g + p for g, p in zip(grad, self.penalty.dsym(w, lam))]
         return grad
 
-    def coef_exact(self, z: int, y: int, delta: int | None = None) -> Lin:
+    def coef_exact(self, z: int, y: int) -> Lin:
         """The per-point coefficient at integer data, exactly."""
-        return self.loss.coef_exact(z, y, delta)
+        return self.loss.coef_exact(z, y)
 
-    def grad_exact(self, w: Sequence[int], X: Sequence[Sequence[int]], Y: Sequence[int], lam: int | None = None, delta: int | None = None) -> list[Lin]:
+    def grad_exact(self, w: Sequence[int], X: Sequence[Sequence[int]], Y: Sequence[int], lam: int | None = None) -> list[Lin]:
         m = len(X)
         M = self.grad_multiplier * self.factor.value(m)
-        coefs = [self.coef_exact(sum(a * b for a, b in zip(w, x)), y, delta) for x, y in zip(X, Y)]
+        coefs = [self.coef_exact(sum(a * b for a, b in zip(w, x)), y) for x, y in zip(X, Y)]
         grad = [sum((c * x[k] for c, x in zip(coefs, X)), Lin()) * M for k in range(len(w))]
         if self.penalty:
             assert lam is not None, "a penalty needs lambda"
@@ -888,9 +761,6 @@ class CostItem:
 
     def uses_lambda(self) -> bool:
         return self.penalty is not None
-
-    def uses_delta(self) -> bool:
-        return self.loss is HUBER
 
 
 # Skill 3.3: the L1 cost, with its sign and its non-differentiable points; the forms vary

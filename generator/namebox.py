@@ -287,12 +287,9 @@ def file_name(text: str) -> str:
 
 def prepare(texts: list[str], workdir: Path, env: dict[str, str], label: str) -> None:
     """Make the name boxes of ``texts`` (cleaned names) available to a pdfLaTeX
-    run in ``workdir``: one PDF per name and ``nnnames.tex``, which defines them."""
-    from .names import check
-
+    run in ``workdir``: one PDF per name and ``nnnames.tex``, which defines them.
+    The caller has checked each text (``names.check``) before TeX is looked for."""
     texts = sorted(set(texts))
-    for text in texts:
-        check(text, label)
     with _cache_lock:
         todo = [t for t in texts if t not in _cache]
     if todo:

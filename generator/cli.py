@@ -112,6 +112,11 @@ def _check_writable(folder: Path) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "grade":  # python -m generator grade CLASS_DIR --responses FILE.csv
+        from .grade.cli import run_grade
+
+        return run_grade(argv[1:])
     args = parser().parse_args(argv)
     if args.roster is not None or args.count is not None:
         if args.seed is None:

@@ -1,0 +1,85 @@
+"""``python -m generator grade CLASS_DIR --responses FILE.csv``."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+from ..errors import UsageError
+from ..files import install_folder, staging_folder, sweep, write_atomic
+from . import report, run
+
+PROG = "python -m generator grade"
+
+EPILOG = """\
+example:
+  python -m generator grade output/class-2026 --responses responses.csv
+
+the responses file is the class folder's responses-template.csv filled in:
+a UTF-8 CSV (',' or ';' between cells) with a header id,name,<ref>,... and one
+row per student. Writes CLASS_DIR/grading/: grades.csv (points per part,
+total, maximum, by_hand), summary.csv and summary.pdf, and feedback/ with one
+PDF per student. Rows and cells that cannot be used are listed on stderr, one
+line each, and the rest is graded.
+
+exit status: 0 done; 2 bad input (class folder, responses file, option);
+4 TeX missing or a document failed to compile; 130 interrupted.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {PROG} --help)")
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Grade typed student responses of a class set against each student's own version.",
+                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("class_dir", type=Path, metavar="CLASS_DIR", help="the class folder (holds manifest.json)")
+    p.add_argument("--responses", type=Path, required=True, metavar="FILE.csv", help="the filled-in responses file")
+    p.add_argument("--follow-through", type=_fraction, default=1.0, metavar="F",
+                   help="share of an answer's points given when it is right from the student's own wrong earlier "
+                        "answer (error carried forward); default 1 (full credit)")
+    p.add_argument("--no-pdf", action="store_true", help="write grades.csv and summary.csv only, no PDFs")
+    p.add_argument("--quiet", action="store_true", help="print only the final summary and the problems")
+    return p
+
+
+def run_grade(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    start = time.perf_counter()
+    result = run.grade(args.class_dir, args.responses, follow_through=args.follow_through)
+    target = args.class_dir / "grading"
+    sweep(args.class_dir)
+    staging = staging_folder(target)
+    try:
+        write_atomic(staging / "grades.csv", run.grades_csv(result))
+        write_atomic(staging / "summary.csv", run.summary_csv(result))
+        if not args.no_pdf:
+            report.write_pdfs(result, staging)
+        install_folder(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    for line in result.problems:
+        print(f"warning: {line}", file=sys.stderr)
+    n = len(result.grades)
+    mean = sum(g.total for g in result.grades) / n if n else 0.0
+    what = "grades.csv, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
+    print(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} automatic points; "
+          f"{len(result.problems)} problems listed above): {what} in {target}/ in {time.perf_counter() - start:.2f} s")
+    return 0

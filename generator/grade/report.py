@@ -1,0 +1,176 @@
+"""The PDFs of a grading run: one feedback page per student and the class
+summary. Many documents go through one TeX run (each writes the page it
+starts on to ``JOB.pages``; the PDF is cut there), in batches spread over the
+cores."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .. import compile, latex, names, render
+from ..errors import TexError
+from . import judge, run
+from .run import ClassGrades, StudentGrade
+
+BATCH = 40  # feedback documents per TeX run
+MAX_SHOWN = 60  # characters of a response printed in the feedback
+
+_MATH_CHARS = {
+    "σ": r"\ensuremath{\sigma}", "·": r"\ensuremath{\cdot}", "⋅": r"\ensuremath{\cdot}", "×": r"\ensuremath{\times}",
+    "−": "-", "–": "-", "π": r"\ensuremath{\pi}", "√": r"\ensuremath{\surd}", "²": r"\textsuperscript{2}",
+    "³": r"\textsuperscript{3}", "≈": r"\ensuremath{\approx}", "÷": r"\ensuremath{\div}",
+}
+_BREAK_AFTER = set("+-*/^,;)=")
+
+
+def show_response(text: str) -> str:
+    """A student's response as safe LaTeX: escaped, shortened, characters the
+    fonts lack shown as '?', with line-break points after operators."""
+    flat = " ".join(text.split())
+    if len(flat) > MAX_SHOWN:
+        flat = flat[: MAX_SHOWN - 3] + "..."
+    out: list[str] = []
+    for ch in flat:
+        if ch in _MATH_CHARS:
+            out.append(_MATH_CHARS[ch])
+        elif names.pdflatex_can_show(ch):
+            out.append(latex.escape(ch))
+        else:
+            out.append("?")
+        if ch in _BREAK_AFTER:
+            out.append(r"\allowbreak{}")
+    return "".join(out) or r"\textit{(blank)}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+_MARKS = {judge.RIGHT: r"\nnright", judge.FOLLOW: r"\nnright", judge.HAND: r"\nnhand"}
+
+
+def _comment(v: judge.Verdict) -> str:
+    if v.mistake is not None:
+        return r"wrong: " + (v.mistake.text or latex.escape(v.mistake.name))  # the generator's own text
+    if v.status == judge.BLANK:
+        return "no answer"
+    return latex.escape(v.note)
+
+
+def _course_line(result: ClassGrades) -> str:
+    c = result.course
+    bits = [str(c.get(k)) for k in ("code", "name") if c.get(k)]
+    line = " ".join(bits) or "Neural Networks"
+    if c.get("title"):
+        line += ", " + str(c["title"])
+    return latex.escape(line)
+
+
+def _hand_parts(parts: list[str]) -> str:
+    return ", ".join(parts)
+
+
+def feedback_body(g: StudentGrade, result: ClassGrades, doc: str) -> str:
+    keys = {k.ref: k for k in g.student.keys}
+    parts = []
+    for p in result.parts:
+        rows = []
+        for v in g.verdicts:
+            if v.part != p:
+                continue
+            k = keys[v.ref]
+            if k.kind == "text":
+                key_tex = r"\textit{see the key}"
+            elif k.latex:
+                key_tex = f"${k.latex}$"
+            else:
+                key_tex = latex.escape(k.exact or "")
+            rows.append({
+                "mark": _MARKS.get(v.status, r"\nnwrong"), "ref": latex.escape(v.ref), "label": k.label or latex.escape(k.text),
+                "response": show_response(v.response) if v.response.strip() else r"\textit{(blank)}",
+                "key": key_tex, "points": "--" if v.status == judge.HAND else _num(v.points), "max": _num(v.max_points),
+                "comment": _comment(v),
+            })
+        if rows:
+            parts.append({"id": latex.escape(p), "rows": rows})
+    hand_parts = sorted({v.part for v in g.verdicts if v.status == judge.HAND}, key=result.parts.index)
+    follow = [v for v in g.verdicts if v.status == judge.FOLLOW]
+    s = g.student
+    return render.render(
+        "feedback.tex.j2", preamble=False, doc=doc, course_line=_course_line(result), version=latex.escape(s.version),
+        student_id=names.to_tex(s.id), student_name=names.to_tex(s.name) if s.name else "",
+        total=_num(g.total), maximum=_num(g.maximum), hand=_num(g.hand_max()), hand_parts=_hand_parts(hand_parts),
+        follow=(f"{len(follow)} answer{'s' if len(follow) > 1 else ''} earned follow-through credit: right from your own "
+                "earlier answer (see the comments).") if follow else "",
+        parts=parts,
+    )
+
+
+def summary_body(result: ClassGrades) -> str:
+    rows = []
+    for s in run.summarize(result):
+        if not s.maximum:
+            rows.append({"part": latex.escape(s.part), "maximum": "--", "mean": "", "median": "", "share": "",
+                         "mistakes": r"\textit{marked by hand}"})
+            continue
+        rows.append({
+            "part": latex.escape(s.part), "maximum": _num(s.maximum), "mean": f"{s.mean:.2f}", "median": _num(s.median),
+            "share": f"{100 * s.share_full:.0f}\\%",
+            "mistakes": "; ".join(f"{t or latex.escape(n)} ({c})" for n, t, c in s.mistakes) or "--",
+        })
+    totals = [g.total for g in result.grades]
+    hand_parts = [p for p in result.parts if any(g.hand_max(p) for g in result.grades)]
+    return render.render(
+        "summary.tex.j2", course_line=_course_line(result), students=len(result.grades),
+        mean=f"{statistics.fmean(totals):.1f}" if totals else "--", median=_num(statistics.median(totals)) if totals else "--",
+        maximum=_num(result.grades[0].maximum) if result.grades else "0",
+        hand=_num(max((g.hand_max() for g in result.grades), default=0.0)), hand_parts=_hand_parts(hand_parts),
+        problems=len(result.problems), rows=rows, follow_share=f"{result.follow_through:g}",
+        follow_partial=result.follow_through < 1,
+    )
+
+
+def preamble() -> str:
+    return render.render("feedback.tex.j2", preamble=True, engine="pdflatex")
+
+
+def _typeset(name: str, documents: list[tuple[str, str]], targets: dict[str, Path], label: str) -> None:
+    unit = compile.Unit(name, preamble(), documents, engine="pdflatex", label=label, paged=False)
+    with compile.workdir() as tmp:
+        pdf = compile.run_unit(unit, Path(tmp))
+        starts: dict[str, int] = {}
+        for line in (Path(tmp) / f"{name}.pages").read_text(encoding="utf-8").splitlines():
+            doc, _, page = line.rpartition(" ")
+            starts[doc] = int(page)
+        total = sum(unit.pages.values())
+        order = [doc for doc, _ in documents]
+        unit.pages = {doc: (starts[order[k + 1]] if k + 1 < len(order) else total + 1) - starts[doc]
+                      for k, doc in enumerate(order)}
+        compile.split(pdf, unit, targets)
+
+
+def write_pdfs(result: ClassGrades, folder: Path, jobs: int | None = None) -> int:
+    """folder/summary.pdf and folder/feedback/<student folder>.pdf; returns the
+    number of PDFs written."""
+    compile.require_tex("pdflatex")
+    feedback = folder / "feedback"
+    feedback.mkdir(parents=True, exist_ok=True)
+    docs = [(f"fb{k}", feedback_body(g, result, f"fb{k}"), feedback / f"{g.student.folder}.pdf")
+            for k, g in enumerate(result.grades)]
+    batches: list[tuple[str, list[tuple[str, str]], dict[str, Path], str]] = [
+        ("summary", [("summary", summary_body(result))], {"summary": folder / "summary.pdf"}, "class summary")]
+    for start in range(0, len(docs), BATCH):
+        chunk = docs[start : start + BATCH]
+        batches.append((f"feedback{start // BATCH}", [(d, body) for d, body, _ in chunk], {d: t for d, _, t in chunk},
+                        f"feedback of rows {start + 1} to {start + len(chunk)}"))
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(_typeset, *b) for b in batches]
+        errors = [f.exception() for f in futures]
+    for exc in errors:
+        if exc is not None:
+            raise exc if isinstance(exc, TexError) else TexError(str(exc))
+    return len(docs) + 1
+

@@ -1,0 +1,127 @@
+"""The responses file: a CSV with a header ``id,name,<ref>,...`` and one row
+per student, as TAs type it or a form or LMS export is mapped onto it.
+:func:`write_template` writes the blank one every class set carries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..files import write_atomic
+
+TEMPLATE = "responses-template.csv"
+MAX_FILE = 200 * 1024 * 1024
+
+
+@dataclass
+class Row:
+    line: int  # row number in the file (the header is row 1)
+    id: str
+    name: str
+    cells: dict[str, str]
+
+
+@dataclass
+class Responses:
+    rows: list[Row]
+    problems: list[str] = field(default_factory=list)  # one line each, the run goes on
+
+
+def _ordered_refs(answers: list[dict[str, Any]]) -> list[str]:
+    refs: list[str] = []
+    for data in answers:
+        for q in data.get("questions", []):
+            for part in q.get("parts", []):
+                for a in part.get("answers", []):
+                    ref = a.get("ref")
+                    if a.get("graded") and ref and ref not in refs:
+                        refs.append(str(ref))
+    return refs
+
+
+def read(path: Path, refs: list[str], where: str = "") -> Responses:
+    """Read a responses file. A missing, unreadable or headerless file is a
+    :class:`UsageError`; a bad row or column is a problem line, and the rest is read."""
+    label = where or str(path)
+    try:
+        if path.stat().st_size > MAX_FILE:
+            raise UsageError(f"{label}: larger than {MAX_FILE // 2**20} MB; is this the responses file?")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"responses file {label} not found") from None
+    except IsADirectoryError:
+        raise UsageError(f"responses file {label} is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read responses file {label}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{label}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    if "\x00" in text:
+        raise UsageError(f"{label}: contains NUL bytes; is this a CSV file?")
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FILE)
+    try:
+        first = text.split("\n", 1)[0]
+        delimiter = max(",;\t", key=first.count)  # Excel saves CSV with ';' in some locales
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter if first.count(delimiter) else ","))
+    except csv.Error as exc:
+        raise UsageError(f"{label}: not a readable CSV file ({exc})") from None
+    finally:
+        csv.field_size_limit(limit)
+    if not rows or not any(c.strip() for c in rows[0]):
+        raise UsageError(f"{label}: empty; expected a header row id,name,{','.join(refs[:3])},...")
+    header = [c.strip() for c in rows[0]]
+    lowered = [c.lower() for c in header]
+    if "id" not in lowered:
+        raise UsageError(f"{label}: the header row has no 'id' column (it reads {','.join(header)[:80]})")
+    id_col = lowered.index("id")
+    name_col = lowered.index("name") if "name" in lowered else None
+    out = Responses([])
+    known = set(refs)
+    columns: dict[int, str] = {}
+    for k, h in enumerate(header):
+        if k in (id_col, name_col):
+            continue
+        if h in known:
+            if h in columns.values():
+                out.problems.append(f"{label}: column {k + 1} repeats the ref {h!r}; ignored")
+            else:
+                columns[k] = h
+        elif h:
+            out.problems.append(f"{label}: column {k + 1} {h[:40]!r} is no answer ref of this class; ignored")
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        sid = row[id_col].strip() if id_col < len(row) else ""
+        name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
+        if len(row) > len(header):
+            out.problems.append(f"{label} row {line}: {len(row) - len(header)} cells beyond the header; ignored")
+        cells = {ref: row[k] for k, ref in columns.items() if k < len(row)}
+        out.rows.append(Row(line, sid, name, cells))
+    return out
+
+
+def write_template(class_dir: Path) -> Path:
+    """``class_dir``/responses-template.csv from the manifest and the students'
+    answers.json: header id,name,<ref>..., one row per student, answers blank."""
+    manifest = json.loads((class_dir / "manifest.json").read_text(encoding="utf-8"))
+    students = manifest.get("students", [])
+    answers = []
+    for s in students:
+        try:
+            answers.append(json.loads((class_dir / s["folder"] / "answers.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            continue
+    refs = _ordered_refs(answers)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "name"] + refs)
+    for s in students:
+        w.writerow([s.get("id", ""), s.get("name") or ""] + [""] * len(refs))
+    return write_atomic(class_dir / TEMPLATE, buf.getvalue())

@@ -1,0 +1,214 @@
+"""Grading a class: every row of the responses file against that student's own
+version (CLASS_DIR/manifest.json and each student's answers.json), then
+CLASS_DIR/grading/grades.csv and summary.csv (and, in report.py, the PDFs)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from . import judge, responses
+from .judge import Key, Verdict
+
+FORMAT = "nn-problem-set/2"
+
+
+@dataclass
+class Student:
+    id: str
+    name: str
+    folder: str
+    version: str
+    data: dict[str, Any]
+    keys: list[Key]
+
+
+@dataclass
+class StudentGrade:
+    student: Student
+    row: int
+    verdicts: list[Verdict]
+
+    def part_points(self, part: str) -> float:
+        return sum(v.points for v in self.verdicts if v.part == part and v.status != judge.HAND)
+
+    def part_max(self, part: str) -> float:
+        return sum(v.max_points for v in self.verdicts if v.part == part and v.status != judge.HAND)
+
+    def hand_max(self, part: str | None = None) -> float:
+        return sum(v.max_points for v in self.verdicts if v.status == judge.HAND and part in (None, v.part))
+
+    @property
+    def total(self) -> float:
+        return sum(v.points for v in self.verdicts if v.status != judge.HAND)
+
+    @property
+    def maximum(self) -> float:
+        return sum(v.max_points for v in self.verdicts if v.status != judge.HAND)
+
+
+@dataclass
+class ClassGrades:
+    class_dir: Path
+    course: dict[str, Any]
+    parts: list[str]
+    grades: list[StudentGrade]
+    problems: list[str] = field(default_factory=list)
+    follow_through: float = 1.0
+
+
+def load_class(class_dir: Path) -> tuple[list[Student], dict[str, Any]]:
+    """The students of a class folder with their keys; a :class:`UsageError`
+    when it is no class folder or a version is unreadable."""
+    manifest_path = class_dir / "manifest.json"
+    if not class_dir.is_dir():
+        raise UsageError(f"class folder {class_dir} not found")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        entries = manifest["students"]
+        if not isinstance(entries, list):
+            raise TypeError
+    except FileNotFoundError:
+        raise UsageError(f"{class_dir} has no manifest.json; give the folder of a class set (made with --roster or --count)") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(f"{manifest_path} is not a readable class manifest") from None
+    students: list[Student] = []
+    course: dict[str, Any] = {}
+    for entry in entries:
+        try:
+            sid, folder = str(entry["id"]), str(entry["folder"])
+            path = class_dir / folder / "answers.json"
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            raise UsageError(f"the answers.json of student {entry.get('id', '?') if isinstance(entry, dict) else '?'} "
+                             f"in {class_dir} is missing or unreadable") from None
+        if data.get("format") != FORMAT:
+            raise UsageError(f"{path} is in format {data.get('format')!r}, not {FORMAT!r}: "
+                             "make the class set again with this version of the generator to grade it")
+        try:
+            keys = judge.keys_of(data)
+        except (KeyError, TypeError, ValueError):
+            raise UsageError(f"{path} is not a valid answers.json ({FORMAT})") from None
+        course = course or dict(data.get("course") or {})
+        students.append(Student(sid, str(entry.get("name") or ""), folder, str(entry.get("version") or data.get("version", "")),
+                                data, keys))
+    if not students:
+        raise UsageError(f"the class in {class_dir} has no students")
+    return students, course
+
+
+def parts_of(students: list[Student]) -> list[str]:
+    out: list[str] = []
+    for s in students:
+        for k in s.keys:
+            if k.part not in out:
+                out.append(k.part)
+    return out
+
+
+def refs_of(students: list[Student]) -> list[str]:
+    out: list[str] = []
+    for s in students:
+        for k in s.keys:
+            if k.ref not in out:
+                out.append(k.ref)
+    return out
+
+
+def grade(class_dir: Path, responses_path: Path, follow_through: float = 1.0,
+          seconds: float = judge.CELL_SECONDS) -> ClassGrades:
+    """Grade every row; bad rows and cells become problem lines, never errors."""
+    students, course = load_class(class_dir)
+    refs = refs_of(students)
+    resp = responses.read(responses_path, refs)
+    by_id = {s.id: s for s in students}
+    result = ClassGrades(class_dir, course, parts_of(students), [], list(resp.problems), follow_through)
+    seen: dict[str, int] = {}
+    for row in resp.rows:
+        where = f"row {row.line}"
+        if not row.id:
+            result.problems.append(f"{where}: no ID; row skipped")
+            continue
+        student = by_id.get(row.id)
+        if student is None:
+            result.problems.append(f"{where}: ID {row.id[:40]!r} is not a student of this class; row skipped")
+            continue
+        if row.id in seen:
+            result.problems.append(f"{where}: ID {row.id!r} again (first on row {seen[row.id]}); row skipped")
+            continue
+        seen[row.id] = row.line
+        verdicts = judge.judge_student(row.cells, student.keys, follow_through, seconds)
+        for v in verdicts:
+            if v.status in (judge.UNREADABLE, judge.UNJUDGED):
+                result.problems.append(f"{where} (ID {row.id}), {v.ref}: {v.note}")
+        result.grades.append(StudentGrade(student, row.line, verdicts))
+    for s in students:
+        if s.id not in seen:
+            result.problems.append(f"student {s.id} ({s.name or 'unnamed'}) has no row in the responses; not graded")
+    return result
+
+
+def _num(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+
+
+def grades_csv(result: ClassGrades) -> str:
+    """grades.csv: id, name, version, points per part (automatic marking), total,
+    maximum, then by_hand: the points marked by hand (text answers), not included."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "name", "version"] + result.parts + ["total", "maximum", "by_hand"])
+    for g in result.grades:
+        cells = [_num(g.part_points(p)) if g.part_max(p) else "" for p in result.parts]
+        w.writerow([g.student.id, g.student.name, g.student.version] + cells
+                   + [_num(g.total), _num(g.maximum), _num(g.hand_max())])
+    return buf.getvalue()
+
+
+@dataclass
+class PartSummary:
+    part: str
+    maximum: float
+    hand: float
+    mean: float
+    median: float
+    share_full: float
+    mistakes: list[tuple[str, str, int]]  # (name, text, count), most frequent first
+
+
+def summarize(result: ClassGrades) -> list[PartSummary]:
+    out = []
+    for p in result.parts:
+        marks = [g.part_points(p) for g in result.grades]
+        maxima = [g.part_max(p) for g in result.grades]
+        counts: Counter[tuple[str, str]] = Counter(
+            (v.mistake.name, v.mistake.text) for g in result.grades for v in g.verdicts if v.part == p and v.mistake)
+        hand = max((g.hand_max(p) for g in result.grades), default=0.0)
+        top = max(maxima, default=0.0)
+        out.append(PartSummary(
+            p, top, hand,
+            statistics.fmean(marks) if marks and top else 0.0,
+            statistics.median(marks) if marks and top else 0.0,
+            (sum(1 for m, x in zip(marks, maxima) if x and m >= x - 1e-9) / len(marks)) if marks and top else 0.0,
+            [(n, t, c) for (n, t), c in counts.most_common(3)],
+        ))
+    return out
+
+
+def summary_csv(result: ClassGrades) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["part", "maximum", "by_hand", "students", "mean", "median", "share_full_marks", "most_frequent_mistakes"])
+    for s in summarize(result):
+        w.writerow([s.part, _num(s.maximum), _num(s.hand), len(result.grades),
+                    f"{s.mean:.2f}" if s.maximum else "", f"{s.median:.2f}" if s.maximum else "",
+                    f"{s.share_full:.3f}" if s.maximum else "",
+                    "; ".join(f"{n} ({c})" for n, _, c in s.mistakes)])
+    return buf.getvalue()

@@ -271,13 +271,18 @@ def symbolic_equal(student: Node, key: Key) -> bool | None:
     symbols = {v: sympy.Symbol(v, real=True) for v in key.variables}
     functions: dict[str, Any] = {}
     check = key.check or {}
-    if own_function(key)[0]:
-        f_expr = sympy.sympify(check["function"], locals=dict(symbols))  # trusted generator text
-        var = symbols[key.variables[0]]
-        functions["f"] = lambda arg: f_expr.subs(var, arg)
+    try:
+        if own_function(key)[0]:
+            # the key's own texts go through the same parser (no sympify, which runs eval)
+            f_expr = safe.to_sympy(key_node(check["function"], frozenset(key.variables)), symbols)
+            var = symbols[key.variables[0]]
+            functions["f"] = lambda arg: f_expr.subs(var, arg)
+        k = safe.to_sympy(key_node(key.exact or "", frozenset(key.variables)), symbols)
+    except Unreadable:
+        _SYMBOLIC_CACHE[cache_key] = None
+        return None
     try:
         s = safe.to_sympy(student, symbols, functions)
-        k = sympy.sympify(key.exact, locals=dict(symbols))  # trusted generator text
         result: bool | None = sympy.simplify(s - k) == 0 or None
     except Unreadable:
         result = None
@@ -347,6 +352,13 @@ def recomputed(key: Key, earlier: Mapping[str, Verdict], keys: Mapping[str, Key]
     return None if math.isnan(value) else value
 
 
+def _where(ref: str, keys: Mapping[str, Key]) -> str:
+    """How feedback names an earlier answer: its part ("1a") when the part asks
+    for one answer, else its ref ("1c#3")."""
+    part = ref.split("#", 1)[0]
+    return part if sum(1 for r in keys if r.split("#", 1)[0] == part) == 1 else ref
+
+
 def _show(value: Value | None, response: str) -> str:
     if isinstance(value, float):
         return f"{value:.10g}"
@@ -401,8 +413,8 @@ def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict]
         if target is not None and _within(value, target, key.tolerance):
             verdict.status, verdict.points = FOLLOW, round(key.points * follow_through, 4)
             verdict.note = "correct from your " + ", ".join(
-                f"{d} value {_show(earlier[d].value, earlier[d].response)}" if isinstance(earlier[d].value, float)
-                else f"{d} answer" for d in wrong_deps)
+                f"{_where(d, keys)} value {_show(earlier[d].value, earlier[d].response)}" if isinstance(earlier[d].value, float)
+                else f"{_where(d, keys)} answer" for d in wrong_deps)
             return
     verdict.status, verdict.note = WRONG, "wrong"
     for m in key.mistakes:

@@ -474,6 +474,9 @@ def make(
         "fairness": fair,
     }
     write_atomic(class_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    from .grade import responses  # responses-template.csv: one column per graded ref, for `generator grade`
+
+    responses.write_template(class_dir)
     phases["grading sheet and manifest"] = time.perf_counter() - start - sum(phases.values())
     if missing_tex:
         compile.require_tex("pdflatex")

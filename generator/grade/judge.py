@@ -255,8 +255,8 @@ def equal_expressions(student: Node, key: Key) -> bool | None:
             agree += 1
         else:
             disagree += 1
-    if disagree:
-        return False
+    if disagree or (undefined and not agree):
+        return False  # different values, or undefined wherever the key is defined
     if agree >= 3 and not undefined:
         return True
     return symbolic_equal(student, key)

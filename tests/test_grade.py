@@ -1,0 +1,251 @@
+"""Grading a real class set's typed responses end to end (generator/grade/):
+six students, each a scenario of the issue, plus the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy
+
+from generator import classset, cli
+from generator.grade import judge, responses, run
+from generator.grade.judge import Key
+
+SEED = 2026
+HOSTILE = ["__import__('os').system('touch pwned')", "().__class__", "lambda: 0", "9**9**9**9",
+           "x1**x1**x1**x1**x1**x1**x1**x1**99999999999", "z" * 100_000]
+
+
+def typed(exact: str) -> str:
+    """The key's formula in another algebraic form, typed as people type:
+    ^ for powers, implicit products (2x1), e^( ) for exp, a centred dot."""
+    e = sympy.sympify(exact)
+    other = sympy.expand(e)
+    if other == e:
+        other = sympy.factor(e)
+    text = str(other).replace("**", "^").replace("exp(", "e^(")
+    text = re.sub(r"(?<![a-z])(\d+)\*(?=[a-z(])", r"\1", text)
+    return text.replace("*", "\u00b7")
+
+
+def decimal_comma(value: float) -> str:
+    text = f"{abs(value):.6f}".replace(".", ",")
+    return ("\u2212" if value < 0 else "") + text
+
+
+def right_exact(k: Key) -> str:
+    return "" if k.kind == "text" else str(k.exact)
+
+
+def right_other(k: Key) -> str:
+    if k.kind == "number":
+        return decimal_comma(float(k.value))
+    if k.kind == "vector":
+        return "(" + "; ".join(decimal_comma(float(v)) for v in k.value) + ")"
+    if k.kind == "expression":
+        return typed(str(k.exact))
+    return "my derivation"
+
+
+def follow_from_wrong_y_hat(keys: list[Key]) -> dict[str, str]:
+    """1a's ŷ wrong by one and every answer after it computed from that value
+    (an independent route: SymPy substitution into the recompute texts)."""
+    values: dict[str, Any] = {}
+    changed: set[str] = set()
+    cells: dict[str, str] = {}
+    for k in keys:
+        if k.ref == "1a#1":
+            values[k.ref] = sympy.Integer(int(k.exact or 0)) + 1
+            changed.add(k.ref)
+        elif k.depends_on and changed & set(k.depends_on):
+            expr = sympy.sympify(k.recompute)
+            subs = {sympy.Symbol(judge._symbol(d)): values[d] for d in k.depends_on}
+            values[k.ref] = sympy.nsimplify(expr.subs(subs))
+            changed.add(k.ref)
+        elif k.kind in ("number", "expression", "vector"):
+            cells[k.ref] = str(k.exact)
+            if k.kind == "number":
+                values[k.ref] = sympy.sympify(k.exact)
+            continue
+        else:
+            continue
+        cells[k.ref] = str(values[k.ref])
+    return cells
+
+
+def first_mistake(keys: list[Key], part: str) -> tuple[str, judge.Mistake]:
+    for k in keys:
+        if k.part == part:
+            for m in k.mistakes:
+                if abs(float(m.value) - float(k.value)) > 0.01:
+                    return k.ref, m
+    raise AssertionError(f"no mistake listed in {part}")
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("grade")
+    result = classset.make(SEED, classset.count_students(6), out, pdf=False, quiet=True)
+    assert not result.failed
+    return out / f"class-{SEED}"
+
+
+SCENARIOS = ["exact", "other forms", "blank", "wrong y_hat", "mistake in 1c", "hostile"]
+
+
+@pytest.fixture(scope="module")
+def filled(klass: Path) -> tuple[Path, dict[str, dict[str, str]]]:
+    students, _ = run.load_class(klass)
+    refs = run.refs_of(students)
+    cells: dict[str, dict[str, str]] = {}
+    for s, scenario in zip(students, SCENARIOS):
+        if scenario == "exact":
+            cells[s.id] = {k.ref: right_exact(k) for k in s.keys}
+        elif scenario == "other forms":
+            cells[s.id] = {k.ref: right_other(k) for k in s.keys}
+        elif scenario == "blank":
+            cells[s.id] = {}
+        elif scenario == "wrong y_hat":
+            cells[s.id] = follow_from_wrong_y_hat(s.keys)
+        elif scenario == "mistake in 1c":
+            cells[s.id] = {k.ref: right_exact(k) for k in s.keys}
+            ref, m = first_mistake(s.keys, "1c")
+            cells[s.id][ref] = str(m.value)
+        else:
+            cells[s.id] = {r: HOSTILE[n % len(HOSTILE)] for n, r in enumerate(refs)}
+    template = (klass / responses.TEMPLATE).read_text(encoding="utf-8").splitlines()
+    assert template[0].split(",") == ["id", "name"] + refs
+    path = klass.parent / "responses.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name"] + refs)
+        for s in students:
+            w.writerow([s.id, s.name] + [cells[s.id].get(r, "") for r in refs])
+    return path, cells
+
+
+def _grades(klass: Path, path: Path, **kw: Any) -> dict[str, run.StudentGrade]:
+    result = run.grade(klass, path, **kw)
+    return {g.student.id: g for g in result.grades}
+
+
+def test_template_has_a_column_per_ref_and_a_row_per_student(klass: Path) -> None:
+    rows = list(csv.reader((klass / responses.TEMPLATE).open(encoding="utf-8")))
+    assert rows[0][:4] == ["id", "name", "1a#1", "1b#1"]
+    assert {"1c#5", "1d#4", "1e#1", "2a#8", "2b#4", "3.1#2", "3.6#2"} <= set(rows[0])
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3", "4", "5", "6"]
+    assert all(cell == "" for r in rows[1:] for cell in r[2:])
+
+
+def test_every_scenario(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]]) -> None:
+    path, _ = filled
+    grades = _grades(klass, path)
+    by_scenario = dict(zip(SCENARIOS, grades.values()))
+    maximum = by_scenario["exact"].maximum
+    assert maximum == 75  # 100 points, 25 of them (1e and the 3.x formulas) marked by hand
+    assert by_scenario["exact"].total == maximum
+    assert by_scenario["other forms"].total == maximum, [
+        (v.ref, v.response, v.note) for v in by_scenario["other forms"].verdicts if v.status not in (judge.RIGHT, judge.HAND)]
+    assert by_scenario["blank"].total == 0
+    wrong = by_scenario["wrong y_hat"]
+    assert wrong.total == maximum - 6
+    assert {v.ref for v in wrong.verdicts if v.status == judge.FOLLOW} >= {"1c#1", "1c#2", "1d#1", "1d#3", "1d#4"}
+    note = next(v.note for v in wrong.verdicts if v.ref == "1c#1")
+    assert re.fullmatch(r"correct from your 1a value -?\d+", note), note
+    mistaken = by_scenario["mistake in 1c"]
+    assert mistaken.total == maximum - 3
+    named = [v for v in mistaken.verdicts if v.mistake is not None]
+    assert len(named) == 1 and named[0].part == "1c" and named[0].note.startswith("wrong: ")
+    hostile = by_scenario["hostile"]
+    assert hostile.total == 0
+    # code is unreadable; the power towers are formulas, judged wrong (or unreadable where no formula is asked)
+    assert all(v.status in (judge.UNREADABLE, judge.HAND) for v in hostile.verdicts if "**" not in v.response)
+    assert all(v.status in (judge.UNREADABLE, judge.WRONG, judge.HAND) for v in hostile.verdicts)
+    assert all(v.points == 0 for v in hostile.verdicts)
+    assert not Path("pwned").exists() and not (klass / "pwned").exists()
+
+
+def test_partial_follow_through(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]]) -> None:
+    grades = _grades(klass, filled[0], follow_through=0.5)
+    wrong = list(grades.values())[3]
+    follows = [v for v in wrong.verdicts if v.status == judge.FOLLOW]
+    assert follows and all(v.points == v.max_points / 2 for v in follows)
+    assert wrong.total == wrong.maximum - 6 - sum(v.max_points for v in follows) / 2
+
+
+def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = filled
+    assert cli.main(["grade", str(klass), "--responses", str(path), "--no-pdf"]) == 0
+    rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
+    assert list(rows[0])[:4] == ["id", "name", "version", "1a"]
+    assert list(rows[0])[-3:] == ["total", "maximum", "by_hand"]
+    assert [r["total"] for r in rows] == ["75", "75", "0", "69", "72", "0"]
+    assert rows[0]["1e"] == "" and rows[0]["by_hand"] == "25"
+    manifest = json.loads((klass / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["version"] for r in rows] == [s["version"] for s in manifest["students"]]
+    summary = list(csv.DictReader((klass / "grading" / "summary.csv").open(encoding="utf-8")))
+    c = next(r for r in summary if r["part"] == "1c")
+    assert c["maximum"] == "15" and c["most_frequent_mistakes"].endswith("(1)")
+    err = capsys.readouterr().err
+    assert err.count("warning: row 7 (ID 6)") >= 25  # each unreadable hostile cell reported, one line each
+    assert "Traceback" not in err
+
+
+def test_bad_rows_and_columns_are_reported_and_the_rest_graded(klass: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("id;name;1a#1;bogus;1a#1\n1;A;0\n99;Ghost;1\n1;Again;2\n;;\n;x;3\n2;B\n", encoding="utf-8")
+    assert cli.main(["grade", str(klass), "--responses", str(path), "--no-pdf"]) == 0
+    err = capsys.readouterr().err
+    assert "column 4 'bogus' is no answer ref" in err and "column 5 repeats the ref '1a#1'" in err
+    assert "row 3: ID '99' is not a student" in err and "row 4: ID '1' again (first on row 2)" in err
+    assert "row 6: no ID" in err and "student 3 (unnamed) has no row" in err
+    rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["1", "2"]
+
+
+@pytest.mark.parametrize("content", [None, b"", b"\xff\xfe\x00bad", b"name,1a#1\nA,1\n", b"id,name\x00\n"])
+def test_missing_or_malformed_file_exits_2_and_writes_nothing(klass: Path, tmp_path: Path, content: bytes | None,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "class"
+    import shutil
+
+    shutil.copytree(klass, target, ignore=shutil.ignore_patterns("grading"))
+    path = tmp_path / "r.csv"
+    if content is not None:
+        path.write_bytes(content)
+    assert cli.main(["grade", str(target), "--responses", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert not (target / "grading").exists()
+
+
+def test_not_a_class_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "r.csv").write_text("id,name\n", encoding="utf-8")
+    assert cli.main(["grade", str(tmp_path), "--responses", str(tmp_path / "r.csv")]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+    assert cli.main(["grade", str(tmp_path), "--responses", str(tmp_path / "r.csv"), "--follow-through", "2"]) == 2
+
+
+@pytest.mark.pdf
+def test_feedback_and_summary_pdfs(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]]) -> None:
+    from pypdf import PdfReader
+
+    path, _ = filled
+    assert cli.main(["grade", str(klass), "--responses", str(path)]) == 0
+    folder = klass / "grading"
+    pdfs = sorted((folder / "feedback").glob("*.pdf"))
+    assert [p.stem for p in pdfs] == ["1", "2", "3", "4", "5", "6"]
+    text = {p.stem: " ".join(page.extract_text() for page in PdfReader(p).pages) for p in pdfs}
+    assert "75 of 75 points" in text["1"]
+    assert "correct from your 1a value" in text["4"]
+    assert "forgot" in text["5"] or "dropped" in text["5"] or "wrong:" in text["5"]
+    assert "could not read" in text["6"]
+    summary = " ".join(page.extract_text() for page in PdfReader(folder / "summary.pdf").pages)
+    assert "6 students graded" in summary

@@ -89,7 +89,8 @@ def feedback_body(g: StudentGrade, result: ClassGrades, doc: str) -> str:
             else:
                 key_tex = latex.escape(k.exact or "")
             rows.append({
-                "mark": _MARKS.get(v.status, r"\nnwrong"), "ref": latex.escape(v.ref), "label": k.label or latex.escape(k.text),
+                "mark": _MARKS.get(v.status, r"\nnwrong"), "ref": latex.escape(v.ref),
+                "label": f"${k.label}$" if k.label and k.kind != "text" else latex.escape(k.text),
                 "response": show_response(v.response) if v.response.strip() else r"\textit{(blank)}",
                 "key": key_tex, "points": "--" if v.status == judge.HAND else _num(v.points), "max": _num(v.max_points),
                 "comment": _comment(v),

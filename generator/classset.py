@@ -269,6 +269,7 @@ class Result:
         per = self.seconds / n if n else 0.0
         files = ["handouts.pdf", "keys.pdf", "grading-sheet.csv", "grading-sheet.pdf", "manifest.json"] if self.pdf else [
             "grading-sheet.csv", "manifest.json"]
+        files.append("responses-template.csv")
         lines = [
             f"class set: {n} students, {self.pages} pages, {self.seconds:.1f} s ({per:.3f} s per student); "
             f"{self.compiled} written, {self.skipped} already complete"

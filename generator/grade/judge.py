@@ -205,11 +205,12 @@ def key_node(text: str, names: frozenset[str]) -> Node:
 @lru_cache(maxsize=64)
 def sample_points(variables: tuple[str, ...]) -> tuple[dict[str, float], ...]:
     """Fixed random points (the same every run): most in (0.2, 1.6), where
-    logarithms and square roots are defined, some with negative coordinates."""
+    logarithms and square roots of the variables are defined, some with
+    negative coordinates."""
     rng = random.Random(",".join(variables))
     points = []
-    for k in range(8):
-        lo, hi = (0.2, 1.6) if k < 5 else (-1.6, 1.6)
+    for k in range(12):
+        lo, hi = (0.2, 1.6) if k < 8 else (-1.6, 1.6)
         points.append({v: round(rng.uniform(lo, hi), 6) for v in variables})
     return tuple(points)
 
@@ -286,6 +287,9 @@ def symbolic_equal(student: Node, key: Key) -> bool | None:
         result: bool | None = sympy.simplify(s - k) == 0 or None
     except Unreadable:
         result = None
+    except safe.Timeout:
+        _SYMBOLIC_CACHE[cache_key] = None  # the same response again is not given another full time limit
+        raise
     _SYMBOLIC_CACHE[cache_key] = result
     return result
 

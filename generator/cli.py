@@ -26,6 +26,8 @@ examples:
   python -m generator --seed 2026 --roster students.csv
                                                a named version per student in output/class-2026/
   python -m generator --seed 2026 --count 40   forty unnamed versions in output/class-2026/
+  python -m generator grade output/class-2026 --responses responses.csv
+                                               grade typed responses (see grade --help)
 
 each version folder holds assignment.pdf (student handout), key.pdf
 (instructor key), assignment.tex, key.tex and answers.json. The same seed

@@ -249,3 +249,18 @@ def test_feedback_and_summary_pdfs(klass: Path, filled: tuple[Path, dict[str, di
     assert "could not read" in text["6"]
     summary = " ".join(page.extract_text() for page in PdfReader(folder / "summary.pdf").pages)
     assert "6 students graded" in summary
+
+
+def test_without_tex_the_csv_files_are_written_and_the_exit_is_4(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]],
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from generator import compile
+
+    monkeypatch.setattr(compile, "tex_available", lambda engine="pdflatex": False)
+    stale = klass / "grading" / "feedback" / "old-student.pdf"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"%PDF stale")
+    assert cli.main(["grade", str(klass), "--responses", str(filled[0]), "--quiet"]) == 4
+    assert "no TeX engine" in capsys.readouterr().err
+    assert (klass / "grading" / "grades.csv").exists() and (klass / "grading" / "summary.csv").exists()
+    assert not stale.exists()  # grading/ is replaced as a whole: nothing stale is left beside the new grades

@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from ..errors import UsageError
+from .. import compile
+from ..errors import TexError, UsageError
 from ..files import install_folder, staging_folder, sweep, write_atomic
 from . import report, run
 
@@ -55,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
                    help="share of an answer's points given when it is right from the student's own wrong earlier "
                         "answer (error carried forward); default 1 (full credit)")
     p.add_argument("--no-pdf", action="store_true", help="write grades.csv and summary.csv only, no PDFs")
-    p.add_argument("--quiet", action="store_true", help="print only the final summary and the problems")
+    p.add_argument("--quiet", action="store_true", help="no progress line, only the problems and the final summary")
     return p
 
 
@@ -63,13 +64,17 @@ def run_grade(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     start = time.perf_counter()
     result = run.grade(args.class_dir, args.responses, follow_through=args.follow_through)
+    if not args.quiet:
+        print(f"graded {len(result.grades)} rows in {time.perf_counter() - start:.2f} s"
+              + ("" if args.no_pdf else "; typesetting the feedback"), file=sys.stderr, flush=True)
     target = args.class_dir / "grading"
+    pdf = not args.no_pdf and compile.tex_available("pdflatex")
     sweep(args.class_dir)
     staging = staging_folder(target)
     try:
         write_atomic(staging / "grades.csv", run.grades_csv(result))
         write_atomic(staging / "summary.csv", run.summary_csv(result))
-        if not args.no_pdf:
+        if pdf:
             report.write_pdfs(result, staging)
         install_folder(staging, target)
     finally:
@@ -77,6 +82,9 @@ def run_grade(argv: list[str]) -> int:
             shutil.rmtree(staging, ignore_errors=True)
     for line in result.problems:
         print(f"warning: {line}", file=sys.stderr)
+    if not args.no_pdf and not pdf:
+        raise TexError(f"no TeX engine (pdflatex) found; {target}/grades.csv and summary.csv were written, "
+                       f"the PDFs were not; {compile.INSTALL_HINT}")
     n = len(result.grades)
     mean = sum(g.total for g in result.grades) / n if n else 0.0
     what = "grades.csv, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")

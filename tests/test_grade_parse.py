@@ -159,3 +159,18 @@ def test_symbolic_check_decides_what_points_cannot() -> None:
     key2 = _key("2a#7")
     text = "-8x1(2x1^2+x2) + 3x2 e^(3x2 sin x1) cos x1 + sqrt(x1)^2 - x1"
     assert judge.equal_expressions(safe.parse(text, X), key2) is True
+
+
+@pytest.mark.parametrize("text, right", [
+    ("\u03c3(z)(1\u2212\u03c3(z))", True), ("f(z)(1 - f(z))", True), ("sigmoid(z)*(1-sigmoid(z))", True),
+    ("e^-z/(1+e^-z)^2", True), ("exp(-z)/(1 + exp(-z))**2", True), ("f(z)", False), ("\u03c3(z)^2", False),
+    ("1 - f(z)^2", False),
+])
+def test_derivative_in_terms_of_f(text: str, right: bool) -> None:
+    from grade_fixtures import answer
+
+    data = answer("derivative", "3.1#1", "expression", "exp(-z)/(1 + exp(-z))**2", None, 4, variables=["z"],
+                  check={"function": "1/(1 + exp(-z))", "wrt": ["z"], "derivative": ["exp(-z)/(1 + exp(-z))**2"], "at": None})
+    key = judge.keys_of({"questions": [{"parts": [{"id": "3.1", "answers": [data]}]}]})[0]
+    verdict = judge.judge(text, key, {}, {key.ref: key})
+    assert verdict.status == (judge.RIGHT if right else judge.WRONG), verdict

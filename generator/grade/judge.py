@@ -392,6 +392,9 @@ def judge(response: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping
     except (Unreadable, RecursionError, MemoryError, OverflowError, ValueError, ZeroDivisionError) as exc:
         verdict.status, verdict.points, verdict.mistake = UNREADABLE, 0.0, None
         verdict.note = f"could not read: {exc}" if isinstance(exc, Unreadable) else "could not read"
+    except Exception:  # a SymPy failure on an odd formula must not stop the class: a TA looks at it
+        verdict.status, verdict.points, verdict.mistake = UNJUDGED, 0.0, None
+        verdict.note = "could not be judged, please check by hand"
     return verdict
 
 

@@ -47,8 +47,9 @@ class Unreadable(ValueError):
     """The text is not a formula this grader reads (the message says why)."""
 
 
-class Timeout(Exception):
-    """A cell's time limit ran out."""
+class Timeout(BaseException):
+    """A cell's time limit ran out. A BaseException, so that no ``except
+    Exception`` inside SymPy can swallow it."""
 
 
 # A parsed formula: ("n", value, literal) | ("v", name) | (op, left, right) with
@@ -437,7 +438,7 @@ def time_limit(seconds: float) -> Iterator[None]:
         raise Timeout
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # and again every 50 ms until the block ends
     try:
         yield
     finally:

@@ -174,3 +174,24 @@ def test_derivative_in_terms_of_f(text: str, right: bool) -> None:
     key = judge.keys_of({"questions": [{"parts": [{"id": "3.1", "answers": [data]}]}]})[0]
     verdict = judge.judge(text, key, {}, {key.ref: key})
     assert verdict.status == (judge.RIGHT if right else judge.WRONG), verdict
+
+
+def test_a_runaway_simplification_is_marked_for_a_human(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sympy
+
+    def forever(expr: object, *args: object, **kwargs: object) -> object:
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:  # even code that swallows exceptions cannot hold the cell
+                pass
+
+    monkeypatch.setattr(sympy, "simplify", forever)
+    key = _key("2a#7")
+    # undefined at some sample points (sqrt of a negative x1), so the symbolic route is taken
+    text = "-8x1(2x1^2+x2) + 3x2 e^(3x2 sin x1) cos x1 + sqrt(x1)^2 - x1 + 0*sqrt(x2)"
+    start = time.perf_counter()
+    verdict = judge.judge(text, key, {}, {key.ref: key}, seconds=0.3)
+    assert time.perf_counter() - start < 5
+    assert verdict.status == judge.UNJUDGED and verdict.note == "could not be judged, please check by hand"
+    assert verdict.points == 0

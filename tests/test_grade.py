@@ -147,18 +147,21 @@ def test_every_scenario(klass: Path, filled: tuple[Path, dict[str, dict[str, str
     grades = _grades(klass, path)
     by_scenario = dict(zip(SCENARIOS, grades.values()))
     maximum = by_scenario["exact"].maximum
-    assert maximum == 75  # 100 points, 25 of them (1e and the 3.x formulas) marked by hand
+    keys = by_scenario["exact"].student.keys
+    assert maximum == sum(k.points for k in keys if k.kind != "text")
+    assert maximum + by_scenario["exact"].hand_max() == by_scenario["exact"].student.data["points_total"]
+    y_hat_points = next(k.points for k in keys if k.ref == "1a#1")
     assert by_scenario["exact"].total == maximum
     assert by_scenario["other forms"].total == maximum, [
         (v.ref, v.response, v.note) for v in by_scenario["other forms"].verdicts if v.status not in (judge.RIGHT, judge.HAND)]
     assert by_scenario["blank"].total == 0
     wrong = by_scenario["wrong y_hat"]
-    assert wrong.total == maximum - 6
+    assert wrong.total == maximum - y_hat_points
     assert {v.ref for v in wrong.verdicts if v.status == judge.FOLLOW} >= {"1c#1", "1c#2", "1d#1", "1d#3", "1d#4"}
     note = next(v.note for v in wrong.verdicts if v.ref == "1c#1")
     assert re.fullmatch(r"correct from your 1a value -?\d+", note), note
     mistaken = by_scenario["mistake in 1c"]
-    assert mistaken.total == maximum - 3
+    assert mistaken.total == maximum - next(v.max_points for v in mistaken.verdicts if v.mistake is not None)
     named = [v for v in mistaken.verdicts if v.mistake is not None]
     assert len(named) == 1 and named[0].part == "1c" and named[0].note.startswith("wrong: ")
     hostile = by_scenario["hostile"]
@@ -175,7 +178,8 @@ def test_partial_follow_through(klass: Path, filled: tuple[Path, dict[str, dict[
     wrong = list(grades.values())[3]
     follows = [v for v in wrong.verdicts if v.status == judge.FOLLOW]
     assert follows and all(v.points == v.max_points / 2 for v in follows)
-    assert wrong.total == wrong.maximum - 6 - sum(v.max_points for v in follows) / 2
+    y_hat_points = next(v.max_points for v in wrong.verdicts if v.ref == "1a#1")
+    assert wrong.total == wrong.maximum - y_hat_points - sum(v.max_points for v in follows) / 2
 
 
 def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]],
@@ -185,13 +189,18 @@ def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict
     rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
     assert list(rows[0])[:4] == ["id", "name", "version", "1a"]
     assert list(rows[0])[-3:] == ["total", "maximum", "by_hand"]
-    assert [r["total"] for r in rows] == ["75", "75", "0", "69", "72", "0"]
-    assert rows[0]["1e"] == "" and rows[0]["by_hand"] == "25"
+    grades = list(_grades(klass, path).values())
+    expected = [run._num(g.total) for g in grades]
+    assert [r["total"] for r in rows] == expected
+    m = grades[0].maximum
+    assert expected[:3] == [run._num(m), run._num(m), "0"] and expected[5] == "0"
+    assert rows[0]["1e"] == "" and rows[0]["by_hand"] == run._num(grades[0].hand_max())
+    assert [r["maximum"] for r in rows] == [run._num(m)] * 6
     manifest = json.loads((klass / "manifest.json").read_text(encoding="utf-8"))
     assert [r["version"] for r in rows] == [s["version"] for s in manifest["students"]]
     summary = list(csv.DictReader((klass / "grading" / "summary.csv").open(encoding="utf-8")))
     c = next(r for r in summary if r["part"] == "1c")
-    assert c["maximum"] == "15" and c["most_frequent_mistakes"].endswith("(1)")
+    assert c["maximum"] == run._num(grades[0].part_max("1c")) and c["most_frequent_mistakes"].endswith("(1)")
     err = capsys.readouterr().err
     assert err.count("warning: row 7 (ID 6)") >= 25  # each unreadable hostile cell reported, one line each
     assert "Traceback" not in err
@@ -243,7 +252,8 @@ def test_feedback_and_summary_pdfs(klass: Path, filled: tuple[Path, dict[str, di
     pdfs = sorted((folder / "feedback").glob("*.pdf"))
     assert [p.stem for p in pdfs] == ["1", "2", "3", "4", "5", "6"]
     text = {p.stem: " ".join(page.extract_text() for page in PdfReader(p).pages) for p in pdfs}
-    assert "75 of 75 points" in text["1"]
+    m = run._num(run.grade(klass, path).grades[0].maximum)
+    assert f"{m} of {m} points" in text["1"]
     assert "correct from your 1a value" in text["4"]
     assert "forgot" in text["5"] or "dropped" in text["5"] or "wrong:" in text["5"]
     assert "could not read" in text["6"]

@@ -33,8 +33,9 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 MAX_LENGTH = 400  # characters of a formula after rewriting
 MAX_NODES = 200
@@ -364,7 +365,7 @@ def to_sympy(node: Node, symbols: Mapping[str, Sym], functions: Mapping[str, Cal
     fns = functions or {}
     op = node[0]
     if op == "n":
-        return sympy.Rational(Fraction(node[2])) if "e" not in node[2].lower() else sympy.Rational(Fraction(node[1]))
+        return sympy.Rational(Fraction(node[2]))  # exact: 0.1 is 1/10 (inf raises ValueError: unreadable)
     if op == "v":
         if node[1] in symbols:
             return symbols[node[1]]
@@ -375,7 +376,7 @@ def to_sympy(node: Node, symbols: Mapping[str, Sym], functions: Mapping[str, Cal
         arg = to_sympy(node[2], symbols, fns)
         if node[1] in fns:
             return fns[node[1]](arg)
-        return _SYMPY_FUNCTIONS[node[1]](arg)
+        return _sympy_functions()[node[1]](arg)
     a = to_sympy(node[1], symbols, fns)
     b = to_sympy(node[2], symbols, fns)
     if op == "+":
@@ -401,6 +402,7 @@ def _depth_of_pow(node: Node) -> int:
     return 0
 
 
+@lru_cache(maxsize=1)
 def _sympy_functions() -> dict[str, Callable[[Sym], Sym]]:
     import sympy
 
@@ -412,18 +414,6 @@ def _sympy_functions() -> dict[str, Callable[[Sym], Sym]]:
         "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
         "Abs": sympy.Abs, "sign": sympy.sign,
     }
-
-
-class _LazyFunctions(dict[str, Callable[[Sym], Sym]]):
-    def __missing__(self, key: str) -> Callable[[Sym], Sym]:
-        if not self:
-            self.update(_sympy_functions())
-            if key in self:
-                return self[key]
-        raise KeyError(key)
-
-
-_SYMPY_FUNCTIONS: dict[str, Callable[[Sym], Sym]] = _LazyFunctions()
 
 
 @contextmanager
@@ -445,5 +435,3 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
-
-Number = Union[float, Fraction]

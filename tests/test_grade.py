@@ -188,7 +188,8 @@ def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict
     assert cli.main(["grade", str(klass), "--responses", str(path), "--no-pdf"]) == 0
     rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
     assert list(rows[0])[:4] == ["id", "name", "version", "1a"]
-    assert list(rows[0])[-3:] == ["total", "maximum", "by_hand"]
+    assert list(rows[0])[-4:] == ["total", "maximum", "by_hand", "check_by_hand"]
+    assert all(r["check_by_hand"] == "" for r in rows)
     grades = list(_grades(klass, path).values())
     expected = [run._num(g.total) for g in grades]
     assert [r["total"] for r in rows] == expected

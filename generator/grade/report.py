@@ -129,7 +129,7 @@ def summary_body(result: ClassGrades) -> str:
         mean=f"{statistics.fmean(totals):.1f}" if totals else "--", median=_num(statistics.median(totals)) if totals else "--",
         maximum=_num(result.grades[0].maximum) if result.grades else "0",
         hand=_num(max((g.hand_max() for g in result.grades), default=0.0)), hand_parts=_hand_parts(hand_parts),
-        problems=len(result.problems), rows=rows, follow_share=f"{result.follow_through:g}",
+        problems=len(result.problems), rows=rows, unjudged=sum(s.unjudged for s in run.summarize(result)), follow_share=f"{result.follow_through:g}",
         follow_partial=result.follow_through < 1,
     )
 

@@ -161,14 +161,17 @@ def _num(x: float) -> str:
 
 def grades_csv(result: ClassGrades) -> str:
     """grades.csv: id, name, version, points per part (automatic marking), total,
-    maximum, then by_hand: the points marked by hand (text answers), not included."""
+    maximum, then by_hand: the points marked by hand (text answers), not
+    included, and check_by_hand: the refs whose check could not decide (0 points
+    until a TA looks)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "name", "version"] + result.parts + ["total", "maximum", "by_hand"])
+    w.writerow(["id", "name", "version"] + result.parts + ["total", "maximum", "by_hand", "check_by_hand"])
     for g in result.grades:
         cells = [_num(g.part_points(p)) if g.part_max(p) else "" for p in result.parts]
+        check = " ".join(v.ref for v in g.verdicts if v.status == judge.UNJUDGED)
         w.writerow([g.student.id, g.student.name, g.student.version] + cells
-                   + [_num(g.total), _num(g.maximum), _num(g.hand_max())])
+                   + [_num(g.total), _num(g.maximum), _num(g.hand_max()), check])
     return buf.getvalue()
 
 
@@ -181,6 +184,7 @@ class PartSummary:
     median: float
     share_full: float
     mistakes: list[tuple[str, str, int]]  # (name, text, count), most frequent first
+    unjudged: int  # cells a TA must check
 
 
 def summarize(result: ClassGrades) -> list[PartSummary]:
@@ -198,6 +202,7 @@ def summarize(result: ClassGrades) -> list[PartSummary]:
             statistics.median(marks) if marks and top else 0.0,
             (sum(1 for m, x in zip(marks, maxima) if x and m >= x - 1e-9) / len(marks)) if marks and top else 0.0,
             [(n, t, c) for (n, t), c in counts.most_common(3)],
+            sum(1 for g in result.grades for v in g.verdicts if v.part == p and v.status == judge.UNJUDGED),
         ))
     return out
 
@@ -205,10 +210,11 @@ def summarize(result: ClassGrades) -> list[PartSummary]:
 def summary_csv(result: ClassGrades) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["part", "maximum", "by_hand", "students", "mean", "median", "share_full_marks", "most_frequent_mistakes"])
+    w.writerow(["part", "maximum", "by_hand", "students", "mean", "median", "share_full_marks", "most_frequent_mistakes",
+                "check_by_hand"])
     for s in summarize(result):
         w.writerow([s.part, _num(s.maximum), _num(s.hand), len(result.grades),
                     f"{s.mean:.2f}" if s.maximum else "", f"{s.median:.2f}" if s.maximum else "",
                     f"{s.share_full:.3f}" if s.maximum else "",
-                    "; ".join(f"{n} ({c})" for n, _, c in s.mistakes)])
+                    "; ".join(f"{n} ({c})" for n, _, c in s.mistakes), s.unjudged])
     return buf.getvalue()

@@ -275,3 +275,26 @@ def test_without_tex_the_csv_files_are_written_and_the_exit_is_4(klass: Path, fi
     assert "no TeX engine" in capsys.readouterr().err
     assert (klass / "grading" / "grades.csv").exists() and (klass / "grading" / "summary.csv").exists()
     assert not stale.exists()  # grading/ is replaced as a whole: nothing stale is left beside the new grades
+
+
+def test_a_configured_class_is_graded_on_its_own_parts_and_points(tmp_path: Path) -> None:
+    from generator import config
+
+    toml = tmp_path / "course.toml"
+    toml.write_text('[points]\n"1c" = 10\n"1d" = 8\n[questions]\ninclude = [1]\nexclude = ["1e"]\n', encoding="utf-8")
+    cfg = config.load(toml)
+    classset.make(7, classset.count_students(2), tmp_path, pdf=False, quiet=True, config=cfg)
+    klass = tmp_path / "class-7"
+    header = (klass / responses.TEMPLATE).read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[2:] == ["1a#1", "1b#1", "1c#1", "1c#2", "1c#3", "1c#4", "1c#5", "1d#1", "1d#2", "1d#3", "1d#4"]
+    students, _ = run.load_class(klass)
+    path = tmp_path / "r.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for s in students:
+            w.writerow([s.id, ""] + [right_exact(k) for k in s.keys])
+    result = run.grade(klass, path)
+    assert result.parts == ["1a", "1b", "1c", "1d"]
+    assert [g.total for g in result.grades] == [6 + 5 + 10 + 8] * 2
+    assert [g.part_points("1c") for g in result.grades] == [10, 10]

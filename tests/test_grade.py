@@ -18,7 +18,8 @@ from generator.grade.judge import Key
 
 SEED = 2026
 HOSTILE = ["__import__('os').system('touch pwned')", "().__class__", "lambda: 0", "9**9**9**9",
-           "x1**x1**x1**x1**x1**x1**x1**x1**99999999999", "z" * 100_000]
+           "x1**x1**x1**x1**x1**x1**x1**x1**99999999999", "z" * 100_000,
+           "\\input{/etc/passwd} $x^{ % \\end{document}", "\u202e\u0000\U0001f600 \u03c3\u00b7\u2212 ^^5c"]
 
 
 def typed(exact: str) -> str:
@@ -220,7 +221,7 @@ def test_bad_rows_and_columns_are_reported_and_the_rest_graded(klass: Path, tmp_
     assert [r["id"] for r in rows] == ["1", "2"]
 
 
-@pytest.mark.parametrize("content", [None, b"", b"\xff\xfe\x00bad", b"name,1a#1\nA,1\n", b"id,name\x00\n"])
+@pytest.mark.parametrize("content", [None, b"", b"\xff\xfe\x00bad", b"name,1a#1\nA,1\n", b"\n\n"])
 def test_missing_or_malformed_file_exits_2_and_writes_nothing(klass: Path, tmp_path: Path, content: bytes | None,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "class"

@@ -421,7 +421,7 @@ def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict]
             verdict.status, verdict.points = FOLLOW, round(key.points * follow_through, 4)
             verdict.note = "correct from your " + ", ".join(
                 f"{_where(d, keys)} value {_show(earlier[d].value, earlier[d].response)}" if isinstance(earlier[d].value, float)
-                else f"{_where(d, keys)} answer" for d in wrong_deps)
+                else f"{_where(d, keys)} formula" for d in wrong_deps)
             return
     verdict.status, verdict.note = WRONG, "wrong"
     for m in key.mistakes:

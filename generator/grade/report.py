@@ -33,7 +33,12 @@ def show_response(text: str) -> str:
     if len(flat) > MAX_SHOWN:
         flat = flat[: MAX_SHOWN - 3] + "..."
     out: list[str] = []
+    run = 0  # characters since the last place a line may break
     for ch in flat:
+        run = 0 if ch == " " or ch in _BREAK_AFTER else run + 1
+        if run >= 12:  # a long word ("zzzz...") may break anywhere
+            out.append(r"\allowbreak{}")
+            run = 0
         if ch in _MATH_CHARS:
             out.append(_MATH_CHARS[ch])
         elif names.pdflatex_can_show(ch):

@@ -62,8 +62,8 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{label}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-    if "\x00" in text:
-        raise UsageError(f"{label}: contains NUL bytes; is this a CSV file?")
+    nuls = text.count("\x00")
+    text = text.replace("\x00", "")  # a stray NUL in a typed cell must not stop the class
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FILE)
     try:
@@ -83,6 +83,8 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     id_col = lowered.index("id")
     name_col = lowered.index("name") if "name" in lowered else None
     out = Responses([])
+    if nuls:
+        out.problems.append(f"{label}: {nuls} NUL character{'s' if nuls > 1 else ''} ignored")
     known = set(refs)
     columns: dict[int, str] = {}
     for k, h in enumerate(header):

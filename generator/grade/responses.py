@@ -85,12 +85,13 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     out = Responses([])
     if nuls:
         out.problems.append(f"{label}: {nuls} NUL character{'s' if nuls > 1 else ''} ignored")
-    known = set(refs)
+    known = {r.lower(): r for r in refs}  # "1A#1" is 1a#1
     columns: dict[int, str] = {}
     for k, h in enumerate(header):
         if k in (id_col, name_col):
             continue
-        if h in known:
+        if h.lower() in known:
+            h = known[h.lower()]
             if h in columns.values():
                 out.problems.append(f"{label}: column {k + 1} repeats the ref {h!r}; ignored")
             else:

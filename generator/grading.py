@@ -5,7 +5,7 @@ under the labels printed on the handout, with a score column per part.
 ``grading-sheet.csv`` (written with or without PDFs) has one row per student:
 ``id``, ``name``, ``version``, ``seed``, then one column per graded ref
 headed ``<ref> <label as text>`` (``1c#3 dJ/dw_21^[2]``; where the versions
-of a class ask different things at a ref, the characters that differ are
+of a class ask different things at a ref, each character that differs is
 shown as ``?``: ``1c#3 dJ/dw_?1^[2]``), then ``score <part> (/<points>)`` per
 part and ``total (/<points total>)``, left blank for the grader.
 
@@ -35,6 +35,7 @@ The course, assignment title and points come from answers.json.
 from __future__ import annotations
 
 import csv
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -249,21 +250,18 @@ def answer_cell(g: Graded) -> str:
 
 
 def pattern(texts: Iterable[str]) -> str:
-    """The common form of several labels: each character that differs becomes
-    ``?`` (labels of different lengths keep their common start and end)."""
+    """The common form of several labels: what differs becomes ``?``, one per
+    character (``dJ/dw_21^[2]`` and ``dJ/dw_31^[2]`` give ``dJ/dw_?1^[2]``)."""
     seen = list(dict.fromkeys(texts))
-    if len(seen) <= 1:
-        return seen[0] if seen else ""
-    if len({len(t) for t in seen}) == 1:
-        return "".join(cs[0] if len(set(cs)) == 1 else "?" for cs in zip(*seen))
-    short = min(len(t) for t in seen)
-    head = 0
-    while head < short and len({t[head] for t in seen}) == 1:
-        head += 1
-    tail = 0
-    while tail < short - head and len({t[-1 - tail] for t in seen}) == 1:
-        tail += 1
-    return seen[0][:head] + "?" + (seen[0][len(seen[0]) - tail :] if tail else "")
+    if not seen:
+        return ""
+    common = seen[0]
+    for text in seen[1:]:
+        out = []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, common, text, autojunk=False).get_opcodes():
+            out.append(common[i1:i2] if op == "equal" else "?" * max(i2 - i1, j2 - j1))
+        common = "".join(out)
+    return common
 
 
 def fmt_points(points: float) -> str:

@@ -350,10 +350,11 @@ def row_vectors(latex: str) -> str:
 
 
 def answer_tex(g: Graded) -> str | None:
-    """The maths shown after ``label =`` in the PDF; None for an answer marked
-    by hand."""
+    """The maths shown after ``label =`` in the PDF: for an answer marked by
+    hand, the key's model formula when it has one (the gradient in vector
+    form), else None (an explanation in words)."""
     if g.kind == "text" or g.exact is None:
-        return None
+        return g.latex if g.exact is not None else None
     if g.kind == "number":
         return number_tex(g.exact, g.value, g.latex)
     if g.kind == "vector":

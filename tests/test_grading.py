@@ -261,3 +261,14 @@ def test_pdf_one_student_per_block_never_split(class_dir):
         assert len(on) == 1, (o.version, on)  # every student on exactly one page
         assert "3.6" in texts[on[0]] and "/ 100" in texts[on[0]].replace("/100", "/ 100")
     assert "Ann Smith" in " ".join(texts) and "HYPERLINK" in " ".join(texts)
+
+
+@pytest.mark.pdf
+def test_pdf_short_blocks_share_a_page(tmp_path):
+    """With question 1 only, two students' blocks fit on a page, each whole."""
+    d, outcomes = make_class(tmp_path, STUDENTS, include=config.QUESTIONS["1"])
+    assert grading.write_pdf(outcomes, 5, d) == 2
+    texts = [page.extract_text() for page in PdfReader(d / "grading-sheet.pdf").pages]
+    for k, o in enumerate(outcomes):
+        assert o.version in texts[k // 2]
+    assert "/ 42" in texts[0].replace("/42", "/ 42") and "2a" not in " ".join(texts)

@@ -209,19 +209,6 @@ def number_text(exact: str, value: Any) -> str:
     return readable(exact) + (f" ≈ {approx}" if approx is not None else "")
 
 
-def answer_text(g: Graded) -> str:
-    """A graded answer as readable text (the PDF's content, without maths)."""
-    if g.kind == "text" or g.exact is None:
-        return HAND
-    if g.kind == "number":
-        return number_text(g.exact, g.value)
-    if g.kind == "vector":
-        comps = components(g.exact, g.value)
-        if comps is not None:
-            return "[" + ", ".join(number_text(e, v) for e, v in comps) + "]"
-    return readable(g.exact)
-
-
 # --------------------------------------------------------------------------
 # The CSV
 
@@ -392,9 +379,12 @@ def _block(o: Outcome, data: JSONDict) -> dict[str, Any]:
 
 
 def _course_line(course: JSONDict) -> str:
+    """"CSE 616 Neural Networks, Assignment 1" from answers.json's course, as
+    LaTeX in a font that shows it (course texts are user text, in any script)."""
     head = " ".join(str(course[k]) for k in ("code", "name") if course.get(k))
     title = str(course.get("title") or "")
-    return escape(f"{head}, {title}" if head and title else head or title)
+    line = f"{head}, {title}" if head and title else head or title
+    return names.to_tex(line) if line else ""
 
 
 def document(outcomes: Sequence[Outcome], class_dir: Path, class_seed: int, engine: str) -> str:
@@ -410,7 +400,7 @@ def document(outcomes: Sequence[Outcome], class_dir: Path, class_seed: int, engi
         "grading-sheet.tex.j2",
         fonts=render.render("fonts.tex.j2", engine=engine),
         course=_course_line(course),
-        term=escape(course.get("term") or ""),
+        term=names.to_tex(str(course["term"])) if course.get("term") else "",
         class_seed=class_seed,
         count=f"{n} student" + ("" if n == 1 else "s"),
         students=students,

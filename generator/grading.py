@@ -362,7 +362,7 @@ def _block(o: Outcome, data: JSONDict) -> dict[str, Any]:
         for g in p.answers:
             tex = answer_tex(g)
             items.append({
-                "k": escape(g.ref.rsplit("#", 1)[-1]),
+                "ref": escape(g.ref),
                 "label": g.label,
                 "tex": tex,
                 "hand": g.kind == "text",

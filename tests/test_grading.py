@@ -246,6 +246,8 @@ def test_document_from_the_course_of_answers_json(class_dir):
         assert rf"\nnscore{{{grading.fmt_points(p.points)}}}" in source
         for g in p.answers:
             assert g.label in source or g.kind == "text"  # answers marked by hand are shown as such
+            ref = g.ref.replace("#", r"\#")
+            assert rf"\nnans{{{ref}}}" in source  # the ref as on the handout's answer sheet
 
 
 @pytest.mark.pdf

@@ -40,7 +40,7 @@ gives byte-identical files.
 a class set (--roster or --count) writes DIR/class-SEED/ with a folder per
 student (the same five files), handouts.pdf and keys.pdf (every document
 starting on an odd page, for duplex printing), grading-sheet.csv and
-grading-sheet.pdf (every final answer of every student) and manifest.json.
+grading-sheet.pdf (graded answers and score boxes) and manifest.json.
 A student's version depends only on the class seed and their ID. The roster
 is a UTF-8 CSV file with a header row naming an 'id' and a 'name' column.
 
@@ -143,7 +143,7 @@ def run(argv: list[str] | None = None) -> int:
     if args.roster is not None or args.count is not None:
         if args.seed is None:
             raise UsageError(f"a class set needs --seed N (the class seed), not a preset (see {PROG} --help)")
-        from . import classset, roster  # only class sets need pikepdf's combining, PyLaTeX and tqdm
+        from . import classset, roster  # only class sets need pikepdf's combining and tqdm
 
         students = roster.read_roster(args.roster) if args.roster is not None else classset.count_students(args.count)
         classset.check_folders(students)

@@ -188,5 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: every finished version is complete and nothing partial was left; "
               "run the same command again to finish", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the summary piped into `head`: the files are written, nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        return 0
     finally:
         signal.signal(signal.SIGTERM, previous)

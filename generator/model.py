@@ -1,4 +1,4 @@
-"""Plain data that mirrors answers.json (format nn-problem-set/1).
+"""Plain data that mirrors answers.json (format nn-problem-set/2).
 
 A question family builds a :class:`Question`; the pipeline collects them in a
 :class:`ProblemSet`. Everything the key prints comes from these objects:
@@ -10,9 +10,14 @@ names its template uses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-FORMAT = "nn-problem-set/1"
+if TYPE_CHECKING:
+    from .config import Config
+
+FORMAT = "nn-problem-set/2"
+
+KINDS = ("number", "vector", "expression", "text")
 
 JSONDict = dict[str, Any]  # a JSON object
 
@@ -25,16 +30,49 @@ class Answer:
     exact: str | None  # sympy.parse_expr-readable string; None for free text
     value: Any  # JSON number, list of numbers, or None
     check: JSONDict | None = None  # {function, wrt, derivative, at} for derivatives
+    # format 2: marking (docs/answers-json.md). A graded answer is one the handout asks for.
+    graded: bool = False
+    kind: str = "number"  # one of KINDS
+    weight: int = 0  # a graded answer's share of its part's points (the pipeline turns it into points)
+    tolerance: JSONDict | None = None  # {"abs": ..., "rel": ...} for number and vector
+    variables: list[str] | None = None  # the symbols of an expression answer
+    depends_on: list[str] = field(default_factory=list)  # refs of earlier answers this one is computed from
+    recompute: str | None = None  # SymPy expression in ref symbols (ref_1a_1) giving this answer from those
+    mistakes: list[JSONDict] = field(default_factory=list)  # [{name, text, value}]: common wrong answers
+    ref: str | None = None  # "<part>#<k>", set by :func:`number_refs`
+    points: float | None = None  # set by the pipeline from the configuration
+    text: str = ""  # the label as readable plain text, set by :func:`number_refs`
 
     def to_json(self) -> JSONDict:
         return {
             "name": self.name,
             "label": self.label,
+            "text": self.text,
             "latex": self.latex,
             "exact": self.exact,
             "value": self.value,
             "check": self.check,
+            "graded": self.graded,
+            "ref": self.ref,
+            "points": None if self.points is None else number(self.points),
+            "kind": self.kind,
+            "tolerance": self.tolerance,
+            "variables": self.variables,
+            "depends_on": list(self.depends_on),
+            "recompute": self.recompute,
+            "mistakes": list(self.mistakes),
         }
+
+
+EXACT = {"abs": 0.005, "rel": 0.0}  # the tolerance of a number asked exactly (a rounded decimal is accepted)
+FOUR_PLACES = {"abs": 0.0001, "rel": 0.0}  # the tolerance of a number asked to four decimal places
+
+
+def ref_symbol(ref: str) -> str:
+    """The symbol that stands for a student's answer ``ref`` in a ``recompute``
+    expression: 1a#1 -> ref_1a_1, 3.1#2 -> ref_3_1_2."""
+    part, k = ref.split("#")
+    return f"ref_{part.replace('.', '_')}_{k}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +97,7 @@ class Part:
     answers: list[Answer]
     skill: str = ""  # what the part tests, the same for every version (docs/answers-json.md)
     notes: list[Note] = field(default_factory=list)  # the key's grading note: common wrong answers
+    points: float = 0  # the part's marks, from the configuration (set by the pipeline)
 
     def note_items(self) -> list[tuple[str, list[Note]]]:
         """The grading notes grouped by answer, in order: [(answer, its notes)]."""
@@ -70,10 +109,34 @@ class Part:
                 out.append((n.answer, [n]))
         return out
 
+    @property
+    def graded(self) -> list[Answer]:
+        """The answers the handout asks for, in ref order."""
+        return [a for a in self.answers if a.graded]
+
+    def answer(self, name: str) -> Answer:
+        for a in self.answers:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def number_refs(self) -> None:
+        """Give every graded answer its ref, ``<part id>#<k>`` in the order the
+        handout asks for them, and every answer its readable label."""
+        from .plain import plain
+
+        k = 0
+        for a in self.answers:
+            a.text = plain(a.label)
+            if a.graded:
+                k += 1
+                a.ref = f"{self.id}#{k}"
+
     def to_json(self) -> JSONDict:
         return {
             "id": self.id,
             "skill": self.skill,
+            "points": number(self.points),
             "prompt": self.prompt,
             "answers": [a.to_json() for a in self.answers],
         }
@@ -116,12 +179,32 @@ class ProblemSet:
     preset: str | None = None
     student_name: str | None = None
     student_id: str | None = None
+    config: Config | None = None  # the course configuration it was made with (None: the default)
+
+    @property
+    def points_total(self) -> float:
+        return sum(p.points for q in self.questions for p in q.parts)
+
+    @property
+    def parts(self) -> list[Part]:
+        return [p for q in self.questions for p in q.parts]
 
     def to_json(self) -> JSONDict:
+        from .config import DEFAULT
+
+        course = (self.config or DEFAULT).course
         return {
             "format": FORMAT,
             "generator": self.generator,
             "seed": self.seed,
             "version": self.version,
+            "course": course.to_json(),
+            "student": None if self.student_id is None else {"id": self.student_id, "name": self.student_name},
+            "points_total": number(self.points_total),
             "questions": [q.to_json() for q in self.questions],
         }
+
+
+def number(x: float) -> float | int:
+    """A point count as JSON shows it: 6, not 6.0."""
+    return int(x) if float(x).is_integer() else round(float(x), 4)

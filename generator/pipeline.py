@@ -17,10 +17,13 @@ from typing import Any
 
 import numpy as np
 
+import sympy
+
 from . import __version__, compile, names, render
-from .errors import TexError, UsageError
+from .config import DEFAULT, Config
+from .errors import TexError, UsageError, VerificationError
 from .files import install_folder, staging_folder, write_atomic
-from .model import ProblemSet, Question
+from .model import Answer, Part, ProblemSet, Question, ref_symbol
 from .questions import FAMILIES, family_rng
 from .questions.family import Disagreement, Family
 
@@ -101,16 +104,79 @@ def build_question(family: Family[Any, Any], rng: np.random.Generator | None, nu
     return family.present(params, solution, number)
 
 
-def build_problem_set(seed: int | None = None, preset: str | None = None, student: Student | None = None) -> ProblemSet:
+def share_points(points: float, weights: list[int]) -> list[float]:
+    """A part's points split over its graded answers by weight, to the cent,
+    adding up exactly to ``points`` (the last answer takes the rounding)."""
+    total = sum(weights)
+    if not weights or total == 0:
+        return [0.0] * len(weights)
+    cents = round(points * 100)
+    shares = [cents * w // total for w in weights]
+    shares[-1] = cents - sum(shares[:-1])
+    return [s / 100 for s in shares]
+
+
+def apply_config(question: Question, config: Config, version: str) -> Question:
+    """Keep the parts the configuration includes, give them their points, and
+    drop dependencies on left-out parts (nothing to carry an error from)."""
+    question.parts = [p for p in question.parts if config.includes(p.id)]
+    refs = {a.ref for p in question.parts for a in p.answers if a.ref}
+    for part in question.parts:
+        part.points = config.points_of(part.id)
+        graded = part.graded
+        for a, pts in zip(graded, share_points(part.points, [a.weight for a in graded])):
+            a.points = pts
+        for a in part.answers:
+            if any(r not in refs for r in a.depends_on):
+                a.depends_on, a.recompute = [], None
+        verify_recompute(part, {a.ref: a for p in question.parts for a in p.answers if a.ref}, version)
+    return question
+
+
+def verify_recompute(part: Part, by_ref: dict[str, Answer], version: str) -> None:
+    """Second route for error carried forward: each ``recompute`` expression, fed
+    the right answers of the refs it depends on, must give the answer itself."""
+    for a in part.answers:
+        if a.recompute is None:
+            continue
+        values = {}
+        for ref in a.depends_on:
+            dep = by_ref[ref]
+            values[sympy.Symbol(ref_symbol(ref))] = sympy.sympify(dep.exact)
+        got = _recompute(a.recompute, values, a.check)
+        want = sympy.sympify(a.exact)
+        ok = got == want or (not (got - want).free_symbols and abs(float(got - want)) <= 1e-9 * max(1.0, abs(float(want))))
+        if not ok:
+            raise VerificationError(f"version {version}, part {part.id} answer {a.ref}: the solver gives {a.exact}, "
+                                    f"recomputing it from the answers it depends on gives {got}")
+
+
+@lru_cache(maxsize=4096)
+def _parsed(expr: str) -> sympy.Expr:
+    return sympy.sympify(expr)
+
+
+def _recompute(expr: str, values: dict[sympy.Symbol, sympy.Expr], check: dict[str, Any] | None) -> sympy.Expr:
+    out = _parsed(expr).xreplace(values)
+    if check and check.get("at"):
+        out = out.xreplace({sympy.Symbol(k): sympy.Integer(v) for k, v in check["at"].items()})
+    return sympy.nsimplify(out) if out.is_Float else out
+
+
+def build_problem_set(seed: int | None = None, preset: str | None = None, student: Student | None = None,
+                      config: Config | None = None) -> ProblemSet:
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset {preset!r}; choose from: {', '.join(PRESETS)}")
     if preset is None and (seed is None or not 0 <= seed <= MAX_SEED):
         raise UsageError(f"seed must be an integer from 0 to {MAX_SEED}")
+    config = config or DEFAULT
     version = version_code(seed, preset)
     questions = []
     for number, family in enumerate(FAMILIES, start=1):
+        if not config.includes_question(number):
+            continue  # each family draws from its own stream: leaving one out changes no other
         rng = None if preset == "original" or seed is None else family_rng(seed, family.NAME)
-        questions.append(build_question(family, rng, number, version))
+        questions.append(apply_config(build_question(family, rng, number, version), config, version))
     return ProblemSet(
         seed=None if preset else seed,
         version=version,
@@ -119,6 +185,7 @@ def build_problem_set(seed: int | None = None, preset: str | None = None, studen
         preset=preset,
         student_name=student.name if student else None,
         student_id=student.id if student else None,
+        config=config,
     )
 
 

@@ -36,7 +36,7 @@ from .. import latex
 from ..speed import cached, factor_terms, lambdified, lambdified_once, memo, remember, substitute, tex, text, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
-from ..model import Answer, JSONDict, Note, Part, Question
+from ..model import EXACT, FOUR_PLACES, Answer, JSONDict, Note, Part, Question, ref_symbol
 from ..sampling import choice, redraw
 from .family import Disagreement, distinct_notes
 
@@ -993,8 +993,38 @@ def _parts(sol: Solution, n: int) -> list[Part]:
                 r"$\partial g_2/\partial x_2$; then combine them, and write both answers in terms of $x_1$ and $x_2$ only.")
     prompt_b = (rf"Evaluate $g_1$, $g_2$, $\partial f/\partial x_1$ and $\partial f/\partial x_2$ at ${point_tex}$. "
                 r"Give exact values, and each derivative also as a decimal to four places.")
-    return [Part(f"{n}a", prompt_a, answers_a, SKILLS["a"], _symbolic_notes(sym)),
-            Part(f"{n}b", prompt_b, answers_b, SKILLS["b"], _value_notes(mistakes_at(sol)))]
+    parts = [Part(f"{n}a", prompt_a, answers_a, SKILLS["a"], _symbolic_notes(sym)),
+             Part(f"{n}b", prompt_b, answers_b, SKILLS["b"], _value_notes(mistakes_at(sol)))]
+    _mark(sol, parts)
+    return parts
+
+
+def _mark(sol: Solution, parts: list[Part]) -> None:
+    """Every answer of both parts is asked for: (a) the six intermediate partial
+    derivatives (weight 1 each) and the two combined ones (4 each), as formulas;
+    (b) g1, g2 (1 each) and the two values (3 each), which follow from the
+    student's own formulas of (a) at the point."""
+    pa, pb = parts
+    for a in pa.answers:
+        a.graded, a.kind = True, "expression"
+        a.weight = 4 if a.name.startswith("df/dx") else 1
+        a.variables = ["g1", "g2"] if a.name.startswith("df/dg") else ["x1", "x2"]
+    for a in pb.answers:
+        a.graded = True
+        a.weight, a.tolerance = (3, dict(FOUR_PLACES)) if a.name.startswith("df/dx") else (1, dict(EXACT))
+    pa.number_refs()
+    pb.number_refs()
+    wrong = mistakes_at(sol)
+    for j in range(2):
+        formula = pa.answer(f"df/dx{j + 1}")
+        a = pb.answer(f"df/dx{j + 1}")
+        a.depends_on, a.recompute = [formula.ref or ""], ref_symbol(formula.ref or "")
+        right = _float(sol.at_point.grad[j])
+        seen = [right]
+        for name, v in wrong[f"df/dx{j + 1}"].items():
+            if all(abs(v - s) > 1e-9 for s in seen):
+                seen.append(v)
+                a.mistakes.append({"name": name, "text": MISTAKE_TEXT[name], "value": v})
 
 
 SKILLS = {"a": "chain_rule_two_paths", "b": "chain_rule_at_point"}  # docs/answers-json.md

@@ -33,7 +33,7 @@ import sympy
 from ..speed import cached
 from ..symbolic import derivative
 from ..latex import num
-from ..model import Answer, JSONDict, Note, Part, Question
+from ..model import FOUR_PLACES, Answer, JSONDict, Note, Part, Question, ref_symbol
 from ..sampling import choice, redraw
 from . import cost_items as ci
 from .cost_items import Expr, Lin, sstr
@@ -904,6 +904,30 @@ def _answers(p: PartSolution) -> list[Answer]:
     ]
 
 
+def _mark(part: Part, p: PartSolution, wrongs: dict[str, np.ndarray]) -> None:
+    """Both answers of a part are asked for: the derivative (weight 4) and its value
+    (weight 2, to four decimal places). A scalar derivative is a formula in z, and
+    its value follows from the student's own formula; a gradient in vector form is
+    a derivation marked by hand."""
+    formula, value = part.answers
+    scalar = isinstance(p.item, ci.ScalarItem)
+    formula.graded, formula.weight = True, 4
+    formula.kind, formula.variables = ("expression", ["z"]) if scalar else ("text", None)
+    value.graded, value.weight, value.tolerance = True, 2, dict(FOUR_PLACES)
+    value.kind = "number" if scalar else "vector"
+    part.number_refs()
+    if scalar:
+        value.depends_on, value.recompute = [formula.ref or ""], ref_symbol(formula.ref or "")
+    right = np.array(p.value, dtype=float)
+    seen = [right]
+    for name, vec in wrongs.items():
+        v = np.asarray(vec, dtype=float)
+        if all(np.max(np.abs(v - s)) > 1e-9 for s in seen):
+            seen.append(v)
+            value.mistakes.append({"name": name, "text": mistake_text(name, p.item),
+                                   "value": float(v[0]) if scalar else [float(c) for c in v]})
+
+
 def _numeric_work(p: PartSolution, inst: Instance) -> NumericWork:
     if isinstance(p.item, ci.ScalarItem):
         return _scalar_context(p, p.item, inst)
@@ -940,7 +964,9 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         )
         contexts.append(ctx)
         prompt = rf"\[{ctx.function}\]" + f"{ctx.ask} {ctx.numeric_ask}"
-        out_parts.append(Part(label, prompt, _answers(p), it.skill, _notes(p, wrong.get(p.index, {}), inst.z0)))
+        part = Part(label, prompt, _answers(p), it.skill, _notes(p, wrong.get(p.index, {}), inst.z0))
+        _mark(part, p, wrong.get(p.index, {}))
+        out_parts.append(part)
     m = len(inst.X)
     table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
     published: JSONDict = {
@@ -953,7 +979,6 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         "y": list(inst.y),
         "labels": list(inst.labels),
         "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
-        "delta": None,  # format 2 of answers.json: the Huber threshold, which no part uses any more
     }
     context = Context(
         parts=contexts,

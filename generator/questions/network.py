@@ -26,7 +26,7 @@ import sympy
 
 from .. import latex
 from ..latex import num
-from ..model import Answer, JSONDict, Note, Part, Question
+from ..model import EXACT, Answer, JSONDict, Note, Part, Question, ref_symbol
 from ..sampling import choice, integers, redraw
 from . import concepts
 from .family import Disagreement, distinct_notes
@@ -766,7 +766,77 @@ def _parts(net: Network, sol: Solution, n: int) -> list[Part]:
     concept = concepts.BANK[net.concept]
     pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)],
               SKILLS["e"], [Note("model answer", concepts.WEAK_ANSWERS[concept.key], "")])
-    return [pa, pb, pc, pd, pe]
+    parts = [pa, pb, pc, pd, pe]
+    _mark(net, sol, parts, wrong)
+    return parts
+
+
+def _fr(q: Num) -> str:
+    """A rational as SymPy reads it exactly: (-12/5)."""
+    q = Fraction(q)
+    return f"({q.numerator})" if q.denominator == 1 else f"({q.numerator}/{q.denominator})"
+
+
+def _wrongs(right: Num, wrongs: dict[str, Fraction]) -> list[JSONDict]:
+    """The common wrong answers of one graded answer, one per distinct value."""
+    out: list[JSONDict] = []
+    seen = {Fraction(right)}
+    for name, v in wrongs.items():
+        if Fraction(v) not in seen:
+            seen.add(Fraction(v))
+            out.append({"name": name, "text": MISTAKE_TEXT[name], "value": latex.json_number(v)})
+    return out
+
+
+def _mark(net: Network, sol: Solution, parts: list[Part], wrong: dict[str, dict[str, Fraction]]) -> None:
+    """What the handout asks for in each part (graded answers, their kinds and
+    weights), the common wrong answers, and how each answer follows from the
+    student's own earlier answers (``recompute``, for error carried forward)."""
+    pa, pb, pc, pd, pe = parts
+    for part, key, fwd in ((pa, "y_hat@1a", sol.identity), (pb, "y_hat@1b", sol.relu)):
+        a = part.answer("y_hat")
+        a.graded, a.weight, a.tolerance, a.mistakes = True, 1, dict(EXACT), _wrongs(fwd.y_hat, wrong[key])
+    for a in pc.answers + pd.answers:
+        a.graded, a.weight, a.tolerance = True, 1, dict(EXACT)
+    concept = pe.answers[0]
+    concept.graded, concept.kind, concept.weight, concept.tolerance = True, "text", 1, None
+    for part in parts:
+        part.number_refs()
+    y_hat = ref_symbol(pa.answer("y_hat").ref or "")
+    error = f"2*({y_hat} - {_fr(net.y)})"
+    J = pc.answer("J")
+    J.depends_on, J.recompute = [pa.answer("y_hat").ref or ""], f"({y_hat} - {_fr(net.y)})**2"
+    J.mistakes = _wrongs(sol.bp.loss, wrong["J"])
+    fwd = sol.identity
+    for p in net.asked:
+        # dJ/dtheta = 2 (y_hat - y) * d y_hat/d theta, the second factor from the network alone
+        j = p.j if p.kind == "W1" else p.i
+        if p.kind == "b2":
+            slope = Fraction(1)
+        elif p.kind == "W2":
+            slope = Fraction(fwd.a1[p.i])
+        elif p.kind == "b1":
+            slope = Fraction(net.W2[j])
+        else:
+            slope = Fraction(net.W2[j]) * net.x[p.i]
+        a = pc.answer(f"grad:{p.name}")
+        a.depends_on, a.recompute = list(J.depends_on), f"{error}*{_fr(slope)}"
+        a.mistakes = _wrongs(sol.bp.grads[p], wrong[f"grad:{p.name}"])
+    slopes = output_slopes(net)
+    shifted = []
+    for p, new in sol.updated.items():
+        g = pc.answer(f"grad:{p.name}")
+        a = pd.answer(f"new:{p.name}")
+        a.depends_on, a.recompute = [g.ref or ""], f"{_fr(net.get(p))} - {_fr(net.eta)}*{ref_symbol(g.ref or '')}"
+        a.mistakes = _wrongs(new, wrong[f"new:{p.name}"])
+        shifted.append((a.ref or "", f"{_fr(slopes[p])}*({ref_symbol(a.ref or '')} - {_fr(net.get(p))})"))
+    after = pd.answer("y_hat_after")
+    after.depends_on = [r for r, _ in shifted]
+    after.recompute = f"{_fr(sol.identity.y_hat)} + " + " + ".join(s for _, s in shifted)
+    after.mistakes = _wrongs(sol.after.y_hat, wrong["y_hat_after"])
+    J_after = pd.answer("J_after")
+    J_after.depends_on, J_after.recompute = [after.ref or ""], f"({ref_symbol(after.ref or '')} - {_fr(net.y)})**2"
+    J_after.mistakes = _wrongs(sol.loss_after, wrong["J_after"])
 
 
 def _context(net: Network, sol: Solution) -> Context:

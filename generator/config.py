@@ -1,0 +1,369 @@
+"""The instructor's course configuration: a TOML file read with the standard
+library's ``tomllib`` and checked here, key by key.
+
+    python -m generator --write-config course.toml    # a commented default
+    python -m generator --seed 7 --config course.toml
+
+Every check failure is one line naming the file, the key and its line, and
+exits with status 2 before anything is written (:class:`ConfigError`). The
+default (no file, or the file ``--write-config`` writes) reproduces the
+documents made without a configuration.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import math
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+# Every part of the assignment, in printed order, by question.
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "1": ("1a", "1b", "1c", "1d", "1e"),
+    "2": ("2a", "2b"),
+    "3": ("3.1", "3.2", "3.3", "3.4", "3.5", "3.6"),
+}
+PART_IDS: tuple[str, ...] = tuple(p for parts in QUESTIONS.values() for p in parts)
+
+# Marks per part: 42 for the network, 22 for the chain rule, 36 for the derivatives.
+DEFAULT_POINTS: dict[str, float] = {
+    "1a": 6, "1b": 6, "1c": 15, "1d": 10, "1e": 5,
+    "2a": 14, "2b": 8,
+    "3.1": 6, "3.2": 6, "3.3": 6, "3.4": 6, "3.5": 6, "3.6": 6,
+}
+
+DEFAULT_INSTRUCTIONS = ("Show your work: the method earns marks, not only the final number. "
+                        "Give exact values (integers or fractions) unless a part says otherwise.")
+PAPERS = ("a4", "letter")
+ANSWER_SPACES = ("full", "compact", "none")
+MAX_TEXT = 2000  # characters in one configured text (the instructions paragraph included)
+MAX_POINTS = 1000
+
+
+class ConfigError(UsageError):
+    """A configuration file that cannot be used (exit 2, nothing written)."""
+
+
+@dataclass(frozen=True)
+class Course:
+    code: str = "CSE 616"
+    name: str = "Neural Networks"
+    title: str = "Assignment 1"
+    term: str | None = None
+    instructor: str | None = None
+    due: datetime.date | None = None
+    instructions: str = DEFAULT_INSTRUCTIONS
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"code": self.code, "name": self.name, "title": self.title, "term": self.term,
+                "instructor": self.instructor, "due": self.due.isoformat() if self.due else None}
+
+    @property
+    def due_text(self) -> str | None:
+        """The due date as printed: "14 February 2027"."""
+        return f"{self.due.day} {self.due:%B %Y}" if self.due else None
+
+    @property
+    def texts(self) -> list[str]:
+        """Every text a user typed (for escaping and font choice)."""
+        return [t for t in (self.code, self.name, self.title, self.term, self.instructor, self.instructions) if t]
+
+
+@dataclass(frozen=True)
+class Layout:
+    paper: str = "a4"
+    answer_space: str = "full"  # "full": space under every part; "compact"/"none": questions only
+    answer_sheet: bool = True  # a page with one box per graded answer
+
+    @property
+    def compact(self) -> bool:
+        return self.answer_space != "full"
+
+
+@dataclass(frozen=True)
+class Config:
+    course: Course = field(default_factory=Course)
+    points: tuple[tuple[str, float], ...] = tuple(DEFAULT_POINTS.items())
+    layout: Layout = field(default_factory=Layout)
+    include: tuple[str, ...] = PART_IDS  # the parts in the documents, in printed order
+    source: str | None = None  # the file it was read from (its name as given), None for the default
+
+    # A family added after this catalogue (its parts are not in PART_IDS) is
+    # included, with 0 points, until its parts are added to QUESTIONS and DEFAULT_POINTS.
+
+    def points_of(self, part_id: str) -> float:
+        return dict(self.points).get(part_id, 0.0)
+
+    def includes(self, part_id: str) -> bool:
+        return part_id in self.include or part_id not in PART_IDS
+
+    def includes_question(self, number: int) -> bool:
+        return str(number) not in QUESTIONS or any(p in self.include for p in QUESTIONS[str(number)])
+
+    @property
+    def points_total(self) -> float:
+        return sum(v for p, v in self.points if p in self.include)
+
+    def to_json(self) -> dict[str, Any]:
+        """As the class manifest records it (with a digest, so two runs can be compared)."""
+        data: dict[str, Any] = {
+            "course": dict(self.course.to_json(), instructions=self.course.instructions),
+            "points": {p: _number(v) for p, v in self.points if p in self.include},
+            "points_total": _number(self.points_total),
+            "layout": {"paper": self.layout.paper, "answer_space": self.layout.answer_space,
+                       "answer_sheet": self.layout.answer_sheet},
+            "questions": {"include": list(self.include)},
+        }
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return {"file": self.source, "sha256": digest, **data}
+
+
+DEFAULT = Config()
+
+
+def _number(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+# --------------------------------------------------------------------------
+# Reading and checking
+
+
+_KEYS: dict[str, tuple[str, ...]] = {
+    "course": ("code", "name", "title", "term", "instructor", "due", "instructions"),
+    "points": PART_IDS,
+    "layout": ("paper", "answer_space", "answer_sheet"),
+    "questions": ("include", "exclude"),
+}
+
+
+class _Reader:
+    def __init__(self, path: Path, text: str):
+        self.path, self.text = path, text
+
+    def line_of(self, section: str, key: str | None = None) -> int | None:
+        """The line of ``[section]`` or of ``key`` inside it (tomllib gives none)."""
+        lines = self.text.splitlines()
+        start = None
+        for k, line in enumerate(lines):
+            stripped = line.strip()
+            if re.fullmatch(r"\[\s*" + re.escape(section) + r"\s*\]\s*(#.*)?", stripped):
+                start = k
+                if key is None:
+                    return k + 1
+                continue
+            if start is not None and stripped.startswith("["):
+                start = None
+            if start is not None and key is not None:
+                m = re.match(r"""\s*("([^"]*)"|'([^']*)'|[A-Za-z0-9_.-]+)\s*=""", line)
+                if m and (m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(1)) == key:
+                    return k + 1
+        return None
+
+    def fail(self, what: str, section: str | None = None, key: str | None = None) -> ConfigError:
+        where = f"{self.path}"
+        line = self.line_of(section, key) if section is not None else None
+        if line is not None:
+            where += f", line {line}"
+        name = f"[{section}] {key}" if section and key else f"[{section}]" if section else ""
+        return ConfigError(f"{where}: {name + ': ' if name else ''}{what}")
+
+
+def _text(r: _Reader, section: str, key: str, value: object, optional: bool) -> str | None:
+    if not isinstance(value, str):
+        raise r.fail(f"expected text in quotes, not {_tomltype(value)}", section, key)
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        if optional:
+            return None
+        raise r.fail("must not be empty", section, key)
+    if len(value) > MAX_TEXT:
+        raise r.fail(f"at most {MAX_TEXT} characters, not {len(value)}", section, key)
+    bad = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\t"), None)
+    if bad is not None:
+        raise r.fail(f"contains the control or unassigned character U+{ord(bad):04X}", section, key)
+    return value
+
+
+def _tomltype(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime.datetime):
+        return "a date and time"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return type(value).__name__
+
+
+def _date(r: _Reader, value: object) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        raise r.fail("expected a date such as 2027-02-14, not a date and time", "course", "due")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise r.fail(f"expected a date such as 2027-02-14, not {_tomltype(value)}", "course", "due")
+
+
+def _parts_of(r: _Reader, key: str, value: object) -> list[str]:
+    if not isinstance(value, list):
+        raise r.fail(f"expected a list of question numbers and part ids such as [1, \"2a\", \"3.4\"], not {_tomltype(value)}",
+                     "questions", key)
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise r.fail(f"expected question numbers and part ids, not {_tomltype(item)}", "questions", key)
+        name = str(item).strip()
+        if name in QUESTIONS:
+            out += QUESTIONS[name]
+        elif name in PART_IDS:
+            out.append(name)
+        else:
+            raise r.fail(f"unknown question or part {name!r} (questions 1, 2, 3; parts {', '.join(PART_IDS)})", "questions", key)
+    return out
+
+
+def parse(text: str, path: Path) -> Config:
+    """Check a configuration's text; ``path`` names it in messages."""
+    r = _Reader(path, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not a valid TOML file: {exc}") from None
+    for section, value in data.items():
+        if section not in _KEYS:
+            raise r.fail(f"unknown section (expected {', '.join('[' + s + ']' for s in _KEYS)})", section) if r.line_of(section) \
+                else ConfigError(f"{path}: unknown key {section!r} (expected the sections {', '.join('[' + s + ']' for s in _KEYS)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {section!r} must be a section [{section}], not {_tomltype(value)}")
+        for key in value:
+            if key not in _KEYS[section]:
+                hint = f"part ids are {', '.join(PART_IDS)}" if section == "points" else f"expected one of {', '.join(_KEYS[section])}"
+                what = "unknown part id" if section == "points" else "unknown key"
+                raise r.fail(f"{what} ({hint})", section, key)
+
+    c = data.get("course", {})
+    course_args: dict[str, Any] = {}
+    for key in ("code", "name", "title", "term", "instructor", "instructions"):
+        if key in c:
+            course_args[key] = _text(r, "course", key, c[key], optional=key in ("term", "instructor"))
+    if "due" in c:
+        course_args["due"] = _date(r, c["due"])
+    course = Course(**course_args)
+
+    points = dict(DEFAULT_POINTS)
+    for key, value in data.get("points", {}).items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise r.fail(f"points must be a number, not {_tomltype(value)}", "points", key)
+        if not math.isfinite(value) or value < 0:
+            raise r.fail(f"points must be a non-negative number, not {value}", "points", key)
+        if value > MAX_POINTS:
+            raise r.fail(f"at most {MAX_POINTS} points per part, not {value}", "points", key)
+        if round(value * 100) != value * 100:
+            raise r.fail(f"points may have at most two decimals, not {value}", "points", key)
+        points[key] = value
+
+    lay = data.get("layout", {})
+    paper, space, sheet = "a4", "full", True
+    if "paper" in lay:
+        paper = lay["paper"]
+        if paper not in PAPERS:
+            raise r.fail(f"expected \"a4\" or \"letter\", not {_tomltype(paper)}", "layout", "paper")
+    if "answer_space" in lay:
+        space = lay["answer_space"]
+        if space not in ANSWER_SPACES:
+            raise r.fail(f"expected \"full\", \"compact\" or \"none\", not {_tomltype(space)}", "layout", "answer_space")
+    if "answer_sheet" in lay:
+        sheet = lay["answer_sheet"]
+        if not isinstance(sheet, bool):
+            raise r.fail(f"expected true or false, not {_tomltype(sheet)}", "layout", "answer_sheet")
+
+    q = data.get("questions", {})
+    include = list(PART_IDS)
+    if "include" in q:
+        chosen = set(_parts_of(r, "include", q["include"]))
+        include = [p for p in PART_IDS if p in chosen]
+    if "exclude" in q:
+        dropped = set(_parts_of(r, "exclude", q["exclude"]))
+        include = [p for p in include if p not in dropped]
+    if not include:
+        raise r.fail("leaves out every part: at least one must stay", "questions", "exclude" if "exclude" in q else "include")
+    if sum(points[p] for p in include) <= 0:
+        raise r.fail("the included parts are worth 0 points in total: give at least one part points", "points")
+
+    return Config(course=course, points=tuple((p, float(points[p])) for p in PART_IDS),
+                  layout=Layout(paper, space, sheet), include=tuple(include), source=str(path))
+
+
+def load(path: Path) -> Config:
+    """Read and check the configuration file ``path``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a configuration file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {exc.start}): save it as UTF-8") from None
+    return parse(text.removeprefix("\ufeff"), path)
+
+
+def default_toml() -> str:
+    """The commented default configuration; reading it gives :data:`DEFAULT`."""
+    points = "\n".join(f'"{p}" = {_number(v)}' for p, v in DEFAULT_POINTS.items())
+    return f'''# Course configuration for the assignment generator (TOML, https://toml.io).
+# Use it with:  python -m generator --seed N --config THIS_FILE
+# Every key is optional: a key left out keeps the value shown here, and this
+# file as written reproduces the documents made without a configuration.
+
+[course]
+code = "CSE 616"                # printed in the title and in every page header
+name = "Neural Networks"
+title = "Assignment 1"
+# term = "Spring 2027"          # printed under the title when given
+# instructor = "Dr. A. Smith"   # printed under the title when given
+# due = 2027-02-14              # a date (YYYY-MM-DD, quoted or not): "Due 14 February 2027"
+instructions = "{DEFAULT_INSTRUCTIONS}"
+
+[points]
+# Marks per part (non-negative, at most two decimals). The total is computed
+# from the parts included below and printed in the marks table on page 1.
+{points}
+
+[layout]
+paper = "a4"                    # "a4" or "letter"
+answer_space = "full"           # "full": room to answer under every part;
+                                # "compact" (or "none"): questions only, for answers on the student's own paper
+answer_sheet = true             # a page with one box per final answer, to copy answers into
+
+[questions]
+# Which questions and parts to include: question numbers (1, 2, 3) and part ids.
+# Numbering always stays that of the original assignment.
+include = [1, 2, 3]
+# exclude = ["1e", 2]           # parts or questions to leave out
+'''

@@ -102,9 +102,13 @@ def key_html(part: PartView, answers: list[dict[str, Any]]) -> str:
     return out
 
 
-def feedback_html(part: PartView, answers: list[dict[str, Any]]) -> str:
-    """The general feedback: the key list, the mistakes, the key's worked solution."""
-    out = key_html(part, answers)
+def feedback_html(part: PartView) -> str:
+    """The general feedback: the key list, the mistakes, the key's worked solution
+    (computed once per part and version)."""
+    if part.feedback is not None:
+        return part.feedback
+    out = key_html(part, part.graded)
     if part.solution:
         out += f"<p><strong>Worked solution</strong></p>\n{part.solution}\n"
-    return re.sub(r"@@NNFIGURE:[^@]*@@", "", out)
+    part.feedback = re.sub(r"@@NNFIGURE:[^@]*@@", "", out)
+    return part.feedback

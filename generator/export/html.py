@@ -181,7 +181,7 @@ class _Converter:
 
     def table(self, spec: str, body: str) -> str:
         aligns = [{"l": "left", "c": "center", "r": "right"}[c] for c in re.sub(r"p\{[^{}]*\}", "l", re.sub(r"[@>]\{[^{}]*\}", "", spec)) if c in "lcr"]
-        rows = []
+        rows: list[str] = []
         header = "\\midrule" in body
         for k, row in enumerate(_split_top(body, "\\\\")):
             row = re.sub(r"^\s*(\[[^\]]*\])", "", row)

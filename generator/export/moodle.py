@@ -97,6 +97,10 @@ def cloze_text(part: PartView) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def question_name(version: Version, part: PartView, kind: str) -> str:
+    return f"{slot_title(part, kind)} v{version.index} {version.code}"
+
+
 def question(version: Version, part: PartView, kind: str) -> str:
     """One variant (the XML of one question) of a part."""
     fig = figure_file(version, part)
@@ -104,10 +108,10 @@ def question(version: Version, part: PartView, kind: str) -> str:
     files = ""
     if fig:
         files = f'\n      <file name={quoteattr(fig[0])} path="/" encoding="base64">{base64.b64encode(fig[1]).decode("ascii")}</file>'
-    name = f"{slot_title(part, kind)} v{version.index} {version.code}"
+    name = question_name(version, part, kind)
     if kind == "auto":
         text += "\n<p>Give each number as a decimal.</p>\n" + cloze_text(part)
-        fb = feedback.feedback_html(part, part.graded)
+        fb = feedback.feedback_html(part)
         return (f'  <question type="cloze">\n    {_name(name)}\n'
                 f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
                 f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
@@ -116,7 +120,7 @@ def question(version: Version, part: PartView, kind: str) -> str:
     text += f"\n<p>Answer here: {asked}. Show your derivation; this answer is marked by hand.</p>\n"
     if part.numeric:
         text += "<p>(The numeric value of this part is asked in a separate question.)</p>\n"
-    fb = feedback.feedback_html(part, part.graded)
+    fb = feedback.feedback_html(part)
     points = sum(float(a["points"]) for a in part.manual)
     return (f'  <question type="essay">\n    {_name(name)}\n'
             f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'

@@ -55,6 +55,7 @@ class PartView:
     prompt: str  # HTML
     solution: str  # HTML, without the grading note
     intro: str  # HTML of the question's introduction (with a figure marker)
+    feedback: str | None = None  # the general feedback's HTML, once made (feedback.feedback_html)
 
     @property
     def graded(self) -> list[JSONDict]:

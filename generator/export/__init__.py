@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 from ..files import replace_atomic
 from . import canvas, checks, moodle, source
@@ -22,7 +22,7 @@ from .source import ExportError, Version
 FORMATS = ("moodle", "canvas")
 FILES = {"moodle": "moodle.xml", "canvas": "canvas-qti.zip"}
 
-__all__ = ["FORMATS", "FILES", "ExportError", "export", "export_folders"]
+__all__ = ["FORMATS", "FILES", "ExportError", "export", "export_all", "export_folders", "remove_stale"]
 
 
 @dataclass
@@ -34,24 +34,23 @@ class Expected:
     versions: int = 0
 
 
-def _recorded(versions: Iterable[Version], fmt: str, expected: Expected) -> Iterator[Version]:
-    for v in versions:
-        expected.versions += 1
-        if fmt == "moodle":
-            for part, kind in moodle.slots(v):
-                name = moodle.question_name(v, part, kind)
-                if kind == "auto":
-                    expected.numbers[name] = [(c.value, c.tolerance) for c in part.components()]
-                else:
-                    expected.manual.add(name)
-        else:
-            for part, comp in canvas.slots(v):
-                name = canvas.item_title(v, part, comp)
-                if comp is None:
-                    expected.manual.add(name)
-                else:
-                    expected.numbers[name] = [(comp.value, comp.tolerance)]
-        yield v
+def _record(v: Version, fmt: str, expected: Expected) -> None:
+    """Note what the key says the questions of version ``v`` must accept."""
+    expected.versions += 1
+    if fmt == "moodle":
+        for part, kind in moodle.slots(v):
+            name = moodle.question_name(v, part, kind)
+            if kind == "auto":
+                expected.numbers[name] = [(c.value, c.tolerance) for c in part.components()]
+            else:
+                expected.manual.add(name)
+    else:
+        for part, comp in canvas.slots(v):
+            name = canvas.item_title(v, part, comp)
+            if comp is None:
+                expected.manual.add(name)
+            else:
+                expected.numbers[name] = [(comp.value, comp.tolerance)]
 
 
 def _verify(fmt: str, path: Path, expected: Expected) -> None:
@@ -89,35 +88,57 @@ def _verify(fmt: str, path: Path, expected: Expected) -> None:
         raise ExportError(f"the {fmt} export failed its own import check: {problems[0]}{more}")
 
 
+def export_all(versions: Iterable[Version], targets: dict[str, Path]) -> list[Path]:
+    """Write every export in ``targets`` (format -> file) of ``versions`` in
+    one pass over them; each file is checked, then renamed into place. When a
+    check fails, no file of that format is left (not even an older one)."""
+    for fmt in targets:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}")
+    writers: dict[str, moodle.Writer | canvas.Writer] = {
+        fmt: moodle.Writer() if fmt == "moodle" else canvas.Writer() for fmt in targets}
+    expected = {fmt: Expected() for fmt in targets}
+    written: list[Path] = []
+    try:
+        try:
+            for v in versions:
+                for fmt, writer in writers.items():
+                    _record(v, fmt, expected[fmt])
+                    writer.add(v)
+        except ValueError as exc:
+            raise ExportError(f"cannot export: {exc}") from None
+        for fmt, writer in writers.items():
+            if expected[fmt].versions == 0:
+                raise ExportError(f"nothing to export to {fmt}: no version was written")
+
+            def write(tmp: Path, fmt: str = fmt, writer: moodle.Writer | canvas.Writer = writer) -> None:
+                writer.finish(tmp)
+                _verify(fmt, tmp, expected[fmt])
+
+            written.append(replace_atomic(targets[fmt], write))
+    except ExportError:
+        for fmt, target in targets.items():
+            if target not in written:
+                target.unlink(missing_ok=True)
+        raise
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return written
+
+
 def export(versions: Iterable[Version], fmt: str, target: Path) -> Path:
     """Write one export of ``versions`` to ``target``, checked, atomically."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}")
-
-    def write(tmp: Path) -> None:
-        expected = Expected()
-        stream = _recorded(versions, fmt, expected)
-        try:
-            (moodle.write_file if fmt == "moodle" else canvas.write_file)(stream, tmp)
-        except ValueError as exc:
-            raise ExportError(f"cannot export to {fmt}: {exc}") from None
-        if expected.versions == 0:
-            raise ExportError(f"nothing to export to {fmt}: no version was written")
-        _verify(fmt, tmp, expected)
-
-    return replace_atomic(target, write)
+    return export_all(versions, {fmt: target})[0]
 
 
 def export_folders(folders: Sequence[Path], formats: Sequence[str], target_dir: Path) -> list[Path]:
     """Export the versions in ``folders`` (each with answers.json and key.tex;
     variant k is folders[k - 1]) to ``target_dir``/moodle.xml and/or
-    canvas-qti.zip. Versions are read back from disk one at a time, so memory
-    stays bounded for any class size."""
-    written = []
-    for fmt in dict.fromkeys(formats):
-        versions = (source.read(folder, k) for k, folder in enumerate(folders, start=1))
-        written.append(export(versions, fmt, target_dir / FILES[fmt]))
-    return written
+    canvas-qti.zip. Versions are read back from disk one at a time, each once
+    for all formats, so memory stays bounded for any class size."""
+    versions = (source.read(folder, k) for k, folder in enumerate(folders, start=1))
+    return export_all(versions, {fmt: target_dir / FILES[fmt] for fmt in dict.fromkeys(formats)})
 
 
 def remove_stale(target_dir: Path, formats: Sequence[str]) -> None:

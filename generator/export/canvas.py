@@ -166,69 +166,69 @@ def _write_entry(z: zipfile.ZipFile, name: str, data: bytes) -> None:
     z.writestr(info, data)
 
 
-def write(versions: Iterable[Version], out: IO[bytes]) -> int:
-    """Write the zip to ``out``; returns the number of versions. Items are
-    spooled per section to temporary files, so memory does not grow with the class."""
-    count = 0
-    spools: list[tuple[str, float, IO[str]]] = []
-    images: dict[str, bytes] = {}
-    title = ""
-    codes = hashlib.sha256()
-    points = 0.0
-    try:
-        for version in versions:
-            count += 1
-            codes.update(version.code.encode("utf-8") + b"/")
-            mine = slots(version)
-            if not spools:
-                title = feedback.course_label(version)
-                for part, comp in mine:
-                    ppi = comp.points if comp else sum(float(a["points"]) for a in part.manual)
-                    points += ppi
-                    spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))
-            if len(mine) != len(spools):
-                raise ValueError(f"version {version.code} has other parts than the first version")
-            for (part, comp), (_, _, spool) in zip(mine, spools):
-                el, fig = item(version, part, comp)
-                if fig:
-                    images[fig[0]] = fig[1]
-                spool.write(ET.tostring(el, encoding="unicode") + "\n")
-        aid = _ident(f"{title}/{codes.hexdigest()}")
-        head = ET.Element("assessment", {"ident": aid, "title": title})
-        md = _sub(head, "qtimetadata")
-        f = _sub(md, "qtimetadatafield")
-        _sub(f, "fieldlabel", "cc_maxattempts")
-        _sub(f, "fieldentry", "1")
+class Writer:
+    """Takes versions one at a time (:meth:`add`), then writes the zip
+    (:meth:`finish`). Items are spooled per section to temporary files
+    meanwhile, so memory does not grow with the class."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.spools: list[tuple[str, float, IO[str]]] = []
+        self.images: dict[str, bytes] = {}
+        self.title = ""
+        self.codes = hashlib.sha256()
+        self.points = 0.0
+
+    def add(self, version: Version) -> None:
+        self.count += 1
+        self.codes.update(version.code.encode("utf-8") + b"/")
+        mine = slots(version)
+        if not self.spools:
+            self.title = feedback.course_label(version)
+            for part, comp in mine:
+                ppi = comp.points if comp else sum(float(a["points"]) for a in part.manual)
+                self.points += ppi
+                self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))
+        if len(mine) != len(self.spools):
+            raise ValueError(f"version {version.code} has other parts than the first version")
+        for (part, comp), (_, _, spool) in zip(mine, self.spools):
+            el, fig = item(version, part, comp)
+            if fig:
+                self.images[fig[0]] = fig[1]
+            spool.write(ET.tostring(el, encoding="unicode") + "\n")
+
+    def finish(self, target: Path) -> None:
+        aid = _ident(f"{self.title}/{self.codes.hexdigest()}")
+        head = ET.Element("assessment", {"ident": aid, "title": self.title})
+        field = _sub(_sub(head, "qtimetadata"), "qtimetadatafield")
+        _sub(field, "fieldlabel", "cc_maxattempts")
+        _sub(field, "fieldentry", "1")
         opening = ET.tostring(head, encoding="unicode").replace("</assessment>", "")
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as body:
-            body.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<questestinterop xmlns="{QTI}">\n')
-            body.write(opening + '\n<section ident="root_section">\n')
-            for k, (name, ppi, spool) in enumerate(spools):
-                body.write(f'<section ident="{_ident(aid + "/" + str(k))}" title="{_attr(name)}">\n'
-                           f"<selection_ordering><selection><selection_number>1</selection_number>"
-                           f"<selection_extension><points_per_item>{number(ppi)}</points_per_item>"
-                           f"</selection_extension></selection></selection_ordering>\n")
-                spool.seek(0)
-                while chunk := spool.read(1 << 20):
-                    body.write(chunk)
-                body.write("</section>\n")
-            body.write("</section>\n</assessment>\n</questestinterop>\n")
-            body.seek(0)
-            with zipfile.ZipFile(out, "w") as z:
-                _write_entry(z, "imsmanifest.xml", _manifest(aid, title, sorted(images)))
-                info = zipfile.ZipInfo(f"{aid}/{aid}.xml", _DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                with z.open(info, "w") as dest:
-                    while chunk := body.read(1 << 20):
+        with target.open("wb") as out, zipfile.ZipFile(out, "w") as z:
+            _write_entry(z, "imsmanifest.xml", _manifest(aid, self.title, sorted(self.images)))
+            info = zipfile.ZipInfo(f"{aid}/{aid}.xml", _DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with z.open(info, "w") as dest:
+                dest.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<questestinterop xmlns="{QTI}">\n'.encode())
+                dest.write((opening + '\n<section ident="root_section">\n').encode("utf-8"))
+                for k, (name, ppi, spool) in enumerate(self.spools):
+                    dest.write((f'<section ident="{_ident(aid + "/" + str(k))}" title="{_attr(name)}">\n'
+                                f"<selection_ordering><selection><selection_number>1</selection_number>"
+                                f"<selection_extension><points_per_item>{number(ppi)}</points_per_item>"
+                                f"</selection_extension></selection></selection_ordering>\n").encode("utf-8"))
+                    spool.seek(0)
+                    while chunk := spool.read(1 << 20):
                         dest.write(chunk.encode("utf-8"))
-                _write_entry(z, f"{aid}/assessment_meta.xml", _meta(aid, title, points))
-                for name in sorted(images):
-                    _write_entry(z, f"images/{name}", images[name])
-    finally:
-        for _, _, spool in spools:
+                    dest.write(b"</section>\n")
+                dest.write(b"</section>\n</assessment>\n</questestinterop>\n")
+            _write_entry(z, f"{aid}/assessment_meta.xml", _meta(aid, self.title, self.points))
+            for name in sorted(self.images):
+                _write_entry(z, f"images/{name}", self.images[name])
+
+    def close(self) -> None:
+        for _, _, spool in self.spools:
             spool.close()
-    return count
 
 
 def _attr(text: str) -> str:
@@ -236,5 +236,11 @@ def _attr(text: str) -> str:
 
 
 def write_file(versions: Iterable[Version], target: Path) -> int:
-    with target.open("wb") as fh:
-        return write(versions, fh)
+    writer = Writer()
+    try:
+        for v in versions:
+            writer.add(v)
+        writer.finish(target)
+    finally:
+        writer.close()
+    return writer.count

@@ -70,7 +70,10 @@ def figure_file(version: Version, part: PartView) -> tuple[str, bytes] | None:
     """(file name, SVG) of the network figure, for the parts of the network question."""
     if part.question.get("family") != "network" or "@@NNFIGURE:" not in part.intro:
         return None
-    return f"network-{version.code}.svg", network_svg(part.question["params"]).encode("utf-8")
+    name = f"network-{version.code}.svg"
+    if name not in version.files:
+        version.files[name] = network_svg(part.question["params"]).encode("utf-8")
+    return name, version.files[name]
 
 
 def _img(name: str) -> str:
@@ -133,38 +136,49 @@ def question(version: Version, part: PartView, kind: str) -> str:
             f'    <responsetemplate format="html"><text></text></responsetemplate>\n  </question>\n')
 
 
-def write(versions: Iterable[Version], out: IO[str]) -> int:
-    """Write the whole file to ``out``; returns the number of versions. Each
-    category's questions are spooled to a temporary file while the versions
-    stream past, so memory does not grow with the class."""
-    count = 0
-    spools: list[tuple[str, IO[str]]] = []
-    try:
-        for version in versions:
-            count += 1
-            mine = slots(version)
-            if not spools:
-                course = feedback.course_label(version)
-                for part, kind in mine:
-                    spools.append((category_path(course, slot_title(part, kind)),
-                                   tempfile.TemporaryFile("w+", encoding="utf-8")))
-            if len(mine) != len(spools):
-                raise ValueError(f"version {version.code} has other parts than the first version")
-            for (part, kind), (_, spool) in zip(mine, spools):
-                spool.write(question(version, part, kind))
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
-        for path, spool in spools:
-            out.write(category(path))
-            spool.seek(0)
-            while chunk := spool.read(1 << 20):
-                out.write(chunk)
-        out.write("</quiz>\n")
-    finally:
-        for _, spool in spools:
+class Writer:
+    """Takes versions one at a time (:meth:`add`), then writes the file
+    (:meth:`finish`). Each category's questions are spooled to a temporary
+    file meanwhile, so memory does not grow with the class."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.spools: list[tuple[str, IO[str]]] = []
+
+    def add(self, version: Version) -> None:
+        self.count += 1
+        mine = slots(version)
+        if not self.spools:
+            course = feedback.course_label(version)
+            for part, kind in mine:
+                self.spools.append((category_path(course, slot_title(part, kind)),
+                                    tempfile.TemporaryFile("w+", encoding="utf-8")))
+        if len(mine) != len(self.spools):
+            raise ValueError(f"version {version.code} has other parts than the first version")
+        for (part, kind), (_, spool) in zip(mine, self.spools):
+            spool.write(question(version, part, kind))
+
+    def finish(self, target: Path) -> None:
+        with target.open("w", encoding="utf-8", newline="\n") as out:
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
+            for path, spool in self.spools:
+                out.write(category(path))
+                spool.seek(0)
+                while chunk := spool.read(1 << 20):
+                    out.write(chunk)
+            out.write("</quiz>\n")
+
+    def close(self) -> None:
+        for _, spool in self.spools:
             spool.close()
-    return count
 
 
 def write_file(versions: Iterable[Version], target: Path) -> int:
-    with target.open("w", encoding="utf-8", newline="\n") as fh:
-        return write(versions, fh)
+    writer = Writer()
+    try:
+        for v in versions:
+            writer.add(v)
+        writer.finish(target)
+    finally:
+        writer.close()
+    return writer.count

@@ -56,6 +56,7 @@ class PartView:
     solution: str  # HTML, without the grading note
     intro: str  # HTML of the question's introduction (with a figure marker)
     feedback: str | None = None  # the general feedback's HTML, once made (feedback.feedback_html)
+    _components: list[Component] | None = None
 
     @property
     def graded(self) -> list[JSONDict]:
@@ -70,6 +71,12 @@ class PartView:
         return [a for a in self.graded if a["kind"] in ("expression", "text")]
 
     def components(self) -> list[Component]:
+        """Every number a student types in this part, in the handout's order (made once)."""
+        if self._components is None:
+            self._components = self._make_components()
+        return self._components
+
+    def _make_components(self) -> list[Component]:
         out = []
         for a in self.numeric:
             tol = a["tolerance"] or {"abs": 0.0, "rel": 0.0}
@@ -94,6 +101,7 @@ class Version:
     index: int  # 1-based position in the class (the variant number)
     data: JSONDict
     parts: list[PartView] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # figures, made once per version
 
     @property
     def code(self) -> str:

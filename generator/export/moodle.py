@@ -66,6 +66,11 @@ def slot_title(part: PartView, kind: str) -> str:
     return part.id if kind == "auto" else f"{part.id}, marked by hand"
 
 
+def slot_points(part: PartView, kind: str) -> float:
+    """The points of one of a part's questions: those of its numbers, or of its hand-marked answers."""
+    return sum(float(a["points"]) for a in (part.numeric if kind == "auto" else part.manual))
+
+
 def figure_file(version: Version, part: PartView) -> tuple[str, bytes] | None:
     """(file name, SVG) of the network figure, for the parts of the network question."""
     if part.question.get("family") != "network" or "@@NNFIGURE:" not in part.intro:
@@ -124,7 +129,7 @@ def question(version: Version, part: PartView, kind: str) -> str:
     if part.numeric:
         text += "<p>(The numeric value of this part is asked in a separate question.)</p>\n"
     fb = feedback.feedback_html(part)
-    points = sum(float(a["points"]) for a in part.manual)
+    points = slot_points(part, kind)
     return (f'  <question type="essay">\n    {_name(name)}\n'
             f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
             f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
@@ -151,7 +156,7 @@ class Writer:
         if not self.spools:
             course = feedback.course_label(version)
             for part, kind in mine:
-                self.spools.append((category_path(course, slot_title(part, kind)),
+                self.spools.append((category_path(course, f"{slot_title(part, kind)} ({number(slot_points(part, kind))} points)"),
                                     tempfile.TemporaryFile("w+", encoding="utf-8")))
         if len(mine) != len(self.spools):
             raise ValueError(f"version {version.code} has other parts than the first version")

@@ -68,7 +68,8 @@ def part_heading(part: PartView) -> str:
 def question_html(part: PartView, figure: str) -> str:
     """The question's introduction and the part's prompt, with ``figure`` (an
     <img> element) where the key has its network figure."""
-    text = part_heading(part) + part.intro + f"\n<p><strong>({html.escape(part.id)})</strong> {part.prompt}</p>\n"
+    prompt = part.prompt[3:] if part.prompt.startswith("<p>") else part.prompt + "</p>"
+    text = part_heading(part) + part.intro + f"\n<p><strong>({html.escape(part.id)})</strong> {prompt}\n"
     return re.sub(r"@@NNFIGURE:[^@]*@@", lambda m: figure, text)
 
 

@@ -352,3 +352,15 @@ def test_class_set_export_and_stale_files(tmp_path: Path) -> None:
     # a run without --export leaves no export of an older class behind
     classset.make(11, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("canvas",))
     assert not (class_dir / "moodle.xml").exists() and (class_dir / "canvas-qti.zip").exists()
+
+
+def test_student_names_never_reach_an_export(tmp_path: Path) -> None:
+    students = [pipeline.Student("7", 'Eve <b>]]></b> & "Mallory"', row=2), pipeline.Student("x</name>", "Ada", row=3)]
+    result = classset.make(12, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("moodle", "canvas"))
+    raw = (result.folder / "moodle.xml").read_text(encoding="utf-8")
+    assert checks.moodle(str(result.folder / "moodle.xml"))[1] == []
+    assert "Mallory" not in raw and "Ada" not in raw and "x</name>" not in raw
+    with zipfile.ZipFile(result.folder / "canvas-qti.zip") as z:
+        blob = b"".join(z.read(n) for n in z.namelist())
+    assert b"Mallory" not in blob and b"Ada" not in blob
+    assert checks.canvas(str(result.folder / "canvas-qti.zip"))[1] == []

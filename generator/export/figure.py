@@ -40,10 +40,11 @@ def _label(x: float, y: float, parts: list[tuple[str, str]], anchor: str = "midd
     for kind, text in parts:
         target = {"": 0.0, "_": 4.0, "^": -6.0}[kind]
         font = f' font-size="{size - 4}"' if kind else ""
-        spans.append(f'<tspan dy="{target - shift:g}"{font}>{escape(text)}</tspan>')
+        gap = ' dx="4"' if shift and not kind else ""  # back on the baseline after an index: a little space
+        spans.append(f'<tspan dy="{target - shift:g}"{gap}{font}>{escape(text)}</tspan>')
         shift = target
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" '
-            f'font-family="serif" paint-order="stroke" stroke="white" stroke-width="4">{"".join(spans)}</text>')
+    attrs = (f' class="{anchor[0]}"' if anchor != "middle" else "") + (f' font-size="{size}"' if size != 14 else "")
+    return f'<text x="{x:.1f}" y="{y:.1f}"{attrs}>{"".join(spans)}</text>'
 
 
 def _edge(a: str, b: str, weight: str, pos: float, side: int) -> str:
@@ -52,7 +53,7 @@ def _edge(a: str, b: str, weight: str, pos: float, side: int) -> str:
     ux, uy = (x1 - x0) / d, (y1 - y0) / d
     r = _R * _SCALE
     line = (f'<line x1="{x0 + ux * r:.1f}" y1="{y0 + uy * r:.1f}" x2="{x1 - ux * (r + 2):.1f}" y2="{y1 - uy * (r + 2):.1f}" '
-            f'stroke="black" stroke-width="1.2" marker-end="url(#arrow)"/>')
+            f'marker-end="url(#arrow)"/>')
     # the weight beside its edge: a point at ``pos`` along it, moved off the line (side -1 above, +1 below)
     px, py = x0 + (x1 - x0) * pos, y0 + (y1 - y0) * pos
     nx, ny = -uy, ux
@@ -72,6 +73,8 @@ def network_svg(params: dict[str, Any]) -> str:
            '<title>The 2-3-1 network with its weights and biases</title>',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
+           '<style>text{font-family:serif;font-size:14px;text-anchor:middle;paint-order:stroke;stroke:white;'
+           'stroke-width:4px}.e{text-anchor:end}.s{text-anchor:start}line{stroke:black;stroke-width:1.2px}</style>',
            '<rect width="100%" height="100%" fill="white"/>']
     for j in range(3):
         h = f"h{j + 1}"
@@ -81,7 +84,7 @@ def network_svg(params: dict[str, Any]) -> str:
     ox, oy = _xy(_POS["o"])
     r = _R * _SCALE
     out.append(f'<line x1="{ox + r:.1f}" y1="{oy:.1f}" x2="{ox + r + 1.0 * _SCALE:.1f}" y2="{oy:.1f}" '
-               f'stroke="black" stroke-width="1.2" marker-end="url(#arrow)"/>')
+               f'marker-end="url(#arrow)"/>')
     out.append(_label(ox + r + 1.05 * _SCALE, oy + 5, [("", "\u0177")], anchor="start"))
     names = {"x1": [("", "x"), ("_", "1")], "x2": [("", "x"), ("_", "2")], "h1": [("", "a"), ("_", "1")],
              "h2": [("", "a"), ("_", "2")], "h3": [("", "a"), ("_", "3")], "o": [("", "\u0177")]}
@@ -95,7 +98,7 @@ def network_svg(params: dict[str, Any]) -> str:
     for j in range(3):
         cx, cy = _xy(_POS[f"h{j + 1}"])
         dy = r + 18 if j == 2 else -r - 8
-        out.append(_label(cx, cy + dy, [("", "b"), ("_", str(j + 1)), ("^", "[1]"), ("", f"\u00a0= {number(b1[j])}")]))
-    out.append(_label(ox, oy - r - 8, [("", "b"), ("_", "1"), ("^", "[2]"), ("", f"\u00a0= {number(b2)}")]))
+        out.append(_label(cx, cy + dy, [("", "b"), ("_", str(j + 1)), ("^", "[1]"), ("", f"= {number(b1[j])}")]))
+    out.append(_label(ox, oy - r - 8, [("", "b"), ("_", "1"), ("^", "[2]"), ("", f"= {number(b2)}")]))
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -137,7 +137,7 @@ def question(version: Version, part: PartView, kind: str) -> str:
             f'    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n'
             f'    <responsefieldlines>15</responsefieldlines>\n    <attachments>0</attachments>\n'
             f'    <attachmentsrequired>0</attachmentsrequired>\n'
-            f'    <graderinfo format="html"><text>{cdata(fb)}</text></graderinfo>\n'
+            f'    <graderinfo format="html"><text>{cdata(feedback.key_html(part, part.graded))}</text></graderinfo>\n'
             f'    <responsetemplate format="html"><text></text></responsetemplate>\n  </question>\n')
 
 

@@ -40,6 +40,7 @@ from typing import Generator, Iterable, Protocol, TextIO
 import pikepdf
 
 from . import __version__, compile, grading, names, pipeline
+from .config import DEFAULT, Config
 from .errors import GeneratorError, TexError, UsageError
 from .files import private_temp, sweep, sweep_temp, write_atomic
 from .model import JSONDict
@@ -120,13 +121,14 @@ class Job:
     class_dir: Path
     fmt: Path | None
     pdf: bool
+    config: Config = DEFAULT
 
 
 def make_student(job: Job) -> Outcome:
     """Build, verify and write one student's version (in a worker process)."""
     student = job.student
     seed = derive_seed(job.class_seed, student.id, job.salt)
-    ps = pipeline.build_problem_set(seed=seed, student=student.printed)
+    ps = pipeline.build_problem_set(seed=seed, student=student.printed, config=job.config)
     outcome = Outcome(
         student,
         safe_folder(student.id),
@@ -393,6 +395,7 @@ def make(
     pdf: bool = True,
     stream: TextIO | None = None,
     quiet: bool = False,
+    config: Config = DEFAULT,
     export: tuple[str, ...] = (),
 ) -> Result:
     """Make the whole class set in ``out/class-<seed>/``."""
@@ -411,7 +414,7 @@ def make(
         pdf = False  # write the sources and answers, then say how to install TeX
 
     with private_temp("format") as fmt_dir:
-        fmt = compile.build_format(pipeline.preamble("pdflatex"), Path(fmt_dir)) if pdf else None
+        fmt = compile.build_format(pipeline.preamble("pdflatex", config.layout.paper), Path(fmt_dir)) if pdf else None
         phases = {"format": time.perf_counter() - start} if pdf else {}
         progress = Progress(len(students), "students", stream, quiet)
         first: dict[str, Outcome] = {}
@@ -419,7 +422,7 @@ def make(
         redrawn: list[str] = []
 
         def job(s: Student, salt: int) -> Job:
-            return Job(s, salt, class_seed, class_dir, fmt, pdf)
+            return Job(s, salt, class_seed, class_dir, fmt, pdf, config)
 
         try:
             with closing(_run((job(s, settled.get(s.id, 0)) for s in students), jobs)) as made:
@@ -457,6 +460,7 @@ def make(
         "format": "nn-problem-set-class/1",
         "generator": __version__,
         "class_seed": class_seed,
+        "config": config.to_json(),
         "students": [
             {
                 "id": o.student.id,

@@ -11,9 +11,9 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from . import __version__, pipeline
+from . import __version__, config, pipeline
 from .errors import GeneratorError, UsageError
-from .files import sweep, sweep_temp
+from .files import sweep, sweep_temp, write_atomic
 
 PROG = "python -m generator"
 
@@ -26,6 +26,10 @@ examples:
   python -m generator --seed 2026 --roster students.csv
                                                a named version per student in output/class-2026/
   python -m generator --seed 2026 --count 40   forty unnamed versions in output/class-2026/
+  python -m generator --write-config course.toml
+                                               a commented course configuration to edit
+  python -m generator --seed 2026 --roster students.csv --config course.toml
+                                               the class set with your course, points and layout
 
 each version folder holds assignment.pdf (student handout), key.pdf
 (instructor key), assignment.tex, key.tex and answers.json. The same seed
@@ -38,7 +42,7 @@ grading-sheet.pdf (every final answer of every student) and manifest.json.
 A student's version depends only on the class seed and their ID. The roster
 is a UTF-8 CSV file with a header row naming an 'id' and a 'name' column.
 
-exit status: 0 done; 2 bad input (seed, option, roster, folder); 3 a version
+exit status: 0 done; 2 bad input (seed, option, roster, configuration, folder); 3 a version
 failed verification or sampling; 4 TeX missing, a document failed to compile
 (in a class set: some students, each listed on one line; the others are
 written) or a file could not be written (a full disk); 130 interrupted.
@@ -89,6 +93,8 @@ def parser() -> argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--seed", type=_seed, metavar="N", help="the version to generate, a non-negative integer (e.g. --seed 7)")
     which.add_argument("--preset", choices=pipeline.PRESETS, help="a fixed version instead of a seed: 'original' reproduces the original assignment's numbers")
+    p.add_argument("--config", type=Path, metavar="FILE.toml", help="the course configuration: course code, name and title, term, instructor, due date, instructions, points per part, paper, answer space, answer sheet, which questions (see --write-config)")
+    p.add_argument("--write-config", type=Path, metavar="FILE.toml", help="write a fully commented default configuration to FILE.toml (it reproduces the documents made without one) and exit")
     p.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="folder to write into (default: output/); the version goes to DIR/seed-N/ or DIR/original/")
     p.add_argument("--no-pdf", action="store_true", help="write the .tex sources and answers.json only, without running TeX")
     group = p.add_mutually_exclusive_group()
@@ -113,8 +119,22 @@ def _check_writable(folder: Path) -> None:
         raise UsageError(f"cannot write to output folder {folder}: permission denied")
 
 
+def _write_config(path: Path) -> int:
+    if path.exists():
+        raise UsageError(f"{path} already exists: choose another name or remove it first")
+    try:
+        write_atomic(path, config.default_toml().encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    print(f"wrote the default configuration to {path}; edit it and pass it with --config {path}")
+    return 0
+
+
 def run(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.write_config is not None:
+        return _write_config(args.write_config)
+    course = config.load(args.config) if args.config is not None else config.DEFAULT
     if args.roster is not None or args.count is not None:
         if args.seed is None:
             raise UsageError(f"a class set needs --seed N (the class seed), not a preset (see {PROG} --help)")
@@ -123,7 +143,7 @@ def run(argv: list[str] | None = None) -> int:
         students = roster.read_roster(args.roster) if args.roster is not None else classset.count_students(args.count)
         classset.check_folders(students)
         _check_writable(args.out)
-        result = classset.make(args.seed, students, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet,
+        result = classset.make(args.seed, students, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet, config=course,
                                export=tuple(args.export))
         print(result.summary())
         if result.failed:
@@ -137,7 +157,7 @@ def run(argv: list[str] | None = None) -> int:
     if args.seed is None and args.preset is None:
         raise UsageError(f"give --seed N or --preset original (see {PROG} --help)")
     start = time.perf_counter()
-    ps = pipeline.build_problem_set(seed=args.seed, preset=args.preset)
+    ps = pipeline.build_problem_set(seed=args.seed, preset=args.preset, config=course)
     folder = args.out / pipeline.folder_name(ps)
     _check_writable(args.out)
     sweep(args.out)

@@ -35,7 +35,7 @@ PART_IDS: tuple[str, ...] = tuple(p for parts in QUESTIONS.values() for p in par
 
 # Marks per part: 42 for the network, 22 for the chain rule, 36 for the derivatives.
 DEFAULT_POINTS: dict[str, float] = {
-    "1a": 6, "1b": 6, "1c": 15, "1d": 10, "1e": 5,
+    "1a": 6, "1b": 5, "1c": 15, "1d": 12, "1e": 4,
     "2a": 14, "2b": 8,
     "3.1": 6, "3.2": 6, "3.3": 6, "3.4": 6, "3.5": 6, "3.6": 6,
 }
@@ -253,8 +253,12 @@ def parse(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}: not a valid TOML file: {exc}") from None
     for section, value in data.items():
         if section not in _KEYS:
-            raise r.fail(f"unknown section (expected {', '.join('[' + s + ']' for s in _KEYS)})", section) if r.line_of(section) \
-                else ConfigError(f"{path}: unknown key {section!r} (expected the sections {', '.join('[' + s + ']' for s in _KEYS)})")
+            if r.line_of(section):
+                raise r.fail(f"unknown section (expected {', '.join('[' + s + ']' for s in _KEYS)})", section)
+            line = next((k + 1 for k, ln in enumerate(text.splitlines())
+                         if re.match(r"""\s*["']?""" + re.escape(section) + r"""["']?\s*[=.]""", ln)), None)
+            raise ConfigError(f"{path}{f', line {line}' if line else ''}: unknown key {section!r} "
+                              f"(keys belong in the sections {', '.join('[' + s + ']' for s in _KEYS)})")
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: {section!r} must be a section [{section}], not {_tomltype(value)}")
         for key in value:

@@ -10,6 +10,7 @@ names its template uses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -114,6 +115,14 @@ class Part:
         """The answers the handout asks for, in ref order."""
         return [a for a in self.answers if a.graded]
 
+    @property
+    def carried_from(self) -> list[str]:
+        """The earlier refs this part's answers are computed from, in order."""
+        out: list[str] = []
+        for a in self.graded:
+            out += [r for r in a.depends_on if r not in out]
+        return out
+
     def answer(self, name: str) -> Answer:
         for a in self.answers:
             if a.name == name:
@@ -163,11 +172,67 @@ class Question:
             "parts": [p.to_json() for p in self.parts],
         }
 
+    def find(self, suffix: str) -> Part | None:
+        """The part ``<number><suffix>`` ("a" is 1a in question 1), or None when
+        the configuration leaves it out."""
+        for p in self.parts:
+            if p.id == f"{self.number}{suffix}":
+                return p
+        return None
+
     def part(self, part_id: str) -> Part:
         for p in self.parts:
             if p.id == part_id:
                 return p
         raise KeyError(part_id)
+
+
+@dataclass(frozen=True)
+class SheetBox:
+    """One box of the handout's answer sheet: a graded answer's ref and label."""
+
+    ref: str
+    label: str  # LaTeX (text mode)
+    width: Fraction  # of the line: 1/3 for a number, 2/5 for a vector, 1/2 to 2/3 for a formula, 1 for an explanation
+    height: str  # of the box, a TeX length
+
+
+def sheet_label(a: Answer) -> str:
+    """What an answer-sheet box asks for, as LaTeX in text mode."""
+    if a.kind == "text" and a.label == "model answer":
+        return "your explanation"
+    at = a.label.find(r"\big|")
+    label = f"${a.label[:at]}$ at $w$" if at > 0 else f"${a.label}$"
+    return label
+
+
+def sheet_width(a: Answer) -> Fraction:
+    if a.kind == "number":
+        return Fraction(1, 3)
+    if a.label == "model answer":
+        return Fraction(1)
+    if a.kind == "vector":
+        return Fraction(2, 5)
+    if a.kind == "text" and a.exact and a.exact.startswith("["):
+        return Fraction(3, 5)  # a gradient in vector form, beside its value
+    return Fraction(2, 3) if a.weight >= 4 else Fraction(1, 2)
+
+
+def sheet_rows(parts: list[Part]) -> list[list[SheetBox]]:
+    """The answer sheet's boxes in ref order, packed left to right into lines
+    (a question starts a new line)."""
+    rows: list[list[SheetBox]] = []
+    question = None
+    for part in parts:
+        q = part.id.split(".")[0].rstrip("abcdefghijklmnopqrstuvwxyz")
+        for a in part.graded:
+            box = SheetBox(a.ref or "", sheet_label(a), sheet_width(a), "1.9cm" if a.label == "model answer" else "0.62cm")
+            if rows and q == question and sum(b.width for b in rows[-1]) + box.width <= 1:
+                rows[-1].append(box)
+            else:
+                rows.append([box])
+            question = q
+    return rows
 
 
 @dataclass
@@ -188,6 +253,9 @@ class ProblemSet:
     @property
     def parts(self) -> list[Part]:
         return [p for q in self.questions for p in q.parts]
+
+    def sheet_rows(self) -> list[list[SheetBox]]:
+        return sheet_rows(self.parts)
 
     def to_json(self) -> JSONDict:
         from .config import DEFAULT

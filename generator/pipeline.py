@@ -92,16 +92,18 @@ def version_code(seed: int | None, preset: str | None = None) -> str:
     return _encode(int.from_bytes(digest[:8], "big"), 7)
 
 
-def build_question(family: Family[Any, Any], rng: np.random.Generator | None, number: int, version: str = "-") -> Question:
+def build_question(family: Family[Any, Any], rng: np.random.Generator | None, number: int, version: str = "-",
+                   config: Config | None = None) -> Question:
     """One question: the original's parameters (``rng`` None) or a sample,
-    solved, verified by the second route, presented as question ``number``."""
+    solved, verified by the second route, presented as question ``number``
+    with the parts and points of ``config`` (the default when None)."""
     params = family.ORIGINAL if rng is None else family.sample(rng)
     solution = family.solve(params)
     try:
         family.verify(params, solution)
     except Disagreement as d:
         raise d.naming(version, number) from None
-    return family.present(params, solution, number)
+    return apply_config(family.present(params, solution, number), config or DEFAULT, version)
 
 
 def share_points(points: float, weights: list[int]) -> list[float]:
@@ -176,7 +178,7 @@ def build_problem_set(seed: int | None = None, preset: str | None = None, studen
         if not config.includes_question(number):
             continue  # each family draws from its own stream: leaving one out changes no other
         rng = None if preset == "original" or seed is None else family_rng(seed, family.NAME)
-        questions.append(apply_config(build_question(family, rng, number, version), config, version))
+        questions.append(build_question(family, rng, number, version, config))
     return ProblemSet(
         seed=None if preset else seed,
         version=version,
@@ -197,21 +199,25 @@ def student_of(ps: ProblemSet) -> Student | None:
     return Student(ps.student_id, ps.student_name) if ps.student_id is not None else None
 
 
+def config_of(ps: ProblemSet) -> Config:
+    return ps.config or DEFAULT
+
+
 def engine_for(ps: ProblemSet) -> str:
-    """The engine that makes the PDFs: pdflatex (a name or ID in a script its
-    fonts lack is included as a name box, see generator/namebox.py)."""
-    return names.engine_for(ps.student_name, ps.student_id)
+    """The engine that makes the PDFs: pdflatex (a name, ID or configured text
+    in a script its fonts lack is included as a name box, see generator/namebox.py)."""
+    return names.engine_for(ps.student_name, ps.student_id, *config_of(ps).course.texts)
 
 
 def source_engine_for(ps: ProblemSet) -> str:
-    """The engine a standalone .tex file names: lualatex when a name or ID
-    needs a name box, so that the file compiles on its own."""
-    return names.source_engine_for(ps.student_name, ps.student_id)
+    """The engine a standalone .tex file names: lualatex when a name, ID or
+    configured text needs a name box, so that the file compiles on its own."""
+    return names.source_engine_for(ps.student_name, ps.student_id, *config_of(ps).course.texts)
 
 
 @lru_cache(maxsize=None)
-def preamble(engine: str = "pdflatex") -> str:
-    return render.render("preamble.tex.j2", engine=engine)
+def preamble(engine: str = "pdflatex", paper: str = "a4") -> str:
+    return render.render("preamble.tex.j2", engine=engine, paper=paper)
 
 
 DOCUMENTS = (("assignment", False), ("key", True))  # (name, is the key), in page order
@@ -220,12 +226,13 @@ PDFS = tuple(f"{name}.pdf" for name, _ in DOCUMENTS)
 
 def render_bodies(ps: ProblemSet) -> dict[str, str]:
     """The body LaTeX of both documents: {'assignment': ..., 'key': ...}."""
-    student = student_of(ps)
-    return {name: render.render("document.tex.j2", ps=ps, key=key, student=student) for name, key in DOCUMENTS}
+    student, config = student_of(ps), config_of(ps)
+    return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout)
+            for name, key in DOCUMENTS}
 
 
 def _standalone(ps: ProblemSet, bodies: dict[str, str]) -> dict[str, str]:
-    pre = preamble(source_engine_for(ps))
+    pre = preamble(source_engine_for(ps), config_of(ps).layout.paper)
     return {name: f"{pre}\\begin{{document}}\n{body}\\end{{document}}\n" for name, body in bodies.items()}
 
 
@@ -237,7 +244,7 @@ def render_documents(ps: ProblemSet) -> dict[str, str]:
 def unit_for(ps: ProblemSet, label: str, bodies: dict[str, str] | None = None) -> compile.Unit:
     engine = engine_for(ps)
     bodies = render_bodies(ps) if bodies is None else bodies
-    return compile.Unit("version", preamble(engine), list(bodies.items()), engine=engine, label=label)
+    return compile.Unit("version", preamble(engine, config_of(ps).layout.paper), list(bodies.items()), engine=engine, label=label)
 
 
 def folder_name(ps: ProblemSet) -> str:

@@ -3,7 +3,9 @@
 Delimiters stay out of LaTeX's way: ``<< expr >>`` prints, ``<% stmt %>``
 controls, ``<# ... #>`` comments. ``StrictUndefined`` makes a missing variable
 an error. Computed LaTeX is inserted as is; plain text must go through the
-``e`` filter (:func:`generator.latex.escape`).
+``e`` filter (:func:`generator.latex.escape`); text a user typed (a name, a
+course title from the configuration) through ``user`` (:func:`generator.names.to_tex`,
+which also sets scripts pdfLaTeX's fonts lack).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import latex
+from . import latex, names
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -38,8 +40,16 @@ def environment() -> jinja2.Environment:
     env.filters["e"] = latex.escape
     env.filters["num"] = latex.num
     env.filters["pnum"] = lambda x: latex.num(x, paren=True)
+    env.filters["user"] = names.to_tex
+    env.filters["points"] = points_number
+    env.filters["marks"] = lambda x: f"{points_number(x)}~{'mark' if float(x) == 1 else 'marks'}"
     return env
 
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def points_number(x: float) -> str:
+    """Points as printed: 6, 2.5, 1.33."""
+    return str(int(x)) if float(x).is_integer() else f"{float(x):.2f}".rstrip("0").rstrip(".")

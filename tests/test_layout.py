@@ -47,10 +47,12 @@ def test_every_prompt_of_the_key_has_its_solution_on_its_page(version):
 
 
 def test_handout_pages(version):
-    """Seven pages: question 1 on three, 1d and 1e sharing the third (1e's prose answer
-    does not get a page of its own), question 2 on one, question 3 on three."""
+    """Nine pages: question 1 on four (the marks table and the network on the first,
+    1d and 1e sharing the fourth: 1e's prose answer does not get a page of its own),
+    question 2 on one, question 3 on three, the answer sheet on the last."""
     pages = page_lines(version / "assignment.pdf")
-    assert len(pages) == 7
+    assert len(pages) == 9
     labels = [[PART.match(line).group(1) for line in lines if PART.match(line)] for lines in pages]
-    assert labels[2] == ["1d", "1e"]
-    assert pages[3][0].startswith("Question 2")
+    assert labels[1] == ["1a", "1b"] and labels[3] == ["1d", "1e"]
+    assert pages[4][0].startswith("Question 2")
+    assert pages[8][0] == "Answer sheet" and not labels[8]

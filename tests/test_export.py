@@ -113,14 +113,27 @@ def test_moodle_round_trip_grades_every_key(folders: list[Path], exported: Path)
 
 
 def test_moodle_weights_follow_the_points(folders: list[Path], exported: Path) -> None:
+    """Each box's integer weight is in proportion to its answer's points; essays carry the hand-marked points."""
     questions, _ = checks.moodle(str(exported / "moodle.xml"))
+    by_name = {q.name: q for q in questions}
     code = _version(folders[0])
-    q1c = next(q for q in questions if q.name == f"1c v1 {code}")
-    assert [n.weight for n in q1c.numbers] == [3, 3, 3, 3, 3]
-    q1d = next(q for q in questions if q.name == f"1d v1 {code}")
-    assert [n.weight for n in q1d.numbers] == [5, 5, 5, 5]  # 2.5 points each
-    essay = next(q for q in questions if q.name == f"2a, marked by hand v1 {code}")
-    assert essay.qtype == "essay" and essay.points == 14
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    for q in data["questions"]:
+        for p in q["parts"]:
+            graded = [a for a in p["answers"] if a["graded"]]
+            numeric = [(a["points"] / (len(a["value"]) if a["kind"] == "vector" else 1))
+                       for a in graded for _ in (a["value"] if a["kind"] == "vector" else [0])
+                       if a["kind"] in ("number", "vector")]
+            manual = sum(a["points"] for a in graded if a["kind"] in ("expression", "text"))
+            if numeric:
+                got = [n.weight for n in by_name[f"{p['id']} v1 {code}"].numbers]
+                assert all(w == int(w) and w > 0 for w in got)
+                assert [w / sum(got) for w in got] == pytest.approx([x / sum(numeric) for x in numeric])
+                if all(float(x).is_integer() for x in numeric):
+                    assert got == numeric  # whole points are the weights themselves
+            if manual:
+                essay = by_name[f"{p['id']}, marked by hand v1 {code}"]
+                assert essay.qtype == "essay" and essay.points == pytest.approx(manual)
 
 
 def test_essays_hold_the_model_answer(folders: list[Path], exported: Path) -> None:
@@ -188,7 +201,8 @@ def test_canvas_zip_follows_qti_rules_and_grades_every_key(folders: list[Path], 
         for item, (value, tol) in zip(mine, expected):
             n = item.numbers[0]
             assert n.accepts(value) and not n.accepts(value + 1.01 * tol) and not n.accepts(value - 1.01 * tol)
-    assert sum(s.points_per_item for s in sections) == 100
+    total = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))["points_total"]
+    assert sum(s.points_per_item for s in sections) == pytest.approx(total)
 
 
 # --------------------------------------------------------------------------

@@ -286,6 +286,12 @@ class _Converter:
         if name == "qpart":
             part, i = _arg(s, i)
             return f"<strong>({escape(part)})</strong> ", i
+        if name == "nnpoints":
+            body, i = _arg(s, i)
+            return f"<small>[{self.convert(body)}]</small> ", i
+        if name == "nnref":
+            body, i = _arg(s, i)
+            return f'<span style="border:1px solid #888;padding:0 3px;font-size:smaller">{self.convert(body)}</span>', i
         if name == "marking":
             body, i = _arg(s, i)
             return f"<br><em>Marking:</em> {self.convert(body)}", i

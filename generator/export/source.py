@@ -117,6 +117,7 @@ _SECTION = re.compile(r"\\section\*\{Question [^\n]*")
 _QPART = re.compile(r"\\qpart\{([^{}]*)\}")
 _PROMPT_END = re.compile(r"\\answerspace\b|\\end\{nnkeep\}|\\begin\{solution\}")
 _NOTE = re.compile(r"\\par\\smallskip\\noindent\\begin\{minipage\}.*?\\end\{minipage\}\\par", re.S)
+_SHEET = re.compile(r"\\par\{\\small\\textit\{Answer sheet:\}[^\n]*")  # the handout's answer-sheet line: not online
 _END = re.compile(r"\\nnend\b|\\end\{document\}")
 
 
@@ -138,7 +139,7 @@ def cut_key(key_tex: str) -> tuple[list[str], dict[str, tuple[str, str]]]:
         for k in range(1, len(pieces), 2):
             part_id, text = pieces[k], pieces[k + 1]
             m = _PROMPT_END.search(text)
-            prompt = text[:m.start()] if m else text
+            prompt = _SHEET.sub("", text[:m.start()] if m else text)
             solution = ""
             start = text.find("\\begin{solution}")
             if start >= 0:

@@ -378,3 +378,26 @@ def test_student_names_never_reach_an_export(tmp_path: Path) -> None:
         blob = b"".join(z.read(n) for n in z.namelist())
     assert b"Mallory" not in blob and b"Ada" not in blob
     assert checks.canvas(str(result.folder / "canvas-qti.zip"))[1] == []
+
+
+def test_configured_course_points_and_questions(tmp_path: Path) -> None:
+    """A course configuration's title (hostile), fractional points and a left-out question reach the export."""
+    from generator import config
+
+    toml = tmp_path / "course.toml"
+    toml.write_text('[course]\ncode = "ML 101"\nname = "Deep <b>Learning</b> ]]>"\ntitle = "Homework 2/3"\n'
+                    '[points]\n"1c" = 7.5\n[questions]\ninclude = [1, 3]\n', encoding="utf-8")
+    cfg = config.load(toml)
+    result = classset.make(13, classset.count_students(2), tmp_path / "out", jobs=1, pdf=False, quiet=True,
+                           config=cfg, export=("moodle", "canvas"))
+    questions, problems = checks.moodle(str(result.folder / "moodle.xml"))
+    assert problems == []
+    categories = {q.category for q in questions}
+    # "/" doubled inside a name, as Moodle reads category paths
+    assert all(c.startswith("$course$/top/ML 101 Deep <b>Learning<//b> ]]>, Homework 2//3/") for c in categories)
+    assert not any("/2a" in c or "/2b" in c for c in categories)
+    q1c = next(q for q in questions if q.name.startswith("1c v1 "))
+    assert [w / sum(n.weight for n in q1c.numbers) for w in (n.weight for n in q1c.numbers)] == pytest.approx([0.2] * 5)
+    assert "1c (7.5 points)" in next(c for c in categories if c.endswith("points)") and "/1c " in c)
+    sections, problems = checks.canvas(str(result.folder / "canvas-qti.zip"))
+    assert problems == [] and sum(s.points_per_item for s in sections) == pytest.approx(cfg.points_total)

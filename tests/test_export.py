@@ -281,6 +281,7 @@ def test_weights() -> None:
     assert feedback.weights([2.5, 2.5, 2.5, 2.5]) == [5, 5, 5, 5]
     assert feedback.weights([1, 1, 3, 3]) == [1, 1, 3, 3]
     assert feedback.weights([1, 1 / 3]) == [3, 1]
+    assert feedback.weights([0, 0]) == [1, 1]  # a part configured with no points
 
 
 def test_failed_check_leaves_no_file(folders: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

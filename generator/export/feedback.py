@@ -41,7 +41,10 @@ def number(x: float) -> str:
 def weights(points: Sequence[float]) -> list[int]:
     """Integer weights in the proportions of ``points``: the points themselves
     when they are whole, else the smallest common multiple that makes them whole
-    (2.5 each -> 5 each)."""
+    (2.5 each -> 5 each). A part the configuration gives no points gets
+    weight 1 per number (Moodle needs a positive weight)."""
+    if points and all(p == 0 for p in points):
+        return [1] * len(points)
     fractions = [Fraction(p).limit_denominator(1000) for p in points]
     scale = 1
     for f in fractions:

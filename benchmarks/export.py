@@ -44,7 +44,9 @@ def main() -> None:
             cmd = [sys.executable, "-m", "generator", "--seed", "2026", "--count", str(args.students),
                    "--export", "moodle", "--export", "canvas", "--quiet", "--out", str(out)] + (["--no-pdf"] if args.no_pdf else [])
             start = time.perf_counter()
-            r = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+            r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise SystemExit(f"class set run {k + 1} failed (exit {r.returncode}):\n{r.stdout}\n{r.stderr}")
             wall = time.perf_counter() - start
             m = re.search(r"export ([\d.]+) s", r.stdout)
             if m is None:

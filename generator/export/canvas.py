@@ -73,9 +73,10 @@ def slots(version: Version) -> list[tuple[PartView, Component | None]]:
 
 
 def section_title(part: PartView, comp: Component | None) -> str:
+    """The same in every version: the answer's ref (which gradient it is may differ between versions)."""
     if comp is None:
         return f"{part.id}, marked by hand"
-    return f"{part.id}: {comp.text}" + (f" (component {comp.position})" if comp.position else "")
+    return comp.ref
 
 
 def item_title(version: Version, part: PartView, comp: Component | None) -> str:
@@ -189,7 +190,7 @@ class Writer:
                 ppi = comp.points if comp else sum(float(a["points"]) for a in part.manual)
                 self.points += ppi
                 self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))
-        if len(mine) != len(self.spools):
+        if [title for title, _, _ in self.spools] != [section_title(part, comp) for part, comp in mine]:
             raise ValueError(f"version {version.code} has other parts than the first version")
         for (part, comp), (_, _, spool) in zip(mine, self.spools):
             el, fig = item(version, part, comp)

@@ -55,6 +55,11 @@ def weights(points: Sequence[float]) -> list[int]:
     return out
 
 
+def marks(points: float) -> str:
+    """"1 mark", "2.5 marks"."""
+    return f"{number(points)} mark" + ("" if points == 1 else "s")
+
+
 def math_html(latex: str) -> str:
     return f"\\({html.math(latex)}\\)"
 
@@ -95,7 +100,7 @@ def key_html(part: PartView, answers: list[dict[str, Any]]) -> str:
             line += f" or {html.escape(number(float(tol['rel'])))} relative)" if tol.get("rel") else ")"
         else:
             line += " (marked by hand)" if a["kind"] == "text" else " (marked by hand; any equivalent form is right)"
-        line += f" [{html.escape(number(float(a['points'])))} points]"
+        line += f" [{marks(float(a['points']))}]"
         rows.append(f"<li>{line}</li>")
     out = "<p><strong>Key</strong></p>\n<ul>" + "".join(rows) + "</ul>\n"
     mistakes = [(a, m) for a in answers for m in a.get("mistakes") or []]

@@ -49,6 +49,7 @@ _MATH_FIXES = (
     (re.compile(r"\\nobreak\b|\\allowbreak\b"), ""),
 )
 
+_PLAIN = re.compile(r"[^$\\{}~\-\n]*")  # text without anything the converter acts on
 Figure = Callable[[str], str]  # figure name -> HTML (an <img> element)
 
 
@@ -59,8 +60,9 @@ def escape(text: str) -> str:
 
 def math(tex: str) -> str:
     """The inside of a formula, for MathJax within HTML."""
-    for pattern, repl in _MATH_FIXES:
-        tex = pattern.sub(repl, tex)
+    if "\\" in tex:
+        for pattern, repl in _MATH_FIXES:
+            tex = pattern.sub(repl, tex)
     return escape(" ".join(tex.split()))
 
 
@@ -254,13 +256,9 @@ class _Converter:
                 out.append("\n</p><p>")
                 i += len(m2.group(0))
             else:
-                j = i + 1
-                while j < len(s) and s[j] not in "$\\{}~-\n":
-                    j += 1
-                if j == i + 1 and c == "\n":
-                    out.append("\n")
-                else:
-                    out.append(escape(s[i:j]))
+                m = _PLAIN.match(s, i + 1)
+                j = m.end() if m else i + 1
+                out.append(escape(s[i:j]))
                 i = j
         return "".join(out)
 

@@ -149,16 +149,19 @@ class Writer:
     def __init__(self) -> None:
         self.count = 0
         self.spools: list[tuple[str, IO[str]]] = []
+        self.titles: list[str] = []
 
     def add(self, version: Version) -> None:
         self.count += 1
         mine = slots(version)
         if not self.spools:
             course = feedback.course_label(version)
+            self.titles = [slot_title(part, kind) for part, kind in mine]
             for part, kind in mine:
-                self.spools.append((category_path(course, f"{slot_title(part, kind)} ({number(slot_points(part, kind))} points)"),
+                self.spools.append((category_path(course, f"{slot_title(part, kind)} ({feedback.marks(slot_points(part, kind))})"),
                                     tempfile.TemporaryFile("w+", encoding="utf-8")))
-        if len(mine) != len(self.spools):
+        titles = [slot_title(part, kind) for part, kind in mine]
+        if self.titles != titles:
             raise ValueError(f"version {version.code} has other parts than the first version")
         for (part, kind), (_, spool) in zip(mine, self.spools):
             spool.write(question(version, part, kind))

@@ -163,13 +163,15 @@ def run(argv: list[str] | None = None) -> int:
     sweep(args.out)
     sweep_temp()
     written = pipeline.write_version(ps, folder, pdf=not args.no_pdf)
+    exported = []
     if args.export:
         from . import export  # LMS exports: Moodle XML, Canvas QTI
 
-        export.export_folders([folder], args.export, folder)
+        exported = export.export_folders([folder], args.export, folder)
     elapsed = time.perf_counter() - start
     what = f"wrote {len(written.files)} files to" if written.compiled else f"{len(written.files)} files already complete in"
-    print(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s")
+    print(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s"
+          + (f"; exported {', '.join(p.name for p in exported)}" if exported else ""))
     return 0
 
 

@@ -405,3 +405,18 @@ def test_configured_course_points_and_questions(tmp_path: Path) -> None:
     assert "1c (7.5 marks)" in next(c for c in categories if "/1c " in c)
     sections, problems = checks.canvas(str(result.folder / "canvas-qti.zip"))
     assert problems == [] and sum(s.points_per_item for s in sections) == pytest.approx(cfg.points_total)
+
+
+def test_an_unreadable_or_incomplete_version_is_one_clear_error(folders: list[Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "answers.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ExportError, match="cannot export"):
+        export_folders([folders[0], broken], ["moodle"], tmp_path)
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    del data["questions"][0]["parts"][0]["answers"][0]["graded"]
+    (broken / "answers.json").write_text(json.dumps(data), encoding="utf-8")
+    (broken / "key.tex").write_text((folders[0] / "key.tex").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ExportError, match="lacks 'graded'"):
+        export_folders([broken], ["canvas"], tmp_path)
+    assert not (tmp_path / "moodle.xml").exists() and not (tmp_path / "canvas-qti.zip").exists()

@@ -121,6 +121,9 @@ _SHEET = re.compile(r"\\par\{\\small\\textit\{Answer sheet:\}[^\n]*")  # the han
 _END = re.compile(r"\\nnend\b|\\end\{document\}")
 
 
+_ANSWER_FIELDS = {"name", "label", "text", "latex", "value", "graded", "ref", "points", "kind", "tolerance", "mistakes"}
+
+
 def _figure(name: str) -> str:
     return FIGURE.format(name)
 
@@ -162,6 +165,10 @@ def load(data: JSONDict, key_tex: str, index: int) -> Version:
     for q, intro in zip(data["questions"], intros):
         intro_html = html.to_html(intro, _figure)
         for p in q["parts"]:
+            for a in p["answers"]:
+                missing = sorted(_ANSWER_FIELDS - set(a))
+                if missing:
+                    raise KeyError(missing[0])
             if p["id"] not in parts:
                 raise ExportError(f"version {data['version']}: part {p['id']} is not in key.tex")
             prompt, solution = parts[p["id"]]
@@ -170,6 +177,15 @@ def load(data: JSONDict, key_tex: str, index: int) -> Version:
 
 
 def read(folder: Path, index: int) -> Version:
-    """A version from its folder (answers.json and key.tex)."""
-    data: Any = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
-    return load(data, (folder / "key.tex").read_text(encoding="utf-8"), index)
+    """A version from its folder (answers.json and key.tex); a folder that
+    cannot be read or does not hold what the export needs is one clear error."""
+    try:
+        data: Any = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+        key = (folder / "key.tex").read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ExportError(f"cannot export {folder}/: {reason}") from None
+    try:
+        return load(data, key, index)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ExportError(f"cannot export {folder}/: its answers.json lacks {exc} (not format {FORMAT}?)") from None

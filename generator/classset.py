@@ -397,6 +397,7 @@ def make(
     stream: TextIO | None = None,
     quiet: bool = False,
     config: Config = DEFAULT,
+    export: tuple[str, ...] = (),
 ) -> Result:
     """Make the whole class set in ``out/class-<seed>/``."""
     start = time.perf_counter()
@@ -483,6 +484,12 @@ def make(
 
     responses.write_template(class_dir)
     phases["grading sheet and manifest"] = time.perf_counter() - start - sum(phases.values())
+    from . import export as lms  # Moodle XML / Canvas QTI of the class, read back from the students' folders
+
+    lms.remove_stale(class_dir, export)
+    if export and ok:
+        lms.export_folders([class_dir / o.folder for o in ok], export, class_dir)
+        phases["export"] = time.perf_counter() - start - sum(phases.values())
     if missing_tex:
         compile.require_tex("pdflatex")
     return Result(class_dir, outcomes, pages, time.perf_counter() - start, pdf, shared, fair, redrawn, phases)

@@ -104,6 +104,8 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--count", type=_positive, metavar="K", help="make a class set of K unnamed versions; --seed is the class seed")
     p.add_argument("--jobs", type=_jobs, metavar="N", default=None, help="parallel workers for a class set (default: the number of cores)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
+    p.add_argument("--export", action="append", choices=("moodle", "canvas"), default=[], metavar="LMS",
+                   help="also write moodle.xml (Moodle XML) or canvas-qti.zip (Canvas QTI 1.2) beside the PDFs; repeatable")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -148,7 +150,8 @@ def run(argv: list[str] | None = None) -> int:
         students = roster.read_roster(args.roster) if args.roster is not None else classset.count_students(args.count)
         classset.check_folders(students)
         _check_writable(args.out)
-        result = classset.make(args.seed, students, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet, config=course)
+        result = classset.make(args.seed, students, args.out, jobs=args.jobs, pdf=not args.no_pdf, quiet=args.quiet, config=course,
+                               export=tuple(args.export))
         print(result.summary())
         if result.failed:
             for o in result.failed:
@@ -167,9 +170,15 @@ def run(argv: list[str] | None = None) -> int:
     sweep(args.out)
     sweep_temp()
     written = pipeline.write_version(ps, folder, pdf=not args.no_pdf)
+    exported = []
+    if args.export:
+        from . import export  # LMS exports: Moodle XML, Canvas QTI
+
+        exported = export.export_folders([folder], args.export, folder)
     elapsed = time.perf_counter() - start
     what = f"wrote {len(written.files)} files to" if written.compiled else f"{len(written.files)} files already complete in"
-    print(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s")
+    print(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s"
+          + (f"; exported {', '.join(p.name for p in exported)}" if exported else ""))
     return 0
 
 

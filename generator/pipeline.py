@@ -222,6 +222,9 @@ def preamble(engine: str = "pdflatex", paper: str = "a4") -> str:
 
 DOCUMENTS = (("assignment", False), ("key", True))  # (name, is the key), in page order
 PDFS = tuple(f"{name}.pdf" for name, _ in DOCUMENTS)
+# LMS exports --export writes beside a version's files (generator/export): made from
+# the same answers.json and key.tex, so they do not make a current folder stale
+EXPORTS = ("moodle.xml", "canvas-qti.zip")
 
 
 def render_bodies(ps: ProblemSet) -> dict[str, str]:
@@ -275,7 +278,7 @@ def current(folder: Path, files: dict[str, bytes], pdf: bool) -> dict[str, int] 
     try:
         if folder.is_symlink() or not folder.is_dir():
             return None
-        present = {p.name for p in folder.iterdir()}
+        present = {p.name for p in folder.iterdir()} - {name for name in EXPORTS if (folder / name).is_file()}
         if present != set(files) | set(PDFS) and (pdf or present != set(files)):
             return None
         for name, data in files.items():

@@ -126,8 +126,32 @@ def test_current_refuses_extra_files_links_and_missing_folders(tmp_path):
     assert pipeline.current(folder, files_, pdf=False) == {}
     assert pipeline.current(link, files_, pdf=False) is None
     assert pipeline.current(tmp_path / "absent", files_, pdf=False) is None
+    (folder / "moodle.xml").write_text("<quiz/>")  # an LMS export of this version is no extra file
+    (folder / "canvas-qti.zip").write_bytes(b"PK")
+    assert pipeline.current(folder, files_, pdf=False) == {}
     (folder / "notes.txt").write_text("extra")
     assert pipeline.current(folder, files_, pdf=False) is None
+
+
+def test_export_files_are_the_ones_current_allows():
+    from generator import export
+
+    assert set(export.FILES.values()) == set(pipeline.EXPORTS)
+
+
+def test_a_rerun_with_export_leaves_the_current_version_alone(tmp_path, capsys):
+    from generator import cli
+
+    args = ["--seed", "6", "--no-pdf", "--out", str(tmp_path), "--export", "moodle", "--export", "canvas"]
+    assert cli.main(args) == 0
+    assert "wrote 3 files" in capsys.readouterr().out
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "seed-6").iterdir()}
+    assert {"moodle.xml", "canvas-qti.zip"} <= set(before)
+    assert cli.main(args) == 0
+    assert "files already complete" in capsys.readouterr().out
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "seed-6").iterdir()}
+    assert {n: after[n] for n in ("answers.json", "assignment.tex", "key.tex")} == \
+        {n: before[n] for n in ("answers.json", "assignment.tex", "key.tex")}
 
 
 def test_write_version_without_pdfs_then_leaves_a_current_folder_alone(tmp_path):

@@ -1,0 +1,123 @@
+"""HTML shared by the Moodle and Canvas exports: a part's question text,
+the key list and common mistakes of its general feedback, and the plain
+helpers both writers need (XML-safe text, numbers, integer weights)."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from typing import Any, Sequence
+
+from . import html
+from .source import Component, ExportError, PartView, Version
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text without the characters XML 1.0 cannot hold (control characters)."""
+    return _XML_BAD.sub("\ufffd", text)
+
+
+def course_label(version: Version) -> str:
+    """"CSE 616 Neural Networks, Assignment 1" (and the term, when there is one)."""
+    c = version.course
+    head = " ".join(str(c[k]) for k in ("code", "name") if c.get(k))
+    label = ", ".join(t for t in (head, str(c.get("title") or ""), str(c.get("term") or "")) if t)
+    return " ".join(clean(label or "nn-problem-set").split())
+
+
+def number(x: float) -> str:
+    """A number as Moodle's and Canvas's number parsers read it: plain
+    decimal or exponent notation, no leading +, never inf or nan."""
+    if not math.isfinite(x):
+        raise ExportError(f"{x!r} is not a finite number")
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(float(x))
+
+
+def weights(points: Sequence[float]) -> list[int]:
+    """Integer weights in the proportions of ``points``: the points themselves
+    when they are whole, else the smallest common multiple that makes them whole
+    (2.5 each -> 5 each). A part the configuration gives no points gets
+    weight 1 per number (Moodle needs a positive weight)."""
+    if points and all(p == 0 for p in points):
+        return [1] * len(points)
+    fractions = [Fraction(p).limit_denominator(1000) for p in points]
+    scale = 1
+    for f in fractions:
+        scale = scale * f.denominator // math.gcd(scale, f.denominator)
+    out = [int(f * scale) for f in fractions]
+    if any(w <= 0 for w in out):
+        raise ExportError(f"points {list(points)} must all be positive")
+    return out
+
+
+def marks(points: float) -> str:
+    """"1 mark", "2.5 marks"."""
+    return f"{number(points)} mark" + ("" if points == 1 else "s")
+
+
+def math_html(latex: str) -> str:
+    return f"\\({html.math(latex)}\\)"
+
+
+def tolerance_text(c: Component) -> str:
+    return f"within \u00b1{number(c.tolerance)}" if c.tolerance else "exactly"
+
+
+def part_heading(part: PartView) -> str:
+    q = part.question
+    return f"<h4>{html.escape(clean(str(q['title'])))}</h4>\n"
+
+
+def question_html(part: PartView, figure: str) -> str:
+    """The question's introduction and the part's prompt, with ``figure`` (an
+    <img> element) where the key has its network figure."""
+    prompt = part.prompt[3:] if part.prompt.startswith("<p>") else part.prompt + "</p>"
+    text = part_heading(part) + part.intro + f"\n<p><strong>({html.escape(part.id)})</strong> {prompt}\n"
+    return re.sub(r"@@NNFIGURE:[^@]*@@", lambda m: figure, text)
+
+
+def _value_html(value: Any) -> str:
+    if isinstance(value, list):
+        return "(" + ", ".join(_value_html(v) for v in value) + ")"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return html.escape(number(float(value)))
+    return html.escape(str(value))
+
+
+def key_html(part: PartView, answers: list[dict[str, Any]]) -> str:
+    """Every answer's label and exact value, how it is graded, and its common mistakes."""
+    rows = []
+    for a in answers:
+        line = f"{math_html(a['label'])} \\(=\\) {math_html(a['latex'])}"
+        if a["kind"] in ("number", "vector"):
+            tol = a["tolerance"] or {"abs": 0, "rel": 0}
+            line += f" (decimal {_value_html(a['value'])}; accepted within \u00b1{html.escape(number(max(float(tol['abs']), 0.0)))}"
+            line += f" or {html.escape(number(float(tol['rel'])))} relative)" if tol.get("rel") else ")"
+        else:
+            line += " (marked by hand)" if a["kind"] == "text" else " (marked by hand; any equivalent form is right)"
+        line += f" [{marks(float(a['points']))}]"
+        rows.append(f"<li>{line}</li>")
+    out = "<p><strong>Key</strong></p>\n<ul>" + "".join(rows) + "</ul>\n"
+    mistakes = [(a, m) for a in answers for m in a.get("mistakes") or []]
+    if mistakes:
+        items = "".join(f"<li>{math_html(a['label'])}: {_value_html(m.get('value'))} if the student "
+                        f"{html.to_html(str(m.get('text', '')))[3:-4]}</li>" for a, m in mistakes)
+        out += f"<p><strong>Common mistakes</strong></p>\n<ul>{items}</ul>\n"
+    return out
+
+
+def feedback_html(part: PartView) -> str:
+    """The general feedback: the key list, the mistakes, the key's worked solution
+    (computed once per part and version)."""
+    if part.feedback is not None:
+        return part.feedback
+    out = key_html(part, part.graded)
+    if part.solution:
+        out += f"<p><strong>Worked solution</strong></p>\n{part.solution}\n"
+    part.feedback = re.sub(r"@@NNFIGURE:[^@]*@@", "", out)
+    return part.feedback

@@ -1,0 +1,192 @@
+"""Moodle XML: a question category per part, holding one variant per version.
+
+Every part becomes a category (``$course$/top/<course, assignment>/<part>``,
+written as a ``category`` question first, as R/exams does) followed by one
+question per version; a quiz then takes one random question from each
+category. Numbers (kind number and vector) are graded automatically in a
+cloze question: one ``{w:NUMERICAL:=value:tolerance}`` per number, with the
+answer's tolerance as Moodle's absolute tolerance and integer weights ``w``
+in the proportions of the answers' points. Expressions and text cannot be
+graded by stock Moodle: they go to an essay question (in a category "<part>,
+marked by hand") whose grader information holds the model answer. Every
+variant carries its question's introduction, the network figure (an SVG file
+in the question, ``@@PLUGINFILE@@/network-<version>.svg``), the prompt as HTML
+with MathJax maths and, as general feedback, the key.
+
+HTML goes in CDATA sections; the file is UTF-8. The XML is written as text
+(the standard library's ElementTree cannot write CDATA) and parsed back by
+:mod:`generator.export.checks` before it is put in place.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from pathlib import Path
+from typing import IO, Iterable
+from xml.sax.saxutils import escape, quoteattr
+
+from . import feedback
+from .feedback import clean, number
+from .figure import network_svg
+from .source import PartView, Version
+
+
+def cdata(text: str) -> str:
+    """Text in a CDATA section; a ``]]>`` inside is split across two sections."""
+    return "<![CDATA[" + clean(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def category_path(*names: str) -> str:
+    """``$course$/top/a/b``: a '/' inside a name is written '//', as Moodle reads it."""
+    return "/".join(["$course$", "top"] + [" ".join(clean(n).split()).replace("/", "//") for n in names])
+
+
+def _name(text: str) -> str:
+    return f"<name><text>{escape(clean(text))}</text></name>"
+
+
+def category(path: str) -> str:
+    return (f'  <question type="category">\n    <category><text>{escape(path)}</text></category>\n'
+            f'    <info format="html"><text></text></info>\n  </question>\n')
+
+
+def slots(version: Version) -> list[tuple[PartView, str]]:
+    """The questions of a version, in order: (part, "auto" or "manual")."""
+    out = []
+    for part in version.parts:
+        if part.numeric:
+            out.append((part, "auto"))
+        if part.manual:
+            out.append((part, "manual"))
+    return out
+
+
+def slot_title(part: PartView, kind: str) -> str:
+    return part.id if kind == "auto" else f"{part.id}, marked by hand"
+
+
+def slot_points(part: PartView, kind: str) -> float:
+    """The points of one of a part's questions: those of its numbers, or of its hand-marked answers."""
+    return sum(float(a["points"]) for a in (part.numeric if kind == "auto" else part.manual))
+
+
+def figure_file(version: Version, part: PartView) -> tuple[str, bytes] | None:
+    """(file name, SVG) of the network figure, for the parts of the network question."""
+    if part.question.get("family") != "network" or "@@NNFIGURE:" not in part.intro:
+        return None
+    name = f"network-{version.code}.svg"
+    if name not in version.files:
+        version.files[name] = network_svg(part.question["params"]).encode("utf-8")
+    return name, version.files[name]
+
+
+def _img(name: str) -> str:
+    return (f'<img src="@@PLUGINFILE@@/{name}" alt="The network with its weights and biases" '
+            f'style="max-width:100%;height:auto">')
+
+
+def cloze_text(part: PartView) -> str:
+    """The answer table of a cloze: one row per number answer, one box per number."""
+    rows = []
+    comps = part.components()
+    w = feedback.weights([c.points for c in comps])
+    k = 0
+    for a in part.numeric:
+        boxes = []
+        size = len(a["value"]) if a["kind"] == "vector" else 1
+        for c in comps[k:k + size]:
+            boxes.append(f"{{{w[k]}:NUMERICAL:={number(c.value)}:{number(c.tolerance)}}}")
+            k += 1
+        cell = boxes[0] if size == 1 else "\\(\\Bigl(\\)" + ", ".join(boxes) + "\\(\\Bigr)\\)"
+        accuracy = feedback.tolerance_text(comps[k - 1])
+        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a['label'])} \\(=\\)</td>"
+                    f"<td style=\"padding:4px 8px\">{cell}</td><td style=\"padding:4px 8px\"><small>({accuracy})</small></td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def question_name(version: Version, part: PartView, kind: str) -> str:
+    return f"{slot_title(part, kind)} v{version.index} {version.code}"
+
+
+def question(version: Version, part: PartView, kind: str) -> str:
+    """One variant (the XML of one question) of a part."""
+    fig = figure_file(version, part)
+    text = feedback.question_html(part, _img(fig[0]) if fig else "")
+    files = ""
+    if fig:
+        files = f'\n      <file name={quoteattr(fig[0])} path="/" encoding="base64">{base64.b64encode(fig[1]).decode("ascii")}</file>'
+    name = question_name(version, part, kind)
+    if kind == "auto":
+        text += "\n<p>Give each number as a decimal.</p>\n" + cloze_text(part)
+        fb = feedback.feedback_html(part)
+        return (f'  <question type="cloze">\n    {_name(name)}\n'
+                f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
+                f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
+                f'    <penalty>0</penalty>\n    <hidden>0</hidden>\n  </question>\n')
+    asked = ", ".join(feedback.math_html(a["label"]) for a in part.manual)
+    text += f"\n<p>Answer here: {asked}. Show your derivation; this answer is marked by hand.</p>\n"
+    if part.numeric:
+        text += "<p>(The numeric value of this part is asked in a separate question.)</p>\n"
+    fb = feedback.feedback_html(part)
+    points = slot_points(part, kind)
+    return (f'  <question type="essay">\n    {_name(name)}\n'
+            f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
+            f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
+            f'    <defaultgrade>{number(points)}</defaultgrade>\n    <penalty>0</penalty>\n    <hidden>0</hidden>\n'
+            f'    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n'
+            f'    <responsefieldlines>15</responsefieldlines>\n    <attachments>0</attachments>\n'
+            f'    <attachmentsrequired>0</attachmentsrequired>\n'
+            f'    <graderinfo format="html"><text>{cdata(feedback.key_html(part, part.graded))}</text></graderinfo>\n'
+            f'    <responsetemplate format="html"><text></text></responsetemplate>\n  </question>\n')
+
+
+class Writer:
+    """Takes versions one at a time (:meth:`add`), then writes the file
+    (:meth:`finish`). Each category's questions are spooled to a temporary
+    file meanwhile, so memory does not grow with the class."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.spools: list[tuple[str, IO[str]]] = []
+        self.titles: list[str] = []
+
+    def add(self, version: Version) -> None:
+        self.count += 1
+        mine = slots(version)
+        if not self.spools:
+            course = feedback.course_label(version)
+            self.titles = [slot_title(part, kind) for part, kind in mine]
+            for part, kind in mine:
+                self.spools.append((category_path(course, f"{slot_title(part, kind)} ({feedback.marks(slot_points(part, kind))})"),
+                                    tempfile.TemporaryFile("w+", encoding="utf-8")))
+        titles = [slot_title(part, kind) for part, kind in mine]
+        if self.titles != titles:
+            raise ValueError(f"version {version.code} has other parts than the first version")
+        for (part, kind), (_, spool) in zip(mine, self.spools):
+            spool.write(question(version, part, kind))
+
+    def finish(self, target: Path) -> None:
+        with target.open("w", encoding="utf-8", newline="\n") as out:
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
+            for path, spool in self.spools:
+                out.write(category(path))
+                spool.seek(0)
+                while chunk := spool.read(1 << 20):
+                    out.write(chunk)
+            out.write("</quiz>\n")
+
+    def close(self) -> None:
+        for _, spool in self.spools:
+            spool.close()
+
+
+def write_file(versions: Iterable[Version], target: Path) -> int:
+    writer = Writer()
+    try:
+        for v in versions:
+            writer.add(v)
+        writer.finish(target)
+    finally:
+        writer.close()
+    return writer.count

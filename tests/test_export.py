@@ -1,0 +1,422 @@
+"""LMS exports (generator/export): Moodle's and Canvas's import rules on every
+export, a round trip of every version's keys, hostile course titles, the
+LaTeX-to-HTML converter, and the command line."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import classset, pipeline
+from generator.export import ExportError, checks, export, export_folders, feedback, html, moodle, source
+from generator.export.figure import network_svg
+
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("versions")
+    out = []
+    for seed in SEEDS:
+        ps = pipeline.build_problem_set(seed=seed)
+        out.append(pipeline.write_version(ps, base / f"seed-{seed}", pdf=False).folder)
+    return out
+
+
+@pytest.fixture(scope="module")
+def exported(folders: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("export")
+    export_folders(folders, ["moodle", "canvas"], target)
+    return target
+
+
+def _keys(folder: Path) -> dict[str, list[tuple[float, float]]]:
+    """Every graded number of a version, straight from answers.json: ref -> [(value, absolute tolerance)]."""
+    data = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for q in data["questions"]:
+        for p in q["parts"]:
+            for a in p["answers"]:
+                if a["graded"] and a["kind"] in ("number", "vector"):
+                    values = a["value"] if a["kind"] == "vector" else [a["value"]]
+                    tol = a["tolerance"]
+                    out[a["ref"]] = [(float(v), max(tol["abs"], tol["rel"] * abs(v))) for v in values]
+    return out
+
+
+def _version(folder: Path) -> str:
+    return str(json.loads((folder / "answers.json").read_text(encoding="utf-8"))["version"])
+
+
+# --------------------------------------------------------------------------
+# Moodle
+
+
+def test_moodle_export_follows_moodles_import_rules(exported: Path) -> None:
+    raw = (exported / "moodle.xml").read_bytes()
+    assert raw.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    raw.decode("utf-8")  # UTF-8 throughout
+    questions, problems = checks.moodle(io.BytesIO(raw))
+    assert problems == []
+    root = ET.fromstring(raw)
+    seen_category = False
+    for q in root.findall("question"):
+        seen_category = seen_category or q.get("type") == "category"
+        assert seen_category, "a question before the first category"
+    names = [q.name for q in questions]
+    assert len(names) == len(set(names))
+    assert {q.qtype for q in questions} == {"cloze", "essay"}
+    # every cloze sub-question is NUMERICAL with exactly one 100% answer and a number Moodle reads
+    for q in root.findall("question[@type='cloze']"):
+        text = q.findtext("questiontext/text") or ""
+        subs = re.findall(r"\{(\d+):NUMERICAL:=([^:}]+):([^}]+)\}", text)
+        assert subs
+        for weight, value, tol in subs:
+            assert int(weight) > 0
+            assert re.fullmatch(checks.NUMBER_REGEX, value) and re.fullmatch(checks.NUMBER_REGEX, tol)
+        for ref in re.findall(r"@@PLUGINFILE@@/([^\"]+)\"", text):
+            assert q.find(f"questiontext/file[@name='{ref}']") is not None
+
+
+def test_moodle_round_trip_grades_every_key(folders: list[Path], exported: Path) -> None:
+    questions, problems = checks.moodle(str(exported / "moodle.xml"))
+    assert problems == []
+    by_name = {q.name: q for q in questions}
+    per_category: dict[str, int] = {}
+    for q in questions:
+        per_category[q.category] = per_category.get(q.category, 0) + 1
+    assert set(per_category.values()) == {len(folders)}  # one variant per version in every category
+    for k, folder in enumerate(folders, start=1):
+        code = _version(folder)
+        keys = _keys(folder)
+        parts: dict[str, list[tuple[float, float]]] = {}
+        for ref, comps in keys.items():
+            parts.setdefault(ref.split("#")[0], []).extend(comps)
+        for part, comps in parts.items():
+            q = by_name[f"{part} v{k} {code}"]
+            assert len(q.numbers) == len(comps)
+            for n, (value, tol) in zip(q.numbers, comps):
+                assert n.accepts(value)
+                assert not n.accepts(value + 1.01 * tol)
+                assert not n.accepts(value - 1.01 * tol)
+
+
+def test_moodle_weights_follow_the_points(folders: list[Path], exported: Path) -> None:
+    """Each box's integer weight is in proportion to its answer's points; essays carry the hand-marked points."""
+    questions, _ = checks.moodle(str(exported / "moodle.xml"))
+    by_name = {q.name: q for q in questions}
+    code = _version(folders[0])
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    for q in data["questions"]:
+        for p in q["parts"]:
+            graded = [a for a in p["answers"] if a["graded"]]
+            numeric = [(a["points"] / (len(a["value"]) if a["kind"] == "vector" else 1))
+                       for a in graded for _ in (a["value"] if a["kind"] == "vector" else [0])
+                       if a["kind"] in ("number", "vector")]
+            manual = sum(a["points"] for a in graded if a["kind"] in ("expression", "text"))
+            if numeric:
+                got = [n.weight for n in by_name[f"{p['id']} v1 {code}"].numbers]
+                assert all(w == int(w) and w > 0 for w in got)
+                assert [w / sum(got) for w in got] == pytest.approx([x / sum(numeric) for x in numeric])
+                if all(float(x).is_integer() for x in numeric):
+                    assert got == numeric  # whole points are the weights themselves
+            if manual:
+                essay = by_name[f"{p['id']}, marked by hand v1 {code}"]
+                assert essay.qtype == "essay" and essay.points == pytest.approx(manual)
+
+
+def test_essays_hold_the_model_answer(folders: list[Path], exported: Path) -> None:
+    root = ET.parse(exported / "moodle.xml").getroot()
+    code = _version(folders[0])
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    q2a = next(p for q in data["questions"] for p in q["parts"] if p["id"] == "2a")
+    essay = next(q for q in root.findall("question[@type='essay']") if q.findtext("name/text") == f"2a, marked by hand v1 {code}")
+    info = essay.findtext("graderinfo/text") or ""
+    for a in q2a["answers"]:
+        assert html.math(a["latex"]) in info
+    assert "Worked solution" in (essay.findtext("generalfeedback/text") or "")
+
+
+def test_feedback_lists_the_key_and_mistakes(folders: list[Path], exported: Path) -> None:
+    root = ET.parse(exported / "moodle.xml").getroot()
+    code = _version(folders[0])
+    q = next(q for q in root.findall("question") if q.findtext("name/text") == f"1c v1 {code}")
+    fb = q.findtext("generalfeedback/text") or ""
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    p1c = next(p for q in data["questions"] for p in q["parts"] if p["id"] == "1c")
+    for a in p1c["answers"]:
+        assert html.math(a["label"]) in fb
+        for m in a["mistakes"]:
+            assert feedback.number(float(m["value"])) in fb
+    assert "Common mistakes" in fb and "Worked solution" in fb and "\\boxed{" in fb
+
+
+def test_network_figure_is_embedded(folders: list[Path], exported: Path) -> None:
+    root = ET.parse(exported / "moodle.xml").getroot()
+    code = _version(folders[1])
+    q = next(q for q in root.findall("question") if q.findtext("name/text") == f"1a v2 {code}")
+    f = q.find("questiontext/file")
+    assert f is not None and f.get("name") == f"network-{code}.svg" and f.get("encoding") == "base64"
+    import base64
+
+    svg = ET.fromstring(base64.b64decode(f.text or ""))
+    params = json.loads((folders[1] / "answers.json").read_text(encoding="utf-8"))["questions"][0]["params"]
+    texts = "".join(svg.itertext())
+    for w in params["W1"][0] + params["W1"][1]:
+        assert str(w).replace("-", "\u2212") in texts
+
+
+# --------------------------------------------------------------------------
+# Canvas
+
+
+def test_canvas_zip_follows_qti_rules_and_grades_every_key(folders: list[Path], exported: Path) -> None:
+    sections, problems = checks.canvas(str(exported / "canvas-qti.zip"))
+    assert problems == []
+    with zipfile.ZipFile(exported / "canvas-qti.zip") as z:
+        names = z.namelist()
+        manifest = ET.fromstring(z.read("imsmanifest.xml"))
+    hrefs = [f.get("href") for f in manifest.iter(f"{{{checks.NS['cp']}}}file")]
+    assert hrefs and all(h in names for h in hrefs)
+    assert any(n.endswith("/assessment_meta.xml") for n in names)
+    for s in sections:
+        assert s.select == 1 <= len(s.items) == len(folders)
+    # a group per number, named by its ref (the same in every version; which gradient it is may differ)
+    titles = [s.title for s in sections]
+    assert "1c#2" in titles and "3.2#2[1]" in titles and "3.2#2[2]" in titles and "2a, marked by hand" in titles
+    items = {i.name: i for s in sections for i in s.items}
+    for k, folder in enumerate(folders, start=1):
+        code = _version(folder)
+        mine = [i for name, i in items.items() if name.endswith(f" v{k} {code}") and i.qtype == "numerical_question"]
+        expected = [c for comps in _keys(folder).values() for c in comps]
+        assert len(mine) == len(expected)
+        for item, (value, tol) in zip(mine, expected):
+            n = item.numbers[0]
+            assert n.accepts(value) and not n.accepts(value + 1.01 * tol) and not n.accepts(value - 1.01 * tol)
+    total = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))["points_total"]
+    assert sum(s.points_per_item for s in sections) == pytest.approx(total)
+
+
+# --------------------------------------------------------------------------
+# Hostile text, broken files
+
+
+def test_hostile_course_title_is_escaped(folders: list[Path], tmp_path: Path) -> None:
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    key = (folders[0] / "key.tex").read_text(encoding="utf-8")
+    hostile = 'A1 <script>alert("x")</script> ]]> & 50/50 \x07'
+    data["course"] = {**data["course"], "title": hostile}
+    version = source.load(data, key, 1)
+    m = export([version], "moodle", tmp_path / "moodle.xml")
+    c = export([copy.deepcopy(version)], "canvas", tmp_path / "canvas-qti.zip")
+    raw = m.read_text(encoding="utf-8")
+    assert "<script>" not in raw
+    categories = [q.findtext("category/text") for q in ET.fromstring(raw).findall("question[@type='category']")]
+    assert all(c is not None and "50//50" in c and "<script>" in c for c in categories)  # escaped in the file, whole when read
+    with zipfile.ZipFile(c) as z:
+        qti = next(n for n in z.namelist() if n.endswith(".xml") and "/" in n and "meta" not in n)
+        root = ET.fromstring(z.read(qti))
+    assert any("<script>" in (el.get("title") or "") for el in root.iter())
+
+
+def test_cdata_never_breaks() -> None:
+    text = "a ]]> b ]]]]> c"
+    wrapped = moodle.cdata(text)
+    assert ET.fromstring(f"<t>{wrapped}</t>").text == text
+
+
+BROKEN = {
+    "fraction": '<question type="numerical"><name><text>n</text></name><questiontext format="html"><text>x</text></questiontext>'
+                '<answer fraction="33"><text>1</text><tolerance>0</tolerance></answer></question>',
+    "no 100% answer": '<question type="cloze"><name><text>n</text></name><questiontext format="html">'
+                      '<text><![CDATA[{1:NUMERICAL:%50%3:0.1}]]></text></questiontext></question>',
+    "number pattern": '<question type="cloze"><name><text>n</text></name><questiontext format="html">'
+                      '<text><![CDATA[{1:NUMERICAL:=+3:0.1}]]></text></questiontext></question>',
+    "PLUGINFILE": '<question type="essay"><name><text>n</text></name><questiontext format="html">'
+                  '<text><![CDATA[<img src="@@PLUGINFILE@@/a.png">]]></text></questiontext></question>',
+}
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN))
+def test_checks_catch_broken_files(rule: str) -> None:
+    cat = '<question type="category"><category><text>$course$/top/x</text></category></question>'
+    _, problems = checks.moodle(io.BytesIO(f"<quiz>{cat}{BROKEN[rule]}</quiz>".encode()))
+    assert problems, rule
+
+
+def test_checks_catch_order_and_duplicates() -> None:
+    q = '<question type="essay"><name><text>n</text></name><questiontext format="html"><text>x</text></questiontext></question>'
+    cat = '<question type="category"><category><text>$course$/top/x</text></category></question>'
+    _, problems = checks.moodle(io.BytesIO(f"<quiz>{q}{cat}{q}</quiz>".encode()))
+    assert any("before any category" in p for p in problems)
+    assert any("used twice" in p for p in problems)
+    _, problems = checks.moodle(io.BytesIO(b"<quiz><question"))
+    assert problems and "well-formed" in problems[0]
+
+
+@pytest.mark.parametrize("text,ok", [("1", True), ("-3.5", True), ("3,5", True), ("1e-05", True), (".5", True),
+                                     ("2.", True), ("+1", False), ("inf", False), ("nan", False), ("1e", False), ("", False)])
+def test_moodle_number_pattern(text: str, ok: bool) -> None:
+    assert bool(re.fullmatch(checks.NUMBER_REGEX, text)) is ok
+
+
+def test_numbers_are_written_as_moodle_reads_them() -> None:
+    for x in (0.0001, 1e-5, -7.2134739194397, 2.4, 16.0, -16, 1e20):
+        assert re.fullmatch(checks.NUMBER_REGEX, feedback.number(x)), x
+        assert float(feedback.number(x)) == x
+    with pytest.raises(ExportError):
+        feedback.number(float("nan"))
+
+
+def test_weights() -> None:
+    assert feedback.weights([3, 3, 3, 3, 3]) == [3, 3, 3, 3, 3]
+    assert feedback.weights([2.5, 2.5, 2.5, 2.5]) == [5, 5, 5, 5]
+    assert feedback.weights([1, 1, 3, 3]) == [1, 1, 3, 3]
+    assert feedback.weights([1, 1 / 3]) == [3, 1]
+    assert feedback.weights([0, 0]) == [1, 1]  # a part configured with no points
+
+
+def test_failed_check_leaves_no_file(folders: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "moodle", lambda src: ([], ["broken on purpose"]))
+    with pytest.raises(ExportError, match="broken on purpose"):
+        export_folders(folders[:1], ["moodle"], tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_answers_json_of_format_1_is_refused(folders: list[Path]) -> None:
+    data: dict[str, Any] = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    data["format"] = "nn-problem-set/1"
+    with pytest.raises(ExportError, match="format"):
+        source.load(data, (folders[0] / "key.tex").read_text(encoding="utf-8"), 1)
+
+
+# --------------------------------------------------------------------------
+# LaTeX to HTML
+
+
+@pytest.mark.parametrize("tex,html_text", [
+    (r"if $x < y$ & more", r"<p>if \(x &lt; y\) &amp; more</p>"),
+    (r"\textbf{bold} and \emph{it}", "<p><strong>bold</strong> and <em>it</em></p>"),
+    (r"\[ J = \finalanswer{16} \]", r"<p>\[J = \boxed{16}\]</p>"),
+    (r"\begin{align*} a &= 1 \\ b &= 2 \end{align*}", r"<p>\[\begin{aligned} a &amp;= 1 \\ b &amp;= 2 \end{aligned}\]</p>"),
+    (r"\begin{itemize}\item one \item two\end{itemize}", "<p><ul><li>one</li><li>two</li></ul></p>"),
+    (r"a \unknownmacro b\par\smallskip c", "<p>a  b c</p>"),
+    (r"\answerspace{4cm}x\vspace{2pt}", "<p>x</p>"),
+    ("one\n\ntwo", "<p>one\n</p><p>two</p>"),
+    (r"\nnfigure{network}{\begin{tikzpicture}\draw (0,0);\end{tikzpicture}}", "<p><img></p>"),
+    (r"\text{a} $\text{went \textbf{up}}$", r"<p><span>a</span> \(\text{went up}\)</p>"),
+])
+def test_html_converter(tex: str, html_text: str) -> None:
+    assert html.to_html(tex, lambda name: "<img>") == html_text
+
+
+def test_html_table() -> None:
+    out = html.to_html(r"\begin{tabular}{@{}lr@{}}\toprule a & $b$ \\ \midrule 1 & 2 \\ \bottomrule\end{tabular}")
+    assert "<th" in out and out.count("<tr>") == 2 and r"\(b\)" in out and "text-align:right" in out
+
+
+def test_svg_figure_is_xml() -> None:
+    svg = network_svg({"x": [1, -3], "W1": [[2, 1, 3], [2, -1, 1]], "b1": [1, 0, -1], "W2": [[3], [1], [2]], "b2": [1]})
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg") and "\u22123" in "".join(root.itertext())
+
+
+# --------------------------------------------------------------------------
+# Command line and class set
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True,
+                          env=None, timeout=300)
+
+
+def test_cli_single_version_export(tmp_path: Path) -> None:
+    from generator import cli
+
+    assert cli.main(["--seed", "4", "--no-pdf", "--export", "moodle", "--export", "canvas", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "seed-4"
+    assert (folder / "moodle.xml").is_file() and (folder / "canvas-qti.zip").is_file()
+    assert checks.moodle(str(folder / "moodle.xml"))[1] == []
+
+
+def test_cli_rejects_an_unknown_export(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    r = _cli("--seed", "4", "--no-pdf", "--export", "blackboard", "--out", str(tmp_path), cwd=root)
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "seed-4").exists()
+
+
+def test_class_set_export_and_stale_files(tmp_path: Path) -> None:
+    students = classset.count_students(3)
+    result = classset.make(11, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("moodle", "canvas"))
+    class_dir = result.folder
+    questions, problems = checks.moodle(str(class_dir / "moodle.xml"))
+    assert problems == [] and len({q.category for q in questions}) == 19
+    assert all(sum(q.category == c for q in questions) == 3 for c in {q.category for q in questions})
+    sections, problems = checks.canvas(str(class_dir / "canvas-qti.zip"))
+    assert problems == [] and all(len(s.items) == 3 for s in sections)
+    # a run without --export leaves no export of an older class behind
+    classset.make(11, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("canvas",))
+    assert not (class_dir / "moodle.xml").exists() and (class_dir / "canvas-qti.zip").exists()
+
+
+def test_student_names_never_reach_an_export(tmp_path: Path) -> None:
+    students = [pipeline.Student("7", 'Eve <b>]]></b> & "Mallory"', row=2), pipeline.Student("x</name>", "Ada", row=3)]
+    result = classset.make(12, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("moodle", "canvas"))
+    raw = (result.folder / "moodle.xml").read_text(encoding="utf-8")
+    assert checks.moodle(str(result.folder / "moodle.xml"))[1] == []
+    assert "Mallory" not in raw and "Ada" not in raw and "x</name>" not in raw
+    with zipfile.ZipFile(result.folder / "canvas-qti.zip") as z:
+        blob = b"".join(z.read(n) for n in z.namelist())
+    assert b"Mallory" not in blob and b"Ada" not in blob
+    assert checks.canvas(str(result.folder / "canvas-qti.zip"))[1] == []
+
+
+def test_configured_course_points_and_questions(tmp_path: Path) -> None:
+    """A course configuration's title (hostile), fractional points and a left-out question reach the export."""
+    from generator import config
+
+    toml = tmp_path / "course.toml"
+    toml.write_text('[course]\ncode = "ML 101"\nname = "Deep <b>Learning</b> ]]>"\ntitle = "Homework 2/3"\n'
+                    '[points]\n"1c" = 7.5\n[questions]\ninclude = [1, 3]\n', encoding="utf-8")
+    cfg = config.load(toml)
+    result = classset.make(13, classset.count_students(2), tmp_path / "out", jobs=1, pdf=False, quiet=True,
+                           config=cfg, export=("moodle", "canvas"))
+    questions, problems = checks.moodle(str(result.folder / "moodle.xml"))
+    assert problems == []
+    categories = {q.category for q in questions}
+    # "/" doubled inside a name, as Moodle reads category paths
+    assert all(c.startswith("$course$/top/ML 101 Deep <b>Learning<//b> ]]>, Homework 2//3/") for c in categories)
+    assert not any("/2a" in c or "/2b" in c for c in categories)
+    q1c = next(q for q in questions if q.name.startswith("1c v1 "))
+    assert [w / sum(n.weight for n in q1c.numbers) for w in (n.weight for n in q1c.numbers)] == pytest.approx([0.2] * 5)
+    assert "1c (7.5 marks)" in next(c for c in categories if "/1c " in c)
+    sections, problems = checks.canvas(str(result.folder / "canvas-qti.zip"))
+    assert problems == [] and sum(s.points_per_item for s in sections) == pytest.approx(cfg.points_total)
+
+
+def test_an_unreadable_or_incomplete_version_is_one_clear_error(folders: list[Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "answers.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ExportError, match="cannot export"):
+        export_folders([folders[0], broken], ["moodle"], tmp_path)
+    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
+    del data["questions"][0]["parts"][0]["answers"][0]["graded"]
+    (broken / "answers.json").write_text(json.dumps(data), encoding="utf-8")
+    (broken / "key.tex").write_text((folders[0] / "key.tex").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ExportError, match="lacks 'graded'"):
+        export_folders([broken], ["canvas"], tmp_path)
+    assert not (tmp_path / "moodle.xml").exists() and not (tmp_path / "canvas-qti.zip").exists()

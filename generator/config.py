@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .files import read_input
 
 # Every part of the assignment, in printed order, by question.
 QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -322,14 +323,7 @@ def parse(text: str, path: Path) -> Config:
 
 def load(path: Path) -> Config:
     """Read and check the configuration file ``path``."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such configuration file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a configuration file") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from None
+    raw = read_input(path, "configuration file", error=ConfigError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -19,6 +19,20 @@ from typing import Callable
 from .errors import OutputError, UsageError
 
 
+def read_input(path: Path, what: str, label: str | None = None, error: type[UsageError] = UsageError) -> bytes:
+    """The bytes of a file the user names (a roster, a configuration, responses),
+    or one clear line: ``<label>: <what> not found``, ``is a folder``, ``cannot read``."""
+    label = label or str(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{label}: {what} not found") from None
+    except IsADirectoryError:
+        raise error(f"{label}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise error(f"{label}: cannot read the {what}: {exc.strerror}") from None
+
+
 def _read_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from .errors import UsageError
+from .files import read_input
 from .pipeline import Student
 
 MAX_FIELD = 500  # characters in an id or a name
@@ -60,14 +61,7 @@ def _header(path: Path, cells: list[str]) -> tuple[int, int]:
 
 def read_roster(path: Path) -> list[Student]:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: roster file not found") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder, not a roster file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read roster: {exc.strerror}") from None
+    raw = read_input(path, "roster file")
     text = _decode(path, raw)
     if "\x00" in text:
         raise UsageError(f"{path}: row {text[: text.index(chr(0))].count(chr(10)) + 1}: contains a NUL byte; not a CSV text file")

@@ -225,7 +225,7 @@ def test_a_bad_configuration_is_one_line_and_exit_2_with_nothing_written(tmp_pat
     assert not out.exists()
 
 
-@pytest.mark.parametrize("name, message", [("missing.toml", "no such configuration file"), ("folder", "is a folder")])
+@pytest.mark.parametrize("name, message", [("missing.toml", "configuration file not found"), ("folder", "is a folder")])
 def test_a_missing_configuration(tmp_path, capsys, name, message):
     (tmp_path / "folder").mkdir()
     assert cli.main(["--seed", "3", "--no-pdf", "--out", str(tmp_path / "out"), "--config", str(tmp_path / name)]) == 2

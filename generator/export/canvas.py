@@ -22,7 +22,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 
 from . import feedback
 from .feedback import clean, number
@@ -234,14 +234,3 @@ class Writer:
 
 def _attr(text: str) -> str:
     return re.sub(r'[&<>"]', lambda m: {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[m.group(0)], clean(text))
-
-
-def write_file(versions: Iterable[Version], target: Path) -> int:
-    writer = Writer()
-    try:
-        for v in versions:
-            writer.add(v)
-        writer.finish(target)
-    finally:
-        writer.close()
-    return writer.count

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import tempfile
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from . import feedback
@@ -179,14 +179,3 @@ class Writer:
     def close(self) -> None:
         for _, spool in self.spools:
             spool.close()
-
-
-def write_file(versions: Iterable[Version], target: Path) -> int:
-    writer = Writer()
-    try:
-        for v in versions:
-            writer.add(v)
-        writer.finish(target)
-    finally:
-        writer.close()
-    return writer.count

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..files import write_atomic
+from ..files import read_input, write_atomic
 
 TEMPLATE = "responses-template.csv"
 MAX_FILE = 200 * 1024 * 1024
@@ -51,13 +51,11 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     try:
         if path.stat().st_size > MAX_FILE:
             raise UsageError(f"{label}: larger than {MAX_FILE // 2**20} MB; is this the responses file?")
-        raw = path.read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"responses file {label} not found") from None
-    except IsADirectoryError:
-        raise UsageError(f"responses file {label} is a folder, not a CSV file") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read responses file {label}: {exc.strerror}") from None
+        raise UsageError(f"{label}: responses file not found") from None
+    except OSError:
+        pass  # read_input says what is wrong
+    raw = read_input(path, "responses file", label)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import re
 import signal
 import threading
@@ -326,6 +327,9 @@ def evaluate(node: Node, env: Env, extra: Extra | None = None) -> float:
     return value if math.isfinite(value) else math.nan
 
 
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
 def _eval(node: Node, env: Env, extra: Extra) -> float:
     op = node[0]
     if op == "n":
@@ -340,14 +344,8 @@ def _eval(node: Node, env: Env, extra: Extra) -> float:
         return float(fn(_eval(node[2], env, extra)))
     a = _eval(node[1], env, extra)
     b = _eval(node[2], env, extra)
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
+    if op in ARITHMETIC:
+        return float(ARITHMETIC[op](a, b))
     result = a**b
     if isinstance(result, complex):
         raise ValueError("complex power")
@@ -379,14 +377,8 @@ def to_sympy(node: Node, symbols: Mapping[str, Sym], functions: Mapping[str, Cal
         return _sympy_functions()[node[1]](arg)
     a = to_sympy(node[1], symbols, fns)
     b = to_sympy(node[2], symbols, fns)
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
+    if op in ARITHMETIC:
+        return ARITHMETIC[op](a, b)
     if b.is_Number and abs(b) > MAX_EXPONENT:
         raise Unreadable("an exponent too large to check")
     if a.is_Number and b.is_Number and abs(a) > 10**6:

@@ -226,7 +226,7 @@ def sheet_rows(parts: list[Part]) -> list[list[SheetBox]]:
     for part in parts:
         q = part.id.split(".")[0].rstrip("abcdefghijklmnopqrstuvwxyz")
         for a in part.graded:
-            box = SheetBox(a.ref or "", sheet_label(a), sheet_width(a), "1.9cm" if a.label == "model answer" else "0.62cm")
+            box = SheetBox(a.ref or "", sheet_label(a), sheet_width(a), "1.5cm" if a.label == "model answer" else "0.56cm")
             if rows and q == question and sum(b.width for b in rows[-1]) + box.width <= 1:
                 rows[-1].append(box)
             else:

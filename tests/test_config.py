@@ -114,8 +114,11 @@ def test_without_a_configuration_the_course_is_the_original(tmp_path):
 
 
 @pytest.mark.pdf
-def test_the_answer_sheet_has_one_box_per_graded_ref(tmp_path):
-    assert cli.main(["--seed", "12", "--out", str(tmp_path)]) == 0
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_answer_sheet_has_one_box_per_graded_ref(tmp_path, paper):
+    """On one page (the last), A4 or letter."""
+    path = write(tmp_path, f'[layout]\npaper = "{paper}"\n')
+    assert cli.main(["--seed", "12", "--out", str(tmp_path), "--config", str(path)]) == 0
     folder = tmp_path / "seed-12"
     data = json.loads((folder / "answers.json").read_text())
     refs = [a["ref"] for q in data["questions"] for p in q["parts"] for a in p["answers"] if a["graded"]]

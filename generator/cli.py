@@ -30,6 +30,8 @@ examples:
                                                a commented course configuration to edit
   python -m generator --seed 2026 --roster students.csv --config course.toml
                                                the class set with your course, points and layout
+  python -m generator --seed 2026 --count 40 --export moodle --export canvas
+                                               also moodle.xml and canvas-qti.zip for the LMS
   python -m generator grade output/class-2026 --responses responses.csv
                                                grade typed responses (see grade --help)
 
@@ -40,7 +42,8 @@ gives byte-identical files.
 a class set (--roster or --count) writes DIR/class-SEED/ with a folder per
 student (the same five files), handouts.pdf and keys.pdf (every document
 starting on an odd page, for duplex printing), grading-sheet.csv and
-grading-sheet.pdf (graded answers and score boxes) and manifest.json.
+grading-sheet.pdf (graded answers and score boxes), responses-template.csv
+(typed answers for `grade`) and manifest.json.
 A student's version depends only on the class seed and their ID. The roster
 is a UTF-8 CSV file with a header row naming an 'id' and a 'name' column.
 

@@ -420,3 +420,22 @@ def test_an_unreadable_or_incomplete_version_is_one_clear_error(folders: list[Pa
     with pytest.raises(ExportError, match="lacks 'graded'"):
         export_folders([broken], ["canvas"], tmp_path)
     assert not (tmp_path / "moodle.xml").exists() and not (tmp_path / "canvas-qti.zip").exists()
+
+
+def test_a_class_read_by_workers_gives_the_same_files(tmp_path: Path) -> None:
+    """From PARALLEL_FROM versions on, worker processes read and render the
+    versions: the files are byte for byte those of reading them one by one."""
+    from generator import export as lms
+
+    k = lms.PARALLEL_FROM + 2
+    students = classset.count_students(k)
+    classset.make(5, students, tmp_path, pdf=False, quiet=True)
+    class_dir = tmp_path / "class-5"
+    folders = [class_dir / s.id for s in students]
+    files = {"moodle": tmp_path / "serial.xml", "canvas": tmp_path / "serial.zip"}
+    lms.export_all(lms.read_versions(folders, list(files), workers=1), files)
+    parallel = lms.export_folders(folders, ["moodle", "canvas"], class_dir)
+    assert [p.name for p in parallel] == ["moodle.xml", "canvas-qti.zip"]
+    assert (class_dir / "moodle.xml").read_bytes() == files["moodle"].read_bytes()
+    assert (class_dir / "canvas-qti.zip").read_bytes() == files["canvas"].read_bytes()
+    assert (class_dir / "moodle.xml").read_text(encoding="utf-8").count(f"<name><text>1a v{k} ") == 1  # every version a variant

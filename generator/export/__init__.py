@@ -11,6 +11,10 @@ fails a check is never left behind.
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -88,7 +92,16 @@ def _verify(fmt: str, path: Path, expected: Expected) -> None:
         raise ExportError(f"the {fmt} export failed its own import check: {problems[0]}{more}")
 
 
-def export_all(versions: Iterable[Version], targets: dict[str, Path]) -> list[Path]:
+@dataclass
+class Prepared:
+    """A version with each format's share of it already rendered (by a worker)."""
+
+    version: Version
+    moodle: list[str] | None = None
+    canvas: canvas.Rendered | None = None
+
+
+def export_all(versions: Iterable[Version | Prepared], targets: dict[str, Path]) -> list[Path]:
     """Write every export in ``targets`` (format -> file) of ``versions`` in
     one pass over them; each file is checked, then renamed into place. When a
     check fails, no file of that format is left (not even an older one)."""
@@ -101,10 +114,15 @@ def export_all(versions: Iterable[Version], targets: dict[str, Path]) -> list[Pa
     written: list[Path] = []
     try:
         try:
-            for v in versions:
+            for item in versions:
+                pre = item if isinstance(item, Prepared) else Prepared(item)
+                v = pre.version
                 for fmt, writer in writers.items():
                     _record(v, fmt, expected[fmt])
-                    writer.add(v)
+                    if isinstance(writer, moodle.Writer):
+                        writer.add(v, pre.moodle)
+                    else:
+                        writer.add(v, pre.canvas)
         except ValueError as exc:
             raise ExportError(f"cannot export: {exc}") from None
         for fmt, writer in writers.items():
@@ -137,8 +155,39 @@ def export_folders(folders: Sequence[Path], formats: Sequence[str], target_dir: 
     variant k is folders[k - 1]) to ``target_dir``/moodle.xml and/or
     canvas-qti.zip. Versions are read back from disk one at a time, each once
     for all formats, so memory stays bounded for any class size."""
-    versions = (source.read(folder, k) for k, folder in enumerate(folders, start=1))
-    return export_all(versions, {fmt: target_dir / FILES[fmt] for fmt in dict.fromkeys(formats)})
+    fmts = list(dict.fromkeys(formats))
+    return export_all(read_versions(folders, fmts), {fmt: target_dir / FILES[fmt] for fmt in fmts})
+
+
+PARALLEL_FROM = 16  # versions: below this, reading them in this process is faster than starting workers
+
+
+def _read(job: tuple[Path, int, tuple[str, ...]]) -> Prepared:
+    folder, k, formats = job
+    v = source.read(folder, k)
+    return Prepared(v, moodle.render(v) if "moodle" in formats else None, canvas.render(v) if "canvas" in formats else None)
+
+
+def read_versions(folders: Sequence[Path], formats: Sequence[str] = (), workers: int | None = None) -> Iterator[Prepared]:
+    """The versions of ``folders`` in order, each rendered for ``formats``.
+    Reading a version (answers.json, and the key's LaTeX converted to HTML)
+    and rendering its questions is most of an export's work, so a class is
+    done by a pool of worker processes, a bounded window of versions ahead of
+    the writers: memory stays bounded for any class size."""
+    jobs = [(folder, k, tuple(formats)) for k, folder in enumerate(folders, start=1)]
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        yield from map(_read, jobs)
+        return
+    window = 4 * workers
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[Prepared]] = deque()
+        for job in jobs:
+            pending.append(pool.submit(_read, job))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def remove_stale(target_dir: Path, formats: Sequence[str]) -> None:

@@ -167,6 +167,21 @@ def _write_entry(z: zipfile.ZipFile, name: str, data: bytes) -> None:
     z.writestr(info, data)
 
 
+Rendered = tuple[list[str], dict[str, bytes]]  # the items' XML in slot order, and the images they use
+
+
+def render(version: Version) -> Rendered:
+    """The XML of each of a version's items, in slot order, and their images
+    (the part of :meth:`Writer.add` that a worker process can do)."""
+    texts, images = [], {}
+    for part, comp in slots(version):
+        el, fig = item(version, part, comp)
+        if fig:
+            images[fig[0]] = fig[1]
+        texts.append(ET.tostring(el, encoding="unicode") + "\n")
+    return texts, images
+
+
 class Writer:
     """Takes versions one at a time (:meth:`add`), then writes the zip
     (:meth:`finish`). Items are spooled per section to temporary files
@@ -180,7 +195,8 @@ class Writer:
         self.codes = hashlib.sha256()
         self.points = 0.0
 
-    def add(self, version: Version) -> None:
+    def add(self, version: Version, rendered: Rendered | None = None) -> None:
+        """Add a version; ``rendered`` is :func:`render` of it when a worker made it."""
         self.count += 1
         self.codes.update(version.code.encode("utf-8") + b"/")
         mine = slots(version)
@@ -192,11 +208,10 @@ class Writer:
                 self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))
         if [title for title, _, _ in self.spools] != [section_title(part, comp) for part, comp in mine]:
             raise ValueError(f"version {version.code} has other parts than the first version")
-        for (part, comp), (_, _, spool) in zip(mine, self.spools):
-            el, fig = item(version, part, comp)
-            if fig:
-                self.images[fig[0]] = fig[1]
-            spool.write(ET.tostring(el, encoding="unicode") + "\n")
+        texts, images = render(version) if rendered is None else rendered
+        self.images.update(images)
+        for text, (_, _, spool) in zip(texts, self.spools):
+            spool.write(text)
 
     def finish(self, target: Path) -> None:
         aid = _ident(f"{self.title}/{self.codes.hexdigest()}")

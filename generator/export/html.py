@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Callable
 
 # commands dropped together with this many brace arguments
@@ -329,6 +330,16 @@ _EMPTY_P = re.compile(r"<p>\s*</p>")
 
 def to_html(tex: str, figure: Figure | None = None) -> str:
     """HTML of a piece of the documents' LaTeX (see the module's docstring)."""
+    return _to_html(tex) if figure is None else _convert(tex, figure)
+
+
+@lru_cache(maxsize=4096)
+def _to_html(tex: str) -> str:
+    """Pieces without a figure repeat across versions (mistakes, marking notes): converted once."""
+    return _convert(tex, None)
+
+
+def _convert(tex: str, figure: Figure | None) -> str:
     tex = _COMMENT.sub("", tex)
     tex = _LAYOUT.sub("", tex)
     body = _Converter(figure).convert(tex)

@@ -141,6 +141,12 @@ def question(version: Version, part: PartView, kind: str) -> str:
             f'    <responsetemplate format="html"><text></text></responsetemplate>\n  </question>\n')
 
 
+def render(version: Version) -> list[str]:
+    """The XML of each of a version's questions, in slot order (the part of
+    :meth:`Writer.add` that a worker process can do)."""
+    return [question(version, part, kind) for part, kind in slots(version)]
+
+
 class Writer:
     """Takes versions one at a time (:meth:`add`), then writes the file
     (:meth:`finish`). Each category's questions are spooled to a temporary
@@ -151,7 +157,8 @@ class Writer:
         self.spools: list[tuple[str, IO[str]]] = []
         self.titles: list[str] = []
 
-    def add(self, version: Version) -> None:
+    def add(self, version: Version, rendered: list[str] | None = None) -> None:
+        """Add a version; ``rendered`` is :func:`render` of it when a worker made it."""
         self.count += 1
         mine = slots(version)
         if not self.spools:
@@ -163,8 +170,8 @@ class Writer:
         titles = [slot_title(part, kind) for part, kind in mine]
         if self.titles != titles:
             raise ValueError(f"version {version.code} has other parts than the first version")
-        for (part, kind), (_, spool) in zip(mine, self.spools):
-            spool.write(question(version, part, kind))
+        for text, (_, spool) in zip(render(version) if rendered is None else rendered, self.spools):
+            spool.write(text)
 
     def finish(self, target: Path) -> None:
         with target.open("w", encoding="utf-8", newline="\n") as out:

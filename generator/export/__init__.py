@@ -12,6 +12,7 @@ fails a check is never left behind.
 from __future__ import annotations
 
 import os
+import signal
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -162,6 +163,11 @@ def export_folders(folders: Sequence[Path], formats: Sequence[str], target_dir: 
 PARALLEL_FROM = 16  # versions: below this, reading them in this process is faster than starting workers
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the export, workers print nothing
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _read(job: tuple[Path, int, tuple[str, ...]]) -> Prepared:
     folder, k, formats = job
     v = source.read(folder, k)
@@ -180,7 +186,7 @@ def read_versions(folders: Sequence[Path], formats: Sequence[str] = (), workers:
         yield from map(_read, jobs)
         return
     window = 4 * workers
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts) as pool:
         pending: deque[Future[Prepared]] = deque()
         for job in jobs:
             pending.append(pool.submit(_read, job))

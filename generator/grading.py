@@ -47,13 +47,12 @@ from typing import TYPE_CHECKING, Any
 from . import compile, names, render
 from .errors import GeneratorError
 from .files import replace_atomic
-from .latex import escape
-from .model import JSONDict
+from .latex import decimal_str, escape, terminates
+from .model import FORMAT, JSONDict
 
 if TYPE_CHECKING:  # classset imports this module
     from .classset import Outcome
 
-FORMAT = "nn-problem-set/2"
 HAND = "marked by hand"
 
 
@@ -133,21 +132,13 @@ def rational(exact: str) -> Fraction | None:
     return Fraction(int(m.group(1)), int(m.group(2) or 1)) if m else None
 
 
-def terminates(q: Fraction) -> bool:
-    d = q.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1
-
-
-def _decimal(x: Fraction | float, places: int | None) -> str:
-    """``x`` as a plain decimal: exactly (``places`` None, for a terminating
-    fraction), or rounded to ``places``."""
+def _decimal(x: Fraction | float, places: int) -> str:
+    """``x`` rounded to ``places`` decimals (an exact terminating decimal is
+    :func:`generator.latex.decimal_str`)."""
     with localcontext() as ctx:
         ctx.prec = 60
         d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(repr(float(x)))
-        d = d.normalize() if places is None else d.quantize(Decimal(1).scaleb(-places))
+        d = d.quantize(Decimal(1).scaleb(-places))
         if d.is_zero():
             d = abs(d)  # no "-0.0000"
         return format(d, "f")
@@ -168,7 +159,7 @@ def plain_number(exact: str, value: Any) -> str:
     decimal, else to four places."""
     q = rational(exact)
     if q is not None and terminates(q):
-        return _decimal(q, None)
+        return decimal_str(q)
     return decimal4(exact, value) or readable(exact)
 
 
@@ -204,7 +195,7 @@ def number_text(exact: str, value: Any) -> str:
     if q is not None:
         if q.denominator == 1:
             return str(q.numerator)
-        return f"{q} = {_decimal(q, None)}" if terminates(q) else f"{q} ≈ {_decimal(q, 4)}"
+        return f"{q} = {decimal_str(q)}" if terminates(q) else f"{q} ≈ {_decimal(q, 4)}"
     approx = decimal4(exact, value)
     return readable(exact) + (f" ≈ {approx}" if approx is not None else "")
 
@@ -322,7 +313,7 @@ def number_tex(exact: str, value: Any, latex: str) -> str:
     if q is not None:
         if q.denominator == 1:
             return str(q.numerator)
-        return _frac_tex(q) + (rf" = {_decimal(q, None)}" if terminates(q) else rf" \approx {_decimal(q, 4)}")
+        return _frac_tex(q) + (rf" = {decimal_str(q)}" if terminates(q) else rf" \approx {_decimal(q, 4)}")
     approx = decimal4(exact, value)
     return latex + (rf" \approx {approx}" if approx is not None else "")
 

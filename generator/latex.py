@@ -66,7 +66,8 @@ def as_fraction(x: object) -> Fraction:
     raise TypeError(f"not an exact rational: {x!r}")
 
 
-def _terminates(q: Fraction) -> bool:
+def terminates(q: Fraction) -> bool:
+    """Whether ``q`` has a finite decimal expansion (its denominator has no prime but 2 and 5)."""
     d = q.denominator
     for p in (2, 5):
         while d % p == 0:
@@ -77,7 +78,7 @@ def _terminates(q: Fraction) -> bool:
 def decimal_str(q: Fraction) -> str:
     """Exact decimal for a terminating fraction: Fraction(-29, 10) -> '-2.9'."""
     q = as_fraction(q)
-    if not _terminates(q):
+    if not terminates(q):
         raise ValueError(f"{q} has no finite decimal expansion")
     sign = "-" if q < 0 else ""
     q = abs(q)
@@ -99,7 +100,7 @@ def num(x: object, *, paren: bool = False) -> str:
     q = as_fraction(x)
     if q.denominator == 1:
         s = str(q.numerator)
-    elif _terminates(q):
+    elif terminates(q):
         s = decimal_str(q)
     else:
         body = rf"\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GeneratorError
-from ..model import JSONDict
+from ..model import FORMAT, JSONDict
 from . import html
 
-FORMAT = "nn-problem-set/2"
 FIGURE = "@@NNFIGURE:{}@@"  # where a figure goes in the HTML; each writer puts its own <img> there
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..model import FORMAT
 from . import judge, responses
 from .judge import Key, Verdict
 
-FORMAT = "nn-problem-set/2"
 
 
 @dataclass
@@ -105,21 +105,13 @@ def load_class(class_dir: Path) -> tuple[list[Student], dict[str, Any]]:
 
 
 def parts_of(students: list[Student]) -> list[str]:
-    out: list[str] = []
-    for s in students:
-        for k in s.keys:
-            if k.part not in out:
-                out.append(k.part)
-    return out
+    """Every part id of the class, in order of first appearance."""
+    return list(dict.fromkeys(k.part for s in students for k in s.keys))
 
 
 def refs_of(students: list[Student]) -> list[str]:
-    out: list[str] = []
-    for s in students:
-        for k in s.keys:
-            if k.ref not in out:
-                out.append(k.ref)
-    return out
+    """Every graded ref of the class, in order of first appearance."""
+    return list(dict.fromkeys(k.ref for s in students for k in s.keys))
 
 
 def grade(class_dir: Path, responses_path: Path, follow_through: float = 1.0,

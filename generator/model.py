@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .config import Config
+from .config import DEFAULT, Config
+from .plain import plain
 
 FORMAT = "nn-problem-set/2"
 
@@ -132,8 +132,6 @@ class Part:
     def number_refs(self) -> None:
         """Give every graded answer its ref, ``<part id>#<k>`` in the order the
         handout asks for them, and every answer its readable label."""
-        from .plain import plain
-
         k = 0
         for a in self.answers:
             a.text = plain(a.label)
@@ -258,8 +256,6 @@ class ProblemSet:
         return sheet_rows(self.parts)
 
     def to_json(self) -> JSONDict:
-        from .config import DEFAULT
-
         course = (self.config or DEFAULT).course
         return {
             "format": FORMAT,

@@ -122,16 +122,16 @@ def apply_config(question: Question, config: Config, version: str) -> Question:
     """Keep the parts the configuration includes, give them their points, and
     drop dependencies on left-out parts (nothing to carry an error from)."""
     question.parts = [p for p in question.parts if config.includes(p.id)]
-    refs = {a.ref for p in question.parts for a in p.answers if a.ref}
+    by_ref = {a.ref: a for p in question.parts for a in p.answers if a.ref}
     for part in question.parts:
         part.points = config.points_of(part.id)
         graded = part.graded
         for a, pts in zip(graded, share_points(part.points, [a.weight for a in graded])):
             a.points = pts
         for a in part.answers:
-            if any(r not in refs for r in a.depends_on):
+            if any(r not in by_ref for r in a.depends_on):
                 a.depends_on, a.recompute = [], None
-        verify_recompute(part, {a.ref: a for p in question.parts for a in p.answers if a.ref}, version)
+        verify_recompute(part, by_ref, version)
     return question
 
 

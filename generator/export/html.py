@@ -31,6 +31,12 @@ _DROP = {
 }
 _TAGS = {"textbf": "strong", "textit": "em", "emph": "em", "texttt": "code", "underline": "u", "textsc": "span",
          "textrm": "span", "textsf": "span", "mbox": "span", "text": "span"}
+# One-argument commands: the HTML around their converted argument.
+_WRAPS = {name: f"<{tag}>{{}}</{tag}>" for name, tag in _TAGS.items()} | {
+    "nnpoints": "<small>[{}]</small> ",
+    "nnref": '<span style="border:1px solid #888;padding:0 3px;font-size:smaller">{}</span>',
+    "marking": "<br><em>Marking:</em> {}",
+}
 _SYMBOLS = {
     "textemdash": "\u2014", "textendash": "\u2013", "ldots": "\u2026", "dots": "\u2026", "quad": "\u2003",
     "qquad": "\u2003\u2003", "enspace": "\u2002", ",": "\u2009", " ": " ", ";": " ", "%": "%", "&": "&", "$": "$",
@@ -285,19 +291,9 @@ class _Converter:
         if name == "qpart":
             part, i = _arg(s, i)
             return f"<strong>({escape(part)})</strong> ", i
-        if name == "nnpoints":
+        if name in _WRAPS:
             body, i = _arg(s, i)
-            return f"<small>[{self.convert(body)}]</small> ", i
-        if name == "nnref":
-            body, i = _arg(s, i)
-            return f'<span style="border:1px solid #888;padding:0 3px;font-size:smaller">{self.convert(body)}</span>', i
-        if name == "marking":
-            body, i = _arg(s, i)
-            return f"<br><em>Marking:</em> {self.convert(body)}", i
-        if name in _TAGS:
-            body, i = _arg(s, i)
-            tag = _TAGS[name]
-            return f"<{tag}>{self.convert(body)}</{tag}>", i
+            return _WRAPS[name].format(self.convert(body)), i
         return "", i  # unknown (or \item): dropped, its arguments are converted as text
 
     def environment(self, name: str, body: str) -> str:

@@ -17,9 +17,9 @@ A class set loads the shared preamble from a TeX format dumped once per run
 format is linked into each run's folder and named without a path, so no folder
 name (commas, colons, braces, ...) ever passes through kpathsea's path parsing.
 
-TeX always starts with a clean, explicit environment (:func:`tex_env`): none of
-the user's TeX variables or trees (``TEXINPUTS``, ``TEXMFHOME``, ``~/texmf``)
-can change what is compiled.
+Every TeX program is started by :mod:`generator.texrun`, with a clean, explicit
+environment: none of the user's TeX variables or trees (``TEXINPUTS``,
+``TEXMFHOME``, ``~/texmf``) can change what is compiled.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -36,12 +35,13 @@ from pathlib import Path
 
 import pikepdf
 
-from . import names, namebox
+from . import namebox, names
 from .errors import TexError
 from .files import private_temp, write_atomic
+from .texrun import first_error as first_error  # re-exported: the class set reports a TeX error by it
+from .texrun import log_excerpt, run, tex_env
 
 ENGINES = ("pdflatex", "lualatex")
-SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z, fixed so PDFs are byte-identical
 INSTALL_HINT = "install TeX with the README's set-up command: sh scripts/setup.sh"
 FORMAT_NAME = "nnpreamble"
 
@@ -79,50 +79,6 @@ def require_tex(engine: str = "pdflatex") -> None:
         raise TexError(f"no TeX engine ({engine}) found; the .tex sources and answers.json were written; {INSTALL_HINT}")
 
 
-# Only these variables of the caller's environment reach TeX: what it needs to
-# find programs, fonts caches and locale. Everything else (TEXINPUTS, TEXMFHOME,
-# TEXMFCNF, TEXFORMATS, ...) is dropped so the user's setup cannot change the output.
-_PASSED = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME", "SYSTEMROOT")
-
-
-def tex_env(formats: Path | None = None) -> dict[str, str]:
-    """The environment of every TeX run: the caller's PATH, HOME and locale only,
-    no user tree (``TEXMFHOME`` points nowhere), no format generation on the fly,
-    fixed dates, and file access limited to the working folder. With ``formats``
-    (a relative folder, normally "."), formats are looked up there alone."""
-    env = {k: v for k, v in os.environ.items() if k in _PASSED}
-    env.update(
-        {
-            "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
-            "FORCE_SOURCE_DATE": "1",
-            "openin_any": "p",  # paranoid: no dot files, no parent folders, no absolute paths
-            "openout_any": "p",
-            "shell_escape": "f",
-            "max_print_line": "1000",
-            "TEXMFHOME": "/nonexistent/nn-problem-set/texmf",  # no ~/texmf
-            "TEXMFAUXTREES": "",
-            "MKTEXFMT": "0",  # a missing format is an error, never a mktexfmt run
-        }
-    )
-    if formats is not None:
-        env["TEXFORMATS"] = str(formats)
-    return env
-
-
-def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-
-
-def log_excerpt(log: str, lines: int = 10) -> str:
-    """The lines of a TeX log that explain an error: from the first '!' or
-    'file:line: error' on, else the tail."""
-    rows = log.splitlines()
-    for k, row in enumerate(rows):
-        if row.startswith("!") or re.match(r"^[^:\s]+\.tex:\d+: ", row):
-            return "\n".join(rows[k : k + lines])
-    return "\n".join(rows[-lines:])
-
-
 def explain_failure(unit: Unit, log: str) -> TexError:
     missing = _MISSING_RE.search(log)
     if missing:
@@ -136,8 +92,8 @@ def build_format(preamble: str, folder: Path) -> Path:
     """Dump the shared pdfLaTeX preamble as a TeX format in ``folder``."""
     require_tex("pdflatex")
     (folder / f"{FORMAT_NAME}.tex").write_text(preamble + "\\dump\n", encoding="utf-8")
-    result = _run(["pdftex", "-ini", "-interaction=nonstopmode", "-halt-on-error", f"-jobname={FORMAT_NAME}",
-                   "&pdflatex", f"{FORMAT_NAME}.tex"], folder, tex_env())
+    result = run(["pdftex", "-ini", "-interaction=nonstopmode", "-halt-on-error", f"-jobname={FORMAT_NAME}",
+                  "&pdflatex", f"{FORMAT_NAME}.tex"], folder, tex_env())
     fmt = folder / f"{FORMAT_NAME}.fmt"
     if result.returncode != 0 or not fmt.exists():
         raise TexError(f"the shared preamble did not compile: {first_error(result.stdout.decode('utf-8', 'replace'))}")
@@ -153,15 +109,6 @@ def typeset_names(source: str, workdir: Path, label: str) -> None:
             names.check(text, label)  # a clear error before looking for the engine
         require_tex(namebox.ENGINE)
         namebox.prepare(texts, workdir, tex_env(), label)
-
-
-def first_error(log: str) -> str:
-    """The first error line of a TeX log (or its last line), for one-line messages."""
-    rows = [row.strip() for row in log.splitlines() if row.strip()]
-    for row in rows:
-        if row.startswith("!") or re.match(r"^[^:\s]+\.tex:\d+: ", row) or "can't find" in row:
-            return row[:300]
-    return rows[-1][:300] if rows else "no output"
 
 
 def _link_format(fmt: Path, workdir: Path) -> None:
@@ -212,7 +159,7 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
     env = tex_env(None if fmt is None else Path("."))
     for _ in range(3):
         before = _totals(aux)
-        result = _run(cmd, workdir, env)
+        result = run(cmd, workdir, env)
         if result.returncode != 0:
             log_path = workdir / f"{unit.name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else result.stdout.decode("utf-8", "replace")

@@ -19,8 +19,9 @@ import bisect
 import re
 import unicodedata
 
-from . import namebox
+from . import fonts
 from .errors import TexError
+from .fonts import is_arabic, is_rtl
 from .latex import escape
 
 # Code points pdfLaTeX shows with T1 + TS1 (inputenc's t1enc.dfu and
@@ -84,22 +85,11 @@ def check(text: str, label: str = "") -> None:
     if broken:
         raise TexError(f"{where}the name {text!r} looks like a broken encoding ({broken}); "
                        "save the roster as UTF-8 from the original data")
-    ch = namebox.missing_character(text)
+    ch = fonts.missing_character(text)
     if ch is not None:
-        hint = "; run the README's set-up command" if not namebox.installed_fonts() else ""
+        hint = "; run the README's set-up command" if not fonts.installed_fonts() else ""
         raise TexError(f"{where}no installed font can show the character {ch!r} (U+{ord(ch):04X}); "
                        f"remove it or install a font that has it{hint}")
-
-
-def is_rtl(text: str) -> bool:
-    """True when most letters are of a right-to-left script."""
-    rtl = sum(1 for ch in text if unicodedata.bidirectional(ch) in ("R", "AL"))
-    ltr = sum(1 for ch in text if unicodedata.bidirectional(ch) == "L")
-    return rtl > ltr
-
-
-def is_arabic(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) == "AL" for ch in text)
 
 
 def to_tex(text: str) -> str:
@@ -107,7 +97,7 @@ def to_tex(text: str) -> str:
     name box (right to left for Arabic and Hebrew script in a LuaLaTeX source)."""
     if not needs_box(text):
         return rf"\nnname{{{escape(unicodedata.normalize('NFC', text))}}}"
-    shown = namebox.clean(text)
+    shown = fonts.clean(text)
     body = rf"\nnforeign{{{shown.encode('utf-8').hex()}}}{{{escape(shown)}}}"
     if is_rtl(shown):
         return rf"\nnarabic{{{body}}}" if is_arabic(shown) else rf"\nnrtl{{{body}}}"

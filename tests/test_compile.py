@@ -1,4 +1,4 @@
-"""generator/compile.py: TeX's environment, its error messages, and cutting one
+"""generator/compile.py and texrun.py: TeX's environment, its error messages, and cutting one
 TeX run's PDF into one file per document."""
 
 import os
@@ -8,7 +8,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from generator import compile, pipeline
+from generator import compile, pipeline, texrun
 from generator.errors import TexError
 
 
@@ -18,16 +18,16 @@ def test_tex_env_keeps_only_what_tex_needs(monkeypatch):
     monkeypatch.setenv("TEXFORMATS", "/evil")
     monkeypatch.setenv("NN_SOMETHING_ELSE", "x")
     monkeypatch.setenv("LANG", "C.UTF-8")
-    env = compile.tex_env()
+    env = texrun.tex_env()
     assert "TEXINPUTS" not in env and "TEXMFCNF" not in env and "TEXFORMATS" not in env
     assert "NN_SOMETHING_ELSE" not in env
-    assert set(env) - set(compile._PASSED) == {"SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "openin_any", "openout_any",
-                                               "shell_escape", "max_print_line", "TEXMFHOME", "TEXMFAUXTREES", "MKTEXFMT"}
+    assert set(env) - set(texrun.PASSED) == {"SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE", "openin_any", "openout_any",
+                                              "shell_escape", "max_print_line", "TEXMFHOME", "TEXMFAUXTREES", "MKTEXFMT"}
     assert env["PATH"] == os.environ["PATH"] and env["LANG"] == "C.UTF-8" and env["MKTEXFMT"] == "0"
     assert (env["openin_any"], env["openout_any"], env["shell_escape"]) == ("p", "p", "f")
-    assert env["SOURCE_DATE_EPOCH"] == compile.SOURCE_DATE_EPOCH and env["FORCE_SOURCE_DATE"] == "1"
+    assert env["SOURCE_DATE_EPOCH"] == texrun.SOURCE_DATE_EPOCH and env["FORCE_SOURCE_DATE"] == "1"
     assert not Path(env["TEXMFHOME"]).exists()
-    assert compile.tex_env(Path("."))["TEXFORMATS"] == "."
+    assert texrun.tex_env(Path("."))["TEXFORMATS"] == "."
 
 
 LOG = """This is pdfTeX, Version 3.141592653
@@ -51,12 +51,12 @@ l.41 \\thisisnotacommand
     ],
 )
 def test_first_error_is_one_line(log, first):
-    assert compile.first_error(log) == first
+    assert texrun.first_error(log) == first
 
 
 def test_log_excerpt_starts_at_the_error():
-    assert compile.log_excerpt(LOG, lines=2) == "./version.tex:41: Undefined control sequence.\nl.41 \\thisisnotacommand"
-    assert compile.log_excerpt("a\nb\nc\nd", lines=2) == "c\nd"  # no error line: the tail
+    assert texrun.log_excerpt(LOG, lines=2) == "./version.tex:41: Undefined control sequence.\nl.41 \\thisisnotacommand"
+    assert texrun.log_excerpt("a\nb\nc\nd", lines=2) == "c\nd"  # no error line: the tail
 
 
 def test_a_missing_character_is_named():

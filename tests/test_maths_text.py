@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import compile, pipeline
+from generator import pipeline, texrun
 
 
 def text_of(pdf: Path) -> str:
@@ -45,7 +45,7 @@ def test_standalone_lualatex_source_reads_back_maths_and_name(tmp_path):
     source = (tmp_path / "assignment.tex").read_text(encoding="utf-8")
     assert source.startswith("% !TEX program = lualatex")
     result = subprocess.run(["lualatex", "-interaction=nonstopmode", "-halt-on-error", "assignment.tex"], cwd=tmp_path,
-                            env=compile.tex_env(), capture_output=True)
+                            env=texrun.tex_env(), capture_output=True)
     assert result.returncode == 0, result.stdout[-2000:]
     text = text_of(tmp_path / "assignment.pdf")
     assert_maths_reads_back(text, key=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import names, namebox, pipeline
+from generator import fonts, namebox, names, pipeline
 from generator.errors import TexError
 
 # one name per script or case of issue 13, item 1
@@ -83,7 +83,7 @@ def test_combining_marks_are_normalized_first():
 def test_name_box_markup_round_trips_and_escapes():
     name = "李 {\\x} 100%"
     tex = names.to_tex(name)
-    assert names.foreign_texts(tex) == [namebox.clean(name)]
+    assert names.foreign_texts(tex) == [fonts.clean(name)]
     assert "\\textbackslash{}" in tex and "\\%" in tex and "\\x}" not in tex
     assert names.to_tex("محمد").startswith(r"\nnarabic{\nnforeign{")
     assert names.to_tex("דוד").startswith(r"\nnrtl{\nnforeign{")
@@ -97,10 +97,10 @@ def test_foreign_texts_once_each_in_order_of_first_use():
 
 
 def test_direction_follows_most_letters():
-    assert names.is_rtl("Ann محمد") and names.is_arabic("Ann محمد")  # four Arabic letters to three Latin
-    assert not names.is_rtl("Annabel محمد")
+    assert fonts.is_rtl("Ann محمد") and fonts.is_arabic("Ann محمد")  # four Arabic letters to three Latin
+    assert not fonts.is_rtl("Annabel محمد")
     assert names.to_tex("Annabel محمد").startswith(r"\nnname{\nnforeign{")
-    assert not names.is_arabic("דוד")
+    assert not fonts.is_arabic("דוד")
 
 
 def test_source_engine_ignores_missing_names():
@@ -110,20 +110,20 @@ def test_source_engine_ignores_missing_names():
 
 
 def test_each_script_gets_its_font():
-    fonts = namebox.installed_fonts()
+    installed = fonts.installed_fonts()
     expect = {"Arabic": "Amiri", "Hebrew": "Hebrew", "Chinese": "wqy", "Korean": "wqy", "Devanagari": "Devanagari",
               "Bengali": "Bengali", "Tamil": "Tamil", "Thai": "Thai", "Armenian": "Armenian", "Georgian": "Georgian",
               "Ethiopic": "Ethiopic", "Greek": "NotoSerif-", "Cyrillic": "NotoSerif-"}
     for _, name, script in ROSTER:
-        assert namebox.missing_character(name) is None, script
+        assert fonts.missing_character(name) is None, script
         if script in expect:
-            files = {Path(fonts[k].file).name for k, text in namebox.runs(name) if text != " "}
+            files = {Path(installed[k].file).name for k, text in fonts.runs(name) if text != " "}
             assert all(expect[script] in f for f in files), (script, files)
 
 
 def test_emoji_is_a_glyph_or_a_placeholder():
-    assert namebox.runs("😀")[0][1] == "😀"  # Symbola or DejaVu has it
-    assert namebox.runs("\U0001F9FF")[0][1] == namebox.EMOJI_PLACEHOLDER  # newer than every installed font
+    assert fonts.runs("😀")[0][1] == "😀"  # Symbola or DejaVu has it
+    assert fonts.runs("\U0001F9FF")[0][1] == fonts.EMOJI_PLACEHOLDER  # newer than every installed font
 
 
 def test_a_character_no_font_has_names_it():

@@ -33,7 +33,8 @@ from sympy.polys.polyerrors import PolynomialError
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import latex
-from ..speed import cached, factor_terms, lambdified, lambdified_once, memo, remember, substitute, tex, text, times
+from ..printers import lambdified, lambdified_once, tex, text
+from ..speed import cached, factor_terms, memo, remember, substitute, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
 from ..model import EXACT, FOUR_PLACES, Answer, JSONDict, Note, Part, Question, ref_symbol

@@ -32,7 +32,8 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..latex import num
-from ..speed import MemoPrinter, cached, memo
+from ..printers import MemoPrinter
+from ..speed import cached, memo
 
 Expr = Any  # a SymPy expression (SymPy has no type information)
 

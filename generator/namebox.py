@@ -33,12 +33,13 @@ import pikepdf
 
 from .errors import TexError
 from .fonts import clean, installed_fonts, is_rtl, runs
+from .resources import TEMPLATES
 from .texrun import log_excerpt, run
 
 SIZE_SP = 10 * 65536  # boxes are set at 10pt and scaled to the surrounding size
 PAD_SP = 3 * 65536  # margin around the glyphs, so that marks and swashes are never clipped
 ENGINE = "luahbtex"
-LUA = Path(__file__).resolve().parent.parent / "templates" / "namebox.lua"
+LUA = TEMPLATES / "namebox.lua"
 
 @dataclass(frozen=True)
 class Box:

@@ -11,14 +11,12 @@ which also sets scripts pdfLaTeX's fonts lack).
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from . import latex, names
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from .resources import TEMPLATES as TEMPLATES  # the folder the environment loads from
 
 
 @lru_cache(maxsize=1)

@@ -52,7 +52,7 @@ def test_handout_pages(version):
     question 2 on one, question 3 on three, the answer sheet on the last."""
     pages = page_lines(version / "assignment.pdf")
     assert len(pages) == 9
-    labels = [[PART.match(line).group(1) for line in lines if PART.match(line)] for lines in pages]
+    labels = [[m.group(1) for line in lines if (m := PART.match(line))] for lines in pages]
     assert labels[1] == ["1a", "1b"] and labels[3] == ["1d", "1e"]
     assert pages[4][0].startswith("Question 2")
     assert pages[8][0] == "Answer sheet" and not labels[8]

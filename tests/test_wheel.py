@@ -10,6 +10,7 @@ import csv
 import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -69,9 +70,16 @@ def fill_with_the_key(class_dir: Path, target: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.pdf
 def test_a_built_wheel_works_outside_the_repository(tmp_path):
-    dist, venv, work = tmp_path / "dist", tmp_path / "venv", tmp_path / "work"
+    source, dist, venv, work = tmp_path / "source", tmp_path / "dist", tmp_path / "venv", tmp_path / "work"
     work.mkdir()
-    run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--quiet", "-w", dist], cwd=tmp_path)
+    # built from a copy: pip builds in the source folder, and a build/ left from an
+    # earlier build could put files that no longer exist into the wheel
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for name in ("generator", "templates"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    run([sys.executable, "-m", "pip", "wheel", source, "--no-deps", "--quiet", "-w", dist], cwd=tmp_path)
     (wheel,) = dist.glob("nn_problem_set-*.whl")
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
@@ -92,9 +100,9 @@ def test_a_built_wheel_works_outside_the_repository(tmp_path):
     version = work / "output" / "seed-1"
     assert {p.name for p in version.iterdir()} == {"assignment.pdf", "key.pdf", "assignment.tex", "key.tex", "answers.json"}
     # the same bytes as the source tree's package makes
-    run([sys.executable, "-m", "generator", "--seed", "1", "--out", tmp_path / "source"], cwd=tmp_path)
+    run([sys.executable, "-m", "generator", "--seed", "1", "--out", tmp_path / "tree"], cwd=tmp_path)
     for name in ("assignment.tex", "key.tex", "answers.json", "assignment.pdf", "key.pdf"):
-        assert (version / name).read_bytes() == (tmp_path / "source" / "seed-1" / name).read_bytes(), name
+        assert (version / name).read_bytes() == (tmp_path / "tree" / "seed-1" / name).read_bytes(), name
 
     run([python, "-m", "generator", "--seed", "5", "--count", "2"], cwd=work)
     class_dir = work / "output" / "class-5"

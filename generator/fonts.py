@@ -181,7 +181,6 @@ def runs(text: str) -> list[tuple[int, str]]:
     return out
 
 
-
 def is_rtl(text: str) -> bool:
     """True when most letters are of a right-to-left script."""
     rtl = sum(1 for ch in text if unicodedata.bidirectional(ch) in ("R", "AL"))
@@ -190,4 +189,5 @@ def is_rtl(text: str) -> bool:
 
 
 def is_arabic(text: str) -> bool:
+    """True when ``text`` has a letter of bidirectional class AL (the Arabic script: Arabic, Persian, Urdu)."""
     return any(unicodedata.bidirectional(ch) == "AL" for ch in text)

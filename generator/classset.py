@@ -405,7 +405,12 @@ def make(
     stream = stream or sys.stderr
     check_folders(students)
     class_dir = out / f"class-{class_seed}"
-    class_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        class_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file, or a link to none, where the class folder belongs
+        raise UsageError(f"cannot write {class_dir}/: a file of that name is in the way; move it and run again") from None
+    except OSError as exc:
+        raise UsageError(f"cannot create the class folder {class_dir}: {exc.strerror}") from None
     sweep(out)
     sweep(class_dir)
     sweep_temp()

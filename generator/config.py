@@ -13,6 +13,7 @@ documents made without a configuration.
 from __future__ import annotations
 
 import datetime
+import decimal
 import hashlib
 import json
 import math
@@ -47,6 +48,7 @@ PAPERS = ("a4", "letter")
 ANSWER_SPACES = ("full", "compact", "none")
 MAX_TEXT = 2000  # characters in one configured text (the instructions paragraph included)
 MAX_POINTS = 1000
+MAX_FILE = 1024 * 1024  # bytes of a configuration file
 
 
 class ConfigError(UsageError):
@@ -252,6 +254,8 @@ def parse(text: str, path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not a valid TOML file: {exc}") from None
+    except RecursionError:  # tomllib reads nested lists and tables by recursion
+        raise ConfigError(f"{path}: lists or tables nested too deeply (hundreds of levels); not a course configuration") from None
     for section, value in data.items():
         if section not in _KEYS:
             if r.line_of(section):
@@ -285,7 +289,8 @@ def parse(text: str, path: Path) -> Config:
             raise r.fail(f"points must be a non-negative number, not {value}", "points", key)
         if value > MAX_POINTS:
             raise r.fail(f"at most {MAX_POINTS} points per part, not {value}", "points", key)
-        if round(value * 100) != value * 100:
+        if decimal.Decimal(repr(value)) % decimal.Decimal("0.01"):
+            # as a decimal, exactly as typed: in binary floating point 0.29 * 100 is 28.999999999999996
             raise r.fail(f"points may have at most two decimals, not {value}", "points", key)
         points[key] = value
 
@@ -323,7 +328,7 @@ def parse(text: str, path: Path) -> Config:
 
 def load(path: Path) -> Config:
     """Read and check the configuration file ``path``."""
-    raw = read_input(path, "configuration file", error=ConfigError)
+    raw = read_input(path, "configuration file", error=ConfigError, limit=MAX_FILE)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

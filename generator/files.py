@@ -9,9 +9,11 @@ still going, and :func:`sweep` removes them.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -19,18 +21,68 @@ from typing import Callable
 from .errors import OutputError, UsageError
 
 
-def read_input(path: Path, what: str, label: str | None = None, error: type[UsageError] = UsageError) -> bytes:
+MAX_INPUT = 200 * 1024 * 1024  # bytes of a file the user names, unless the reader gives its own cap
+
+
+def read_input(path: Path, what: str, label: str | None = None, error: type[UsageError] = UsageError,
+               limit: int = MAX_INPUT) -> bytes:
     """The bytes of a file the user names (a roster, a configuration, responses),
-    or one clear line: ``<label>: <what> not found``, ``is a folder``, ``cannot read``."""
+    or one clear line: ``<label>: <what> not found``, ``is a folder``, ``not a
+    regular file``, ``larger than``, ``cannot read``.
+
+    Only a regular file is read: a device (``/dev/zero``) or a FIFO is refused
+    before reading (opened without blocking, so a FIFO nobody writes cannot hang
+    the run), and at most ``limit`` + 1 bytes are read whatever the file's
+    reported size, so a file that grows or lies about its size cannot take the
+    machine's memory."""
     label = label or str(path)
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise error(f"{label}: {what} not found") from None
     except IsADirectoryError:
         raise error(f"{label}: is a folder, not a {what}") from None
     except OSError as exc:
         raise error(f"{label}: cannot read the {what}: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise error(f"{label}: is a folder, not a {what}")
+        if not stat.S_ISREG(mode):
+            raise error(f"{label}: not a regular file (a device, FIFO or socket); give the {what} itself")
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise error(f"{label}: cannot read the {what}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise error(f"{label}: larger than {_size(limit)}; is this the {what}?")
+    return b"".join(chunks)
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """How a file in UTF-16 or UTF-32 shows itself (a byte-order mark, or the NUL
+    bytes between ASCII characters of UTF-16 without one), or None: such a file
+    decodes as UTF-8 with NULs dropped and must be refused, never read."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if raw.startswith(bom):
+            return f"{name} (it starts with a {name} byte-order mark)"
+    if raw[:200].count(b"\x00") >= 2 and (raw[1:2] == b"\x00" or raw[0:1] == b"\x00"):
+        return "UTF-16 without a byte-order mark"
+    return None
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} MB" if n >= 2**20 else f"{n // 1024} kB" if n >= 1024 else f"{n} bytes"
 
 
 def _read_umask() -> int:

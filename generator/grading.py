@@ -20,9 +20,10 @@ Cells, so that a spreadsheet reads them as meant:
 * an answer marked by hand (``kind: "text"``) reads ``marked by hand``;
 * any text cell (names, IDs, expressions) that starts with ``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return (or their full-width forms, or
-  spaces before one of them) gets a leading apostrophe, so a spreadsheet
-  never runs it as a formula: ``=HYPERLINK(...)`` is written
-  ``'=HYPERLINK(...)``.
+  spaces before one of them), or with an apostrophe, gets a leading
+  apostrophe, so a spreadsheet never runs it as a formula: ``=HYPERLINK(...)``
+  is written ``'=HYPERLINK(...)`` (the rule of every CSV file the project
+  writes: ``csvcells.py``).
 
 ``grading-sheet.pdf`` (A4 landscape, from ``templates/grading-sheet.tex.j2``)
 gives each student a block that is never split across pages: ID, name,
@@ -45,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import compile, names, render
+from .csvcells import text_cell as text_cell  # the grading sheet's cells follow the rule of every CSV
 from .errors import GeneratorError
 from .files import replace_atomic
 from .latex import decimal_str, escape, terminates
@@ -203,14 +205,7 @@ def number_text(exact: str, value: Any) -> str:
 # --------------------------------------------------------------------------
 # The CSV
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def text_cell(text: str) -> str:
-    """A text cell a spreadsheet never reads as a formula: a leading apostrophe
-    when it starts (after spaces) with = + - @ tab or CR."""
-    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
 def answer_cell(g: Graded) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..csvcells import read_cell, text_row
 from ..errors import UsageError
-from ..files import read_input, write_atomic
+from ..files import read_input, wide_encoding, write_atomic
 
 TEMPLATE = "responses-template.csv"
 MAX_FILE = 200 * 1024 * 1024
@@ -48,14 +49,10 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     """Read a responses file. A missing, unreadable or headerless file is a
     :class:`UsageError`; a bad row or column is a problem line, and the rest is read."""
     label = where or str(path)
-    try:
-        if path.stat().st_size > MAX_FILE:
-            raise UsageError(f"{label}: larger than {MAX_FILE // 2**20} MB; is this the responses file?")
-    except FileNotFoundError:
-        raise UsageError(f"{label}: responses file not found") from None
-    except OSError:
-        pass  # read_input says what is wrong
-    raw = read_input(path, "responses file", label)
+    raw = read_input(path, "responses file", label, limit=MAX_FILE)
+    wide = wide_encoding(raw)
+    if wide:
+        raise UsageError(f"{label}: the file is {wide}; save it as CSV UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -74,7 +71,7 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
         csv.field_size_limit(limit)
     if not rows or not any(c.strip() for c in rows[0]):
         raise UsageError(f"{label}: empty; expected a header row id,name,{','.join(refs[:3])},...")
-    header = [c.strip() for c in rows[0]]
+    header = [read_cell(c).strip() for c in rows[0]]
     lowered = [c.lower() for c in header]
     if "id" not in lowered:
         raise UsageError(f"{label}: the header row has no 'id' column (it reads {','.join(header)[:80]})")
@@ -99,6 +96,7 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
+        row = [read_cell(c) for c in row]  # the apostrophe the template put before =, +, -, @ goes
         sid = row[id_col].strip() if id_col < len(row) else ""
         name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
         if len(row) > len(header):
@@ -122,7 +120,7 @@ def write_template(class_dir: Path) -> Path:
     refs = _ordered_refs(answers)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "name"] + refs)
+    w.writerow(text_row(["id", "name"] + refs))
     for s in students:
-        w.writerow([s.get("id", ""), s.get("name") or ""] + [""] * len(refs))
+        w.writerow(text_row([str(s.get("id", "")), s.get("name") or ""]) + [""] * len(refs))
     return write_atomic(class_dir / TEMPLATE, buf.getvalue())

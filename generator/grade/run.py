@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..csvcells import text_cell, text_row
 from ..errors import UsageError
 from ..model import FORMAT
 from . import judge, responses
@@ -158,12 +159,12 @@ def grades_csv(result: ClassGrades) -> str:
     until a TA looks)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "name", "version"] + result.parts + ["total", "maximum", "by_hand", "check_by_hand"])
+    w.writerow(text_row(["id", "name", "version"] + result.parts + ["total", "maximum", "by_hand", "check_by_hand"]))
     for g in result.grades:
         cells = [_num(g.part_points(p)) if g.part_max(p) else "" for p in result.parts]
         check = " ".join(v.ref for v in g.verdicts if v.status == judge.UNJUDGED)
-        w.writerow([g.student.id, g.student.name, g.student.version] + cells
-                   + [_num(g.total), _num(g.maximum), _num(g.hand_max()), check])
+        w.writerow(text_row([g.student.id, g.student.name, g.student.version]) + cells
+                   + [_num(g.total), _num(g.maximum), _num(g.hand_max()), text_cell(check)])
     return buf.getvalue()
 
 
@@ -205,8 +206,8 @@ def summary_csv(result: ClassGrades) -> str:
     w.writerow(["part", "maximum", "by_hand", "students", "mean", "median", "share_full_marks", "most_frequent_mistakes",
                 "check_by_hand"])
     for s in summarize(result):
-        w.writerow([s.part, _num(s.maximum), _num(s.hand), len(result.grades),
+        w.writerow([text_cell(s.part), _num(s.maximum), _num(s.hand), len(result.grades),
                     f"{s.mean:.2f}" if s.maximum else "", f"{s.median:.2f}" if s.maximum else "",
                     f"{s.share_full:.3f}" if s.maximum else "",
-                    "; ".join(f"{n} ({c})" for n, _, c in s.mistakes), s.unjudged])
+                    text_cell("; ".join(f"{n} ({c})" for n, _, c in s.mistakes)), s.unjudged])
     return buf.getvalue()

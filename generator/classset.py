@@ -41,7 +41,7 @@ import pikepdf
 
 from . import __version__, compile, grading, names, pipeline
 from .config import DEFAULT, Config
-from .errors import GeneratorError, TexError, UsageError
+from .errors import GeneratorError, TexError, UsageError, printable
 from .files import private_temp, sweep, sweep_temp, write_atomic
 from .model import JSONDict
 from .pipeline import Student
@@ -277,7 +277,7 @@ class Result:
             f"{self.compiled} written, {self.skipped} already complete"
             + (f", {len(self.failed)} failed" if self.failed else ""),
             "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()),
-            f"files: {self.folder}/ ({', '.join(files)})",
+            f"files: {printable(str(self.folder))}/ ({', '.join(files)})",
             "distinct: no two students share a question's parameters"
             + (f" ({len(self.redrawn)} redrawn: {', '.join(self.redrawn)})" if self.redrawn else ""),
             "shared answers: " + self.shared["summary"],

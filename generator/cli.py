@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
@@ -12,7 +13,7 @@ from types import FrameType
 from typing import NoReturn
 
 from . import __version__, config, pipeline
-from .errors import GeneratorError, UsageError
+from .errors import GeneratorError, UsageError, message, printable
 from .files import sweep, sweep_temp, write_atomic
 
 PROG = "python -m generator"
@@ -59,21 +60,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {PROG} --help)")
 
 
+def _digits(text: str) -> int | None:
+    """``text`` as an integer when it is ASCII digits only (``int`` also takes
+    ``1_0``, spaces and other scripts' digits such as ``٣``), else None."""
+    return int(text) if re.fullmatch(r"[0-9]+", text, re.ASCII) else None
+
+
 def _seed(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, not {text!r}") from None
+    value = _digits(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer in ASCII digits 0-9, not {text!r}")
     if not 0 <= value <= pipeline.MAX_SEED:
         raise argparse.ArgumentTypeError(f"seed must be between 0 and {pipeline.MAX_SEED}, not {value}")
     return value
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}") from None
+    value = _digits(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a positive integer in ASCII digits 0-9, not {text!r}")
     if value < 1 or value > 100_000:
         raise argparse.ArgumentTypeError(f"expected an integer from 1 to 100000, not {value}")
     return value
@@ -125,13 +130,13 @@ def _check_writable(folder: Path) -> None:
 
 
 def _write_config(path: Path) -> int:
-    if path.exists():
+    if path.exists() or path.is_symlink():  # a link, even to nothing, is not replaced
         raise UsageError(f"{path} already exists: choose another name or remove it first")
     try:
         write_atomic(path, config.default_toml().encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    print(f"wrote the default configuration to {path}; edit it and pass it with --config {path}")
+    print(printable(f"wrote the default configuration to {path}; edit it and pass it with --config {path}"))
     return 0
 
 
@@ -158,7 +163,7 @@ def run(argv: list[str] | None = None) -> int:
         print(result.summary())
         if result.failed:
             for o in result.failed:
-                print(f"error: {o.error}", file=sys.stderr)
+                print(f"error: {printable(o.error or '')}", file=sys.stderr)
             print(f"error: {len(result.failed)} of {len(result.outcomes)} students failed (listed above); the other "
                   f"{len(result.ok)} and the class files were written; fix the roster and run the same command again",
                   file=sys.stderr)
@@ -180,8 +185,8 @@ def run(argv: list[str] | None = None) -> int:
         exported = export.export_folders([folder], args.export, folder)
     elapsed = time.perf_counter() - start
     what = f"wrote {len(written.files)} files to" if written.compiled else f"{len(written.files)} files already complete in"
-    print(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s"
-          + (f"; exported {', '.join(p.name for p in exported)}" if exported else ""))
+    print(printable(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s"
+                    + (f"; exported {', '.join(p.name for p in exported)}" if exported else "")))
     return 0
 
 
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
     except GeneratorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {message(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: every finished version is complete and nothing partial was left; "

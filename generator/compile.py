@@ -37,7 +37,7 @@ import pikepdf
 
 from . import namebox, names
 from .errors import TexError
-from .files import private_temp, write_atomic
+from .files import exhausted, private_temp, write_atomic
 from .texrun import first_error as first_error  # re-exported: the class set reports a TeX error by it
 from .texrun import log_excerpt, run, tex_env
 
@@ -96,7 +96,8 @@ def build_format(preamble: str, folder: Path) -> Path:
                   "&pdflatex", f"{FORMAT_NAME}.tex"], folder, tex_env())
     fmt = folder / f"{FORMAT_NAME}.fmt"
     if result.returncode != 0 or not fmt.exists():
-        raise TexError(f"the shared preamble did not compile: {first_error(result.stdout.decode('utf-8', 'replace'))}")
+        log = result.stdout.decode("utf-8", "replace")
+        raise TexError(f"the shared preamble did not compile: {exhausted(result.returncode, folder, log) or first_error(log)}")
     return fmt
 
 
@@ -163,6 +164,9 @@ def run_unit(unit: Unit, workdir: Path, fmt: Path | None = None) -> Path:
         if result.returncode != 0:
             log_path = workdir / f"{unit.name}.log"
             log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else result.stdout.decode("utf-8", "replace")
+            ran_out = exhausted(result.returncode, workdir, log)
+            if ran_out:
+                raise TexError(f"{unit.label or unit.name}: {unit.name}.tex could not be typeset: {ran_out}")
             raise explain_failure(unit, log)
         after = _totals(aux)
         if unit.paged and unit.engine == "pdflatex":

@@ -46,7 +46,12 @@ DEFAULT_INSTRUCTIONS = ("Show your work: the method earns marks, not only the fi
                         "Give exact values (integers or fractions) unless a part says otherwise.")
 PAPERS = ("a4", "letter")
 ANSWER_SPACES = ("full", "compact", "none")
-MAX_TEXT = 2000  # characters in one configured text (the instructions paragraph included)
+MAX_TEXT = 2000  # characters of the instructions paragraph (it wraps)
+# The code, name and title share the one line of every page header with the
+# version (and "Instructor key"): 48 characters of ordinary text fit A4's line;
+# term and instructor share the line under the title.
+MAX_SHORT = {"code": 20, "name": 48, "title": 48, "term": 60, "instructor": 60}
+MAX_HEADER = 48
 MAX_POINTS = 1000
 MAX_FILE = 1024 * 1024  # bytes of a configuration file
 
@@ -188,8 +193,10 @@ def _text(r: _Reader, section: str, key: str, value: object, optional: bool) -> 
         if optional:
             return None
         raise r.fail("must not be empty", section, key)
-    if len(value) > MAX_TEXT:
-        raise r.fail(f"at most {MAX_TEXT} characters, not {len(value)}", section, key)
+    cap = MAX_SHORT.get(key, MAX_TEXT)
+    if len(value) > cap:
+        where = " (it is printed in every page header)" if key in ("code", "name", "title") else ""
+        raise r.fail(f"at most {cap} characters{where}, not {len(value)}", section, key)
     bad = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\t"), None)
     if bad is not None:
         raise r.fail(f"contains the control or unassigned character U+{ord(bad):04X}", section, key)
@@ -280,6 +287,10 @@ def parse(text: str, path: Path) -> Config:
     if "due" in c:
         course_args["due"] = _date(r, c["due"])
     course = Course(**course_args)
+    header = len(course.code) + len(course.name) + len(course.title)
+    if header > MAX_HEADER:
+        raise r.fail(f"the code, name and title together are printed on one line of every page header: at most "
+                     f"{MAX_HEADER} characters together, not {header}; shorten one of them", "course")
 
     points = dict(DEFAULT_POINTS)
     for key, value in data.get("points", {}).items():

@@ -10,9 +10,12 @@ still going, and :func:`sweep` removes them.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
+import resource
 import shutil
+import signal
 import stat
 import tempfile
 from pathlib import Path
@@ -97,9 +100,44 @@ _UMASK = _read_umask()
 _TEMP_RE = re.compile(r"^\..*\.(\d+)\.[^.]+\.(part|old)$")
 
 
+# What ran out, for the OS errors that mean a limit of the machine or the user
+_LIMITS = {
+    errno.EFBIG: "the file-size limit (ulimit -f) was reached",
+    errno.EMFILE: "too many open files (the limit is ulimit -n)",
+    errno.ENFILE: "too many open files on the system",
+    errno.EDQUOT: "the disk quota is used up",
+}
+
+
 def _failed(path: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or str(exc)
+    if exc.errno in _LIMITS:
+        reason += f": {_LIMITS[exc.errno]}"
     return OutputError(f"cannot write {path}: {reason}; nothing partial was left")
+
+
+def exhausted(returncode: int, folder: Path, log: str) -> str | None:
+    """What a failed TeX run in ``folder`` ran out of, as the rest of a
+    sentence, or None when it failed for another reason: the file-size limit
+    (TeX is stopped by SIGXFSZ), the disk of the temporary folder (TeX's log
+    then ends with a line such as "35961 strings of total length 688385"), or
+    open files (TeX then stops in the middle of reading its input)."""
+    if returncode == -signal.SIGXFSZ:
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        return (f"TeX reached the file-size limit ({soft // 1024} kB, ulimit -f); raise it "
+                "(ulimit -f unlimited) and run again")
+    try:
+        info = os.statvfs(folder)
+        full = info.f_bavail * info.f_frsize < 1024 * 1024
+    except OSError:
+        full = False
+    if full or "Could not write" in log or "I can't write on file" in log:
+        return (f"the disk is full: no space left for TeX's files in the temporary folder {tempfile.gettempdir()} "
+                "(TMPDIR); free some space or set TMPDIR to a folder on a disk with room, and run again")
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft != resource.RLIM_INFINITY and soft < 64:
+        return f"too many open files: TeX needs more than the limit of {soft} (ulimit -n); raise it to 1024 and run again"
+    return None
 
 
 def _temp_prefix(path: Path) -> str:

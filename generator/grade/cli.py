@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .. import compile
-from ..errors import TexError, UsageError
+from ..errors import TexError, UsageError, printable
 from ..files import install_folder, staging_folder, sweep, write_atomic
 from . import report, run
 
@@ -39,6 +40,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _fraction(text: str) -> float:
     try:
+        if not re.fullmatch(r"[0-9]*\.?[0-9]+|[0-9]+\.", text, re.ASCII):  # float() also takes ٠.٥, 1_0, nan
+            raise ValueError(text)
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, not {text!r}") from None
@@ -81,13 +84,13 @@ def run_grade(argv: list[str]) -> int:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     for line in result.problems:
-        print(f"warning: {line}", file=sys.stderr)
+        print(f"warning: {printable(line)}", file=sys.stderr)
     if not args.no_pdf and not pdf:
         raise TexError(f"no TeX engine (pdflatex) found; {target}/grades.csv and summary.csv were written, "
                        f"the PDFs were not; {compile.INSTALL_HINT}")
     n = len(result.grades)
     mean = sum(g.total for g in result.grades) / n if n else 0.0
     what = "grades.csv, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
-    print(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} automatic points; "
-          f"{len(result.problems)} problems listed above): {what} in {target}/ in {time.perf_counter() - start:.2f} s")
+    print(printable(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} automatic points; "
+                    f"{len(result.problems)} problems listed above): {what} in {target}/ in {time.perf_counter() - start:.2f} s"))
     return 0

@@ -7,15 +7,18 @@ import sys
 # and SIGTERM's default action would end the process without a word (status
 # 143). Nothing has been written yet, so the run then stops with one line.
 _interrupted: list[int] = []
-_previous = {sig: signal.signal(sig, lambda signum, frame: _interrupted.append(signum))
-             for sig in (signal.SIGINT, signal.SIGTERM)}
+_previous = signal.signal(signal.SIGINT, lambda signum, frame: _interrupted.append(signum))
+signal.signal(signal.SIGTERM, lambda signum, frame: _interrupted.append(signum))
 try:
     from .cli import main
 finally:
-    for _sig, _handler in _previous.items():
-        signal.signal(_sig, _handler)
+    signal.signal(signal.SIGINT, _previous)
 if _interrupted:
     print("interrupted: nothing was written", file=sys.stderr)
     raise SystemExit(130)
 
-raise SystemExit(main())
+# main() takes SIGTERM over (as Ctrl-C) and gives it back when the work is
+# done; one that comes while Python then shuts down changes nothing.
+_code = main()
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+raise SystemExit(_code)

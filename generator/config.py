@@ -47,11 +47,23 @@ DEFAULT_INSTRUCTIONS = ("Show your work: the method earns marks, not only the fi
 PAPERS = ("a4", "letter")
 ANSWER_SPACES = ("full", "compact", "none")
 MAX_TEXT = 2000  # characters of the instructions paragraph (it wraps)
-# The code, name and title share the one line of every page header with the
-# version (and "Instructor key"): 48 characters of ordinary text fit A4's line;
-# term and instructor share the line under the title.
-MAX_SHORT = {"code": 20, "name": 48, "title": 48, "term": 60, "instructor": 60}
-MAX_HEADER = 48
+MAX_SHORT = {"code": 60, "name": 60, "title": 60, "term": 80, "instructor": 80}  # characters
+# The code, name and title share every page header with "Instructor key" (in the
+# key) and the version. The header wraps upwards into the top margin, which
+# holds two lines; the last line must end clear of the version on the right.
+# :func:`header_fits` sets the header as TeX does, word by word, with Latin
+# Modern's widths in the header's type (thousandths of an em, characters 33 to
+# 126; a space 333, a wide character such as a Chinese one 1000, any other
+# 600) on A4 with full answer space, the narrowest line (46.6 em).
+HEADER_LINE_EM = 46.6
+HEADER_LINES = 2
+VERSION_EM = 11.1  # "Version" and a bold code of five wide letters, and a gap
+_KEY_EM = (0.278, 7.19)  # the cdot and "Instructor key" in bold
+_WIDTHS = (278, 374, 833, 500, 833, 778, 278, 389, 389, 500, 778, 278, 333, 278, 500, 500, 500, 500, 500, 500, 500, 500,
+           500, 500, 500, 278, 278, 778, 778, 778, 472, 778, 750, 708, 722, 764, 681, 653, 785, 750, 361, 514, 778, 625,
+           917, 750, 778, 681, 778, 736, 556, 722, 750, 750, 1028, 750, 750, 611, 278, 500, 278, 556, 750, 278, 500, 556,
+           444, 556, 444, 306, 500, 556, 278, 306, 528, 278, 833, 556, 500, 556, 528, 392, 394, 389, 556, 528, 722, 528,
+           528, 444, 500, 278, 500, 556)
 MAX_POINTS = 1000
 MAX_FILE = 1024 * 1024  # bytes of a configuration file
 
@@ -203,6 +215,41 @@ def _text(r: _Reader, section: str, key: str, value: object, optional: bool) -> 
     return value
 
 
+def header_fits(code: str, name: str, title: str) -> bool:
+    """Whether ``code name · title`` (and `` · Instructor key``) sets on at
+    most two header lines, the last one clear of the version, a word never
+    wider than a line. A text that needs a name box is one word (a box does
+    not break)."""
+    from .names import needs_box
+
+    def words(text: str) -> list[float]:
+        return [_em(text)] if needs_box(text) else [_em(w) for w in text.split()]
+
+    for suffix in ((), _KEY_EM):  # the handout's header and the key's
+        lines, width = 1, 0.0
+        for w in words(code) + words(name) + [_KEY_EM[0]] + words(title) + list(suffix):
+            if w > HEADER_LINE_EM:
+                return False
+            if width and width + 0.333 + w > HEADER_LINE_EM:
+                lines, width = lines + 1, w
+            else:
+                width = width + 0.333 + w if width else w
+        if lines > HEADER_LINES or width > HEADER_LINE_EM - VERSION_EM:
+            return False
+    return True
+
+
+def _em(text: str) -> float:
+    """The width of ``text`` in the page header's type, in em (about)."""
+    total = 0
+    for ch in text:
+        base = unicodedata.normalize("NFD", ch)[0]  # é is as wide as e
+        code = ord(base)
+        total += (_WIDTHS[code - 33] if 33 <= code <= 126 else 333 if base.isspace()
+                  else 1000 if unicodedata.east_asian_width(ch) in "WF" else 600)
+    return total / 1000
+
+
 def _tomltype(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -287,10 +334,13 @@ def parse(text: str, path: Path) -> Config:
     if "due" in c:
         course_args["due"] = _date(r, c["due"])
     course = Course(**course_args)
-    header = len(course.code) + len(course.name) + len(course.title)
-    if header > MAX_HEADER:
-        raise r.fail(f"the code, name and title together are printed on one line of every page header: at most "
-                     f"{MAX_HEADER} characters together, not {header}; shorten one of them", "course")
+    if not header_fits(course.code, course.name, course.title):
+        longest = max(("code", "name", "title"), key=lambda k: _em(getattr(course, k)))
+        texts = {k: getattr(course, k) for k in ("code", "name", "title")}
+        cut = next((n for n in range(1, len(texts[longest]) + 1)
+                    if header_fits(**dict(texts, **{longest: texts[longest][:-n]}))), len(texts[longest]))
+        raise r.fail(f"the code, name and title are printed together in every page header, on at most two lines beside "
+                     f"the version: they are too long for it by about {cut} characters; shorten them", "course")
 
     points = dict(DEFAULT_POINTS)
     for key, value in data.get("points", {}).items():

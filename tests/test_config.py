@@ -247,8 +247,9 @@ def test_a_configuration_that_is_not_utf8(tmp_path, capsys):
 HOSTILE = r"""
 [course]
 code = "CS \\input{/etc/passwd} 101"
-name = "Nets & <Graphs> 100% $x$ #1 _a_ {b} ~c ^d"
+name = "Nets & 100%"
 title = "\\end{document}"
+term = "<Graphs> $x$ #1 _a_ {b} ~c ^d"
 instructor = "Zoë Ng 吴"
 instructions = "\\write18{touch pwned} -- ,, `` ''"
 """
@@ -262,7 +263,7 @@ def test_typed_values_are_escaped(tmp_path):
     for doc in ("assignment.pdf", "key.pdf"):
         text = " ".join(pdf_text(folder / doc).split())
         assert r"CS \input{/etc/passwd} 101" in text
-        assert "Nets & <Graphs> 100% $x$ #1 _a_ {b} ~c ^d" in text
+        assert "Nets & 100%" in text and "<Graphs> $x$ #1 _a_ {b} ~c ^d" in text  # (all of them did not fit the page header)
         assert r"\end{document}" in text
         assert "吴" in text
     assert r"\write18{touch pwned}" in pdf_text(folder / "assignment.pdf")

@@ -192,7 +192,7 @@ class Progress:
         if self.bar is not None:
             self.bar.update(1)
         elif not self.quiet:
-            print(f"{self.what}: {self.done}/{self.total} {label}", file=self.stream, flush=True)
+            print(printable(f"{self.what}: {self.done}/{self.total} {label}"), file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -277,7 +277,7 @@ class Result:
             f"{self.compiled} written, {self.skipped} already complete"
             + (f", {len(self.failed)} failed" if self.failed else ""),
             "time: " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()),
-            f"files: {printable(str(self.folder))}/ ({', '.join(files)})",
+            f"files: {self.folder}/ ({', '.join(files)})",
             "distinct: no two students share a question's parameters"
             + (f" ({len(self.redrawn)} redrawn: {', '.join(self.redrawn)})" if self.redrawn else ""),
             "shared answers: " + self.shared["summary"],
@@ -285,7 +285,7 @@ class Result:
         for family, measures in self.fairness.items():
             spread = ", ".join(f"{m} {v['min']:g}..{v['max']:g} (median {v['median']:g})" for m, v in measures.items())
             lines.append(f"fairness {family}: {spread}")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)  # a folder or an ID with a newline stays on its line
 
 
 def _distinct(outcomes: list[Outcome], settled: set[str]) -> list[int]:

@@ -259,6 +259,11 @@ def test_control_characters_in_messages_are_escaped(tmp_path: Path) -> None:
     folder = tmp_path / "out\u2028put"
     r = run("--seed", "1", "--no-pdf", "--out", str(folder))
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()) == 1 and "\\u2028" in r.stdout, r.stdout
+    r = run("--seed", "1", "--count", "1", "--no-pdf", "--quiet", "--out", str(tmp_path / "class\nset"))
+    assert r.returncode == 0, r.stderr
+    assert all(line.startswith(("class set:", "time:", "files:", "distinct:", "shared answers:", "fairness "))
+               for line in r.stdout.splitlines()), r.stdout
+    assert "files: " + str(tmp_path) + "/class\\nset/class-1/" in r.stdout
 
 
 # --- item 11: ASCII digits only; no write through a dangling link; short header texts ------------

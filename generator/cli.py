@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from . import __version__, config, pipeline
 from .errors import GeneratorError, UsageError, message, printable
-from .files import sweep, sweep_temp, write_atomic
+from .files import ran_out, sweep, sweep_temp, write_atomic
 
 PROG = "python -m generator"
 
@@ -209,5 +209,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
         return 0
+    except OSError as exc:  # a limit that ran out outside the writing of a file: too many open files (ulimit -n)
+        limit = ran_out(exc)
+        if limit is None:
+            raise
+        print(f"error: {message(limit)}", file=sys.stderr)
+        return limit.exit_code
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -100,20 +100,35 @@ _UMASK = _read_umask()
 _TEMP_RE = re.compile(r"^\..*\.(\d+)\.[^.]+\.(part|old)$")
 
 
-# What ran out, for the OS errors that mean a limit of the machine or the user
-_LIMITS = {
-    errno.EFBIG: "the file-size limit (ulimit -f) was reached",
-    errno.EMFILE: "too many open files (the limit is ulimit -n)",
-    errno.ENFILE: "too many open files on the system",
-    errno.EDQUOT: "the disk quota is used up",
-}
+def _limit(code: int | None) -> str | None:
+    """What ran out, for the OS errors that mean a limit of the machine or the user."""
+    if code == errno.EFBIG:
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        return f"the file-size limit (ulimit -f, now {soft // 1024} kB) was reached"
+    if code == errno.EMFILE:
+        return f"the limit of open files (ulimit -n, now {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}) was reached"
+    if code == errno.ENFILE:
+        return "the system's limit of open files was reached"
+    if code == errno.EDQUOT:
+        return "the disk quota is used up"
+    return None
 
 
 def _failed(path: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or str(exc)
-    if exc.errno in _LIMITS:
-        reason += f": {_LIMITS[exc.errno]}"
+    limit = _limit(exc.errno)
+    if limit:
+        reason += f": {limit}"
     return OutputError(f"cannot write {path}: {reason}; nothing partial was left")
+
+
+def ran_out(exc: OSError) -> OutputError | None:
+    """An OS error that means a limit ran out (open files, file size, disk,
+    quota) anywhere in a run, as one line; None for any other error."""
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"the disk is full ({exc.strerror}); free some space and run again")
+    limit = _limit(exc.errno)
+    return OutputError(f"{limit} ({exc.strerror}); raise it and run again") if limit else None
 
 
 def exhausted(returncode: int, folder: Path, log: str) -> str | None:

@@ -225,19 +225,22 @@ def _limit(which: int, value: int):  # type: ignore[no-untyped-def]
     return set_limit
 
 
-@pytest.mark.pdf
-@pytest.mark.parametrize("case", ["open files", "file size", "disk"])
+@pytest.mark.parametrize("case", [pytest.param("open files", marks=pytest.mark.pdf),
+                                  pytest.param("file size", marks=pytest.mark.pdf),
+                                  pytest.param("disk", marks=pytest.mark.pdf),
+                                  "open files, no TeX"])
 def test_resource_exhaustion_is_named(tmp_path: Path, tiny_disk: Any, case: str) -> None:
-    env, limit = dict(os.environ), None
+    env, limit, extra = dict(os.environ), None, ["--jobs", "1"]
     if case == "open files":
         limit, words = _limit(resource.RLIMIT_NOFILE, 12), ("too many open files", "ulimit -n")
     elif case == "file size":
         limit, words = _limit(resource.RLIMIT_FSIZE, 200 * 1024), ("file-size limit", "ulimit -f")
-    else:
+    elif case == "disk":
         env["TMPDIR"] = str(tiny_disk("2m"))
         words = ("disk is full", env["TMPDIR"])
-    r = run("--seed", "5", "--count", "2", "--jobs", "1", "--quiet", "--out", str(tmp_path / "o"), env=env,
-            preexec_fn=limit)
+    else:  # the workers cannot be started (they need pipes): a traceback before
+        limit, words, extra = _limit(resource.RLIMIT_NOFILE, 12), ("limit of open files", "ulimit -n"), ["--no-pdf"]
+    r = run("--seed", "5", "--count", "3", *extra, "--quiet", "--out", str(tmp_path / "o"), env=env, preexec_fn=limit)
     assert r.returncode == 4, r.stderr
     assert "Traceback" not in r.stderr and "strings of total length" not in r.stderr, r.stderr
     for word in words:

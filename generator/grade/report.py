@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import compile, latex, names, render
 from ..errors import TexError
+from ..files import ran_out
 from . import judge, run
 from .run import ClassGrades, StudentGrade
 
@@ -177,6 +178,7 @@ def write_pdfs(result: ClassGrades, folder: Path, jobs: int | None = None) -> in
         errors = [f.exception() for f in futures]
     for exc in errors:
         if exc is not None:
-            raise exc if isinstance(exc, TexError) else TexError(str(exc))
+            limit = ran_out(exc) if isinstance(exc, OSError) else None  # e.g. too many open files: say which
+            raise exc if isinstance(exc, TexError) else limit or TexError(str(exc))
     return len(docs) + 1
 

@@ -104,6 +104,8 @@ def _limit(code: int | None) -> str | None:
     """What ran out, for the OS errors that mean a limit of the machine or the user."""
     if code == errno.EFBIG:
         soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft == resource.RLIM_INFINITY:
+            return "a file grew larger than the file system allows"
         return f"the file-size limit (ulimit -f, now {soft // 1024} kB) was reached"
     if code == errno.EMFILE:
         return f"the limit of open files (ulimit -n, now {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}) was reached"
@@ -150,7 +152,8 @@ def exhausted(returncode: int, folder: Path, log: str) -> str | None:
         return (f"the disk is full: no space left for TeX's files in the temporary folder {tempfile.gettempdir()} "
                 "(TMPDIR); free some space or set TMPDIR to a folder on a disk with room, and run again")
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft != resource.RLIM_INFINITY and soft < 64:
+    stopped = not any(row.startswith("!") for row in log.splitlines())  # no error of TeX's own
+    if stopped and soft != resource.RLIM_INFINITY and soft < 64:
         return f"too many open files: TeX needs more than the limit of {soft} (ulimit -n); raise it to 1024 and run again"
     return None
 

@@ -43,14 +43,14 @@ def rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
 
 
-def graded_numbers(answers: dict[str, Any]) -> dict[str, str]:
-    """ref -> exact value of every graded integer answer of a version."""
+def graded_numbers(answers: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """ref -> (exact value, points) of every graded integer answer of a version."""
     out = {}
     for q in answers["questions"]:
         for part in q["parts"]:
             for a in part["answers"]:
                 if a["graded"] and a["kind"] == "number" and a["exact"].lstrip("-").isdigit():
-                    out[a["ref"]] = a["exact"]
+                    out[a["ref"]] = (a["exact"], a["points"])
     return out
 
 
@@ -77,13 +77,14 @@ def test_formula_cells_are_neutralised_in_every_csv_and_undone_when_read_back(tm
     # a TA fills the template in: every student's integer answers, typed as numbers (negative ones too)
     header = template[0]
     folders = {s["id"]: s["folder"] for s in json.loads((d / "manifest.json").read_text())["students"]}
-    negative = 0
+    negative, expected = 0, []
     filled = [header]
     for row in template[1:]:
         sid = HOSTILE_IDS[len(filled) - 1]
         exact = graded_numbers(json.loads((d / folders[sid] / "answers.json").read_text()))
-        negative += sum(1 for v in exact.values() if v.startswith("-"))
-        filled.append(row[:2] + [exact.get(ref, "") for ref in header[2:]])
+        negative += sum(1 for v, _ in exact.values() if v.startswith("-"))
+        expected.append(sum(points for _, points in exact.values()))
+        filled.append(row[:2] + [exact[ref][0] if ref in exact else "" for ref in header[2:]])
     assert negative  # some typed responses are negative numbers
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(filled)
@@ -95,8 +96,9 @@ def test_formula_cells_are_neutralised_in_every_csv_and_undone_when_read_back(tm
     assert [g[0] for g in grades[1:]] == ["'" + s for s in HOSTILE_IDS]
     assert grades[1][1] == "'=cmd|' /C calc'!A0"
     col = grades[0].index("total")
-    for g in grades[1:]:
-        assert float(g[col]) > 0 and g[col] == g[col].strip("'")  # numbers stay plain numbers
+    for g, points in zip(grades[1:], expected):
+        assert float(g[col]) == pytest.approx(points)  # every typed answer, negative ones too, was read as a number
+        assert g[col] == g[col].strip("'")  # numbers stay plain numbers
     for row in rows(d / "grading" / "summary.csv")[1:]:
         assert not any(cell.startswith(dangerous) for cell in row), row
 

@@ -23,7 +23,6 @@ from typing import Callable
 
 from .errors import OutputError, UsageError
 
-
 MAX_INPUT = 200 * 1024 * 1024  # bytes of a file the user names, unless the reader gives its own cap
 
 

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +221,7 @@ def test_sigterm_at_start_up_is_one_line_exit_130(tmp_path: Path, klass: Path, a
 # --- item 9: what ran out is named ---------------------------------------------------------------
 
 
-def _limit(which: int, value: int):  # type: ignore[no-untyped-def]
+def _limit(which: int, value: int) -> Callable[[], None]:
     def set_limit() -> None:
         resource.setrlimit(which, (value, resource.getrlimit(which)[1]))
 

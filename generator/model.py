@@ -65,6 +65,27 @@ class Answer:
         }
 
 
+@dataclass(frozen=True)
+class Student:
+    """A student everywhere (roster, class set, documents, grader): read from a
+    roster (with the row it came from), numbered in a --count class set (no
+    name, no row), or read back from an answers.json or a manifest."""
+
+    id: str
+    name: str | None = None
+    row: int | None = field(default=None, compare=False)  # line of the roster file
+
+    @property
+    def printed(self) -> Student | None:
+        """The student as printed on the documents: only a named student is."""
+        return self if self.name is not None else None
+
+    @property
+    def where(self) -> str:
+        """How messages name the student: "student '1001' (row 3)"."""
+        return f"student {self.id!r}" + (f" (row {self.row})" if self.row is not None else "")
+
+
 EXACT = {"abs": 0.005, "rel": 0.0}  # the tolerance of a number asked exactly (a rounded decimal is accepted)
 FOUR_PLACES = {"abs": 0.0001, "rel": 0.0}  # the tolerance of a number asked to four decimal places
 

@@ -23,44 +23,13 @@ from . import __version__, compile, names, render
 from .config import DEFAULT, Config
 from .errors import TexError, UsageError, VerificationError
 from .files import install_folder, staging_folder, write_atomic
-from .model import Answer, Part, ProblemSet, Question, ref_symbol
+from .model import Answer, Part, ProblemSet, Question, Student, ref_symbol
 from .questions import FAMILIES, family_rng
 from .questions.family import Disagreement, Family
 
 PRESETS = ("original",)
 MAX_SEED = 2**63 - 1
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
-
-
-@dataclass(frozen=True)
-class Student:
-    """A student everywhere: read from a roster (with the row it came from) or
-    numbered in a --count class set (no name, no row)."""
-
-    id: str
-    name: str | None = None
-    row: int | None = field(default=None, compare=False)  # line of the roster file
-
-    @property
-    def printed(self) -> Student | None:
-        """The student as printed on the documents: only a named student is."""
-        return self if self.name is not None else None
-
-    @property
-    def where(self) -> str:
-        """How messages name the student: "student '1001' (row 3)"."""
-        return f"student {self.id!r}" + (f" (row {self.row})" if self.row is not None else "")
-
-    @property
-    def id_tex(self) -> str:
-        return names.to_tex(self.id)
-
-    @property
-    def name_tex(self) -> str:
-        """The name as LaTeX; only a printed student (one with a name) has one."""
-        if self.name is None:
-            raise ValueError(f"{self.where} has no name to print")
-        return names.to_tex(self.name)
 
 
 def _encode(value: int, length: int) -> str:
@@ -199,6 +168,29 @@ def student_of(ps: ProblemSet) -> Student | None:
     return Student(ps.student_id, ps.student_name) if ps.student_id is not None else None
 
 
+@dataclass(frozen=True)
+class PrintedStudent:
+    """What the documents print of a student: the ID and the name as LaTeX."""
+
+    student: Student
+
+    @property
+    def id_tex(self) -> str:
+        return names.to_tex(self.student.id)
+
+    @property
+    def name_tex(self) -> str:
+        """The name as LaTeX; only a printed student (one with a name) has one."""
+        if self.student.name is None:
+            raise ValueError(f"{self.student.where} has no name to print")
+        return names.to_tex(self.student.name)
+
+
+def printed_student(ps: ProblemSet) -> PrintedStudent | None:
+    student = student_of(ps)
+    return PrintedStudent(student) if student is not None else None
+
+
 def config_of(ps: ProblemSet) -> Config:
     return ps.config or DEFAULT
 
@@ -229,7 +221,7 @@ EXPORTS = ("moodle.xml", "canvas-qti.zip")
 
 def render_bodies(ps: ProblemSet) -> dict[str, str]:
     """The body LaTeX of both documents: {'assignment': ..., 'key': ...}."""
-    student, config = student_of(ps), config_of(ps)
+    student, config = printed_student(ps), config_of(ps)
     return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout)
             for name, key in DOCUMENTS}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .files import read_input
-from .pipeline import Student
+from .model import Student
 
 MAX_FIELD = 500  # characters in an id or a name
 _DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from generator import cli, pipeline
+from generator.model import Student
 from generator.errors import TexError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +131,7 @@ HOSTILE = [
 def test_hostile_names_print_literally_and_run_nothing(tmp_path, name):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
-    ps = pipeline.build_problem_set(seed=2, student=pipeline.Student("ID-" + name[:12], name))
+    ps = pipeline.build_problem_set(seed=2, student=Student("ID-" + name[:12], name))
     pipeline.write_version(ps, tmp_path / "v")
     text = PdfReader(tmp_path / "v" / "assignment.pdf").pages[0].extract_text()
     flat = "".join(text.split())
@@ -141,7 +142,7 @@ def test_hostile_names_print_literally_and_run_nothing(tmp_path, name):
 
 @pytest.mark.pdf
 def test_a_character_no_font_has_is_a_clear_error(tmp_path):
-    ps = pipeline.build_problem_set(seed=2, student=pipeline.Student("9", "Ra \U00013000"))  # an Egyptian hieroglyph
+    ps = pipeline.build_problem_set(seed=2, student=Student("9", "Ra \U00013000"))  # an Egyptian hieroglyph
     with pytest.raises(TexError, match=r"no installed font can show the character '\U00013000' \(U\+13000\)"):
         pipeline.write_version(ps, tmp_path / "v")
     assert not list((tmp_path / "v").glob("*.pdf"))
@@ -154,7 +155,7 @@ LATIN = st.text(alphabet=st.sampled_from(list("abcXYZ019 \\{}$&#^_~%<>|\"'`-.,!?
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=LATIN.filter(lambda s: s.strip()))
 def test_fuzzed_latin_names_compile_and_read_back(tmp_path, name):
-    ps = pipeline.build_problem_set(seed=5, student=pipeline.Student("F1", name))
+    ps = pipeline.build_problem_set(seed=5, student=Student("F1", name))
     folder = tmp_path / f"v{abs(hash(name))}"
     pipeline.write_version(ps, folder)
     text = PdfReader(folder / "assignment.pdf").pages[0].extract_text()
@@ -168,7 +169,7 @@ OTHER = st.text(alphabet=st.sampled_from(list("Αλέξανδρος Иван П�
 @settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=OTHER.filter(lambda s: s.strip()))
 def test_fuzzed_names_in_other_scripts_compile(tmp_path, name):
-    ps = pipeline.build_problem_set(seed=5, student=pipeline.Student("F2", name))
+    ps = pipeline.build_problem_set(seed=5, student=Student("F2", name))
     folder = tmp_path / f"v{abs(hash(name))}"
     pipeline.write_version(ps, folder)
     text = PdfReader(folder / "assignment.pdf").pages[0].extract_text()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator import fonts, namebox, names, pipeline
+from generator.model import Student
 from generator.errors import TexError
 
 # one name per script or case of issue 13, item 1
@@ -166,7 +167,7 @@ def name_words_left_to_right(path: Path) -> list[str]:
 def test_roster_of_every_script_reads_back_from_handout_and_key(tmp_path):
     made = {}
     for sid, name, script in ROSTER:
-        ps = pipeline.build_problem_set(seed=11, student=pipeline.Student(sid, name))
+        ps = pipeline.build_problem_set(seed=11, student=Student(sid, name))
         folder = tmp_path / sid
         pipeline.write_version(ps, folder)
         assert pipeline.engine_for(ps) == "pdflatex"
@@ -181,7 +182,7 @@ def test_roster_of_every_script_reads_back_from_handout_and_key(tmp_path):
         assert [w[::-1] for w in reversed(visual)] == name.split(), (sid, visual)
     # the same inputs give the same bytes, also when the name box is made afresh
     namebox._cache.clear()
-    ps = pipeline.build_problem_set(seed=11, student=pipeline.Student("AR-1", "محمد أسامة السيد"))
+    ps = pipeline.build_problem_set(seed=11, student=Student("AR-1", "محمد أسامة السيد"))
     pipeline.write_version(ps, tmp_path / "again")
     for doc in ("assignment.pdf", "key.pdf"):
         assert (tmp_path / "again" / doc).read_bytes() == (made["AR-1"] / doc).read_bytes()

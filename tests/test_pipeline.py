@@ -9,7 +9,7 @@ import pytest
 
 from generator import compile, pipeline
 from generator.errors import TexError, UsageError
-from generator.pipeline import Student
+from generator.model import Student
 
 THREE = ["answers.json", "assignment.tex", "key.tex"]
 
@@ -87,9 +87,10 @@ def test_a_student_in_one_shape():
     assert s == Student("1001", "Ann")  # the roster row is not part of who the student is
     assert s.where == "student '1001' (row 3)" and Student("7").where == "student '7'"
     assert s.printed is s and Student("7").printed is None  # only a named student is printed
-    assert s.name_tex == r"\nnname{Ann}" and Student("a_b").id_tex == r"\nnname{a\_b}"
+    printed = pipeline.PrintedStudent
+    assert printed(s).name_tex == r"\nnname{Ann}" and printed(Student("a_b")).id_tex == r"\nnname{a\_b}"
     with pytest.raises(ValueError, match="student '7' has no name to print"):
-        Student("7").name_tex
+        printed(Student("7")).name_tex
 
 
 def test_current_means_every_file(tmp_path):

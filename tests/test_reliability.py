@@ -15,7 +15,7 @@ import pytest
 
 from generator import classset, cli, names
 from generator.errors import UsageError
-from generator.pipeline import Student
+from generator.model import Student
 
 ROOT = Path(__file__).resolve().parent.parent
 FIVE = ["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex"]

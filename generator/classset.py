@@ -39,12 +39,11 @@ from typing import Generator, Iterable, Protocol, TextIO
 
 import pikepdf
 
-from . import __version__, compile, grading, names, pipeline
+from . import __version__, compile, key, marksheet, names, pipeline
 from .config import DEFAULT, Config
 from .errors import GeneratorError, TexError, UsageError, printable
 from .files import private_temp, sweep, sweep_temp, write_atomic
-from .model import JSONDict
-from .pipeline import Student
+from .model import JSONDict, Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
 MAX_REDRAWS = 100
@@ -107,10 +106,9 @@ class Outcome:
     def ok(self) -> bool:
         return self.error is None
 
-    def answers(self, class_dir: Path) -> JSONDict:
-        """This student's answers.json, read back from their folder."""
-        data: JSONDict = json.loads((class_dir / self.folder / "answers.json").read_text(encoding="utf-8"))
-        return data
+    def answers(self, class_dir: Path) -> key.Version:
+        """This student's key, read back from their answers.json."""
+        return key.read(class_dir / self.folder / "answers.json")
 
 
 @dataclass(frozen=True)
@@ -363,14 +361,18 @@ def combine(paths: list[Path], target: Path) -> int:
             src.close()
 
 
-def _settled(class_dir: Path) -> dict[str, int]:
-    """Students who already have a version in the class folder: ID -> redraws,
-    from the manifest of the last completed run."""
+def _previous(class_dir: Path) -> key.Manifest | None:
+    """The manifest of the last completed run, or None (none, or one that
+    cannot be trusted: every student is new)."""
     try:
-        data = json.loads((class_dir / "manifest.json").read_text(encoding="utf-8"))
-        return {s["id"]: int(s["redraws"]) for s in data["students"] if 0 <= int(s["redraws"]) < MAX_REDRAWS}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return key.read_manifest(class_dir / "manifest.json")
+    except UsageError:
+        return None
+
+
+def _settled(previous: key.Manifest | None) -> dict[str, int]:
+    """Students who already have a version in the class folder: ID -> redraws."""
+    return {e.student.id: e.redraws for e in previous.students if e.redraws < MAX_REDRAWS} if previous else {}
 
 
 def check_folders(students: list[Student]) -> None:
@@ -414,7 +416,8 @@ def make(
     sweep(out)
     sweep(class_dir)
     sweep_temp()
-    settled = _settled(class_dir)
+    previous = _previous(class_dir)
+    settled = _settled(previous)
     missing_tex = pdf and not compile.tex_available("pdflatex")
     if missing_tex:
         pdf = False  # write the sources and answers, then say how to install TeX
@@ -457,11 +460,11 @@ def make(
         pages = combine([class_dir / o.folder / "assignment.pdf" for o in ok], class_dir / "handouts.pdf")
         pages += combine([class_dir / o.folder / "key.pdf" for o in ok], class_dir / "keys.pdf")
         phases["combine"] = time.perf_counter() - start - sum(phases.values())
-    shared = shared_answers(grading.finals(o.answers(class_dir)) for o in ok)
+    shared = shared_answers(marksheet.finals(o.answers(class_dir)) for o in ok)
     fair = fairness(ok)
-    grading.write_csv(ok, class_dir)
+    marksheet.write_csv(ok, class_dir)
     if pdf and ok:
-        pages += grading.write_pdf(ok, class_seed, class_dir)
+        pages += marksheet.write_pdf(ok, class_seed, class_dir)
     manifest = {
         "format": "nn-problem-set-class/1",
         "generator": __version__,

@@ -3,6 +3,7 @@ grader's tests, following the format's specification field by field."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,9 @@ def make_class(folder: Path, students: list[tuple[str, str, dict[str, Any]]]) ->
     for sid, name, data in students:
         sub = folder / f"s{sid}"
         sub.mkdir(exist_ok=True)
-        (sub / "answers.json").write_text(json.dumps(data), encoding="utf-8")
-        entries.append({"id": sid, "name": name, "folder": f"s{sid}", "version": data["version"], "seed": 1})
+        text = json.dumps(data)
+        (sub / "answers.json").write_text(text, encoding="utf-8")
+        entries.append({"id": sid, "name": name, "folder": f"s{sid}", "version": data["version"], "seed": 1,
+                        "answers_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()})
     (folder / "manifest.json").write_text(json.dumps({"format": "nn-problem-set-class/1", "students": entries}), encoding="utf-8")
     return folder

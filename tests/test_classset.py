@@ -7,8 +7,8 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from generator import classset, grading
-from generator.pipeline import Student
+from generator import classset, key, marksheet
+from generator.model import Student
 from generator.roster import read_roster
 
 TRICKY = [
@@ -101,8 +101,8 @@ def test_tricky_roster_of_30(tmp_path):
         data = json.loads((d / s["folder"] / "answers.json").read_text(encoding="utf-8"))
         assert row["version"] == data["version"]
         cells = {header.split(" ", 1)[0]: cell for header, cell in row.items()}
-        for g in grading.graded(data):
-            assert cells[g.ref] == grading.answer_cell(g)
+        for g in marksheet.graded(key.parse(data)):
+            assert cells[g.ref] == marksheet.answer_cell(g)
     assert pages(d / "grading-sheet.pdf") >= 1
     assert "shared_answers" in manifest and "fairness" in manifest
     assert set(manifest["fairness"]) >= {"q1:network"}

@@ -150,7 +150,7 @@ def test_every_scenario(klass: Path, filled: tuple[Path, dict[str, dict[str, str
     maximum = by_scenario["exact"].maximum
     keys = by_scenario["exact"].student.keys
     assert maximum == sum(k.points for k in keys if k.kind != "text")
-    assert maximum + by_scenario["exact"].hand_max() == by_scenario["exact"].student.data["points_total"]
+    assert maximum + by_scenario["exact"].hand_max() == by_scenario["exact"].student.key.points_total
     y_hat_points = next(k.points for k in keys if k.ref == "1a#1")
     assert by_scenario["exact"].total == maximum
     assert by_scenario["other forms"].total == maximum, [

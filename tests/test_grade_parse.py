@@ -171,7 +171,10 @@ def test_derivative_in_terms_of_f(text: str, right: bool) -> None:
 
     data = answer("derivative", "3.1#1", "expression", "exp(-z)/(1 + exp(-z))**2", None, 4, variables=["z"],
                   check={"function": "1/(1 + exp(-z))", "wrt": ["z"], "derivative": ["exp(-z)/(1 + exp(-z))**2"], "at": None})
-    key = judge.keys_of({"questions": [{"parts": [{"id": "3.1", "answers": [data]}]}]})[0]
+    v = version()
+    v["questions"] = [{"id": "q3", "family": "cost_derivatives", "title": "", "params": {},
+                       "parts": [{"id": "3.1", "skill": "", "points": 4, "prompt": "", "answers": [data]}]}]
+    key = judge.keys_of(v)[0]
     verdict = judge.judge(text, key, {}, {key.ref: key})
     assert verdict.status == (judge.RIGHT if right else judge.WRONG), verdict
 

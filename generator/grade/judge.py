@@ -29,6 +29,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Union
 
+from ..key import NO_TOLERANCE, Answer, Mistake, Tolerance, Version, parse
+from ..model import FORMAT
 from . import safe
 from .safe import Node, Unreadable
 
@@ -40,57 +42,14 @@ MAX_CELL = 2000  # characters of a response that are read at all
 Value = Union[float, list[float], Node]
 
 
-@dataclass(frozen=True)
-class Mistake:
-    name: str
-    text: str
-    value: Any
+Key = Answer  # one graded answer of a version, as generator.key reads it
 
 
-@dataclass(frozen=True)
-class Key:
-    """One graded answer of a version (from answers.json format 2)."""
-
-    ref: str
-    part: str
-    name: str
-    label: str  # LaTeX
-    text: str  # plain label
-    latex: str | None
-    points: float
-    kind: str  # number | vector | expression | text
-    exact: str | None
-    value: Any
-    tolerance: tuple[float, float]  # (abs, rel)
-    variables: tuple[str, ...]
-    depends_on: tuple[str, ...]
-    recompute: str | None
-    mistakes: tuple[Mistake, ...]
-    check: Mapping[str, Any] | None
-
-
-def keys_of(data: Mapping[str, Any]) -> list[Key]:
-    """The graded answers of a parsed answers.json (format 2), in the order asked."""
-    out: list[Key] = []
-    for q in data["questions"]:
-        for part in q["parts"]:
-            for a in part["answers"]:
-                if not a.get("graded") or not a.get("ref"):
-                    continue
-                tol = a.get("tolerance") or {}
-                out.append(Key(
-                    ref=str(a["ref"]), part=str(part["id"]), name=str(a.get("name", "")),
-                    label=str(a.get("label") or ""), text=str(a.get("text") or a.get("name") or ""),
-                    latex=a.get("latex"), points=float(a.get("points") or 0), kind=str(a.get("kind") or "text"),
-                    exact=a.get("exact"), value=a.get("value"),
-                    tolerance=(float(tol.get("abs") or 0.0), float(tol.get("rel") or 0.0)),
-                    variables=tuple(a.get("variables") or ()), depends_on=tuple(a.get("depends_on") or ()),
-                    recompute=a.get("recompute"),
-                    mistakes=tuple(Mistake(str(m.get("name", "")), str(m.get("text", "")), m.get("value"))
-                                   for m in a.get("mistakes") or ()),
-                    check=a.get("check"),
-                ))
-    return out
+def keys_of(data: Version | Mapping[str, Any]) -> list[Key]:
+    """The graded answers of a version (or of a parsed answers.json, format 2),
+    in the order asked."""
+    version = data if isinstance(data, Version) else parse(data)
+    return list(version.require(FORMAT, "grading").graded)
 
 
 @dataclass
@@ -222,9 +181,8 @@ def _close(a: float, b: float) -> bool:
 def own_function(key: Key) -> tuple[frozenset[str], dict[str, Any]]:
     """The question's own ``f`` (check.function) as an extra function a formula
     in one variable may use ("in terms of f(z) itself")."""
-    check = key.check or {}
-    function = check.get("function")
-    if not function or len(key.variables) != 1 or not isinstance(function, str):
+    function = key.check.function if key.check else None
+    if not function or len(key.variables) != 1:
         return frozenset(), {}
     var = key.variables[0]
     try:
@@ -271,11 +229,10 @@ def symbolic_equal(student: Node, key: Key) -> bool | None:
 
     symbols = {v: sympy.Symbol(v, real=True) for v in key.variables}
     functions: dict[str, Any] = {}
-    check = key.check or {}
     try:
-        if own_function(key)[0]:
+        if own_function(key)[0] and key.check:
             # the key's own texts go through the same parser (no sympify, which runs eval)
-            f_expr = safe.to_sympy(key_node(check["function"], frozenset(key.variables)), symbols)
+            f_expr = safe.to_sympy(key_node(key.check.function, frozenset(key.variables)), symbols)
             var = symbols[key.variables[0]]
             functions["f"] = lambda arg: f_expr.subs(var, arg)
         k = safe.to_sympy(key_node(key.exact or "", frozenset(key.variables)), symbols)
@@ -297,14 +254,15 @@ def symbolic_equal(student: Node, key: Key) -> bool | None:
 # ---------------------------------------------------------------- judging
 
 
-def _within(r: float, v: float, tol: tuple[float, float]) -> bool:
+def _within(r: float, v: float, tol: Tolerance | None) -> bool:
+    tol = tol or NO_TOLERANCE
     return abs(r - v) <= max(tol[0], tol[1] * abs(v)) + 1e-12 * max(1.0, abs(v))
 
 
-def _matches(read: Value, target: Any, tol: tuple[float, float]) -> bool:
+def _matches(read: Value, target: Any, tol: Tolerance | None) -> bool:
     if isinstance(read, float) and isinstance(target, (int, float)) and not isinstance(target, bool):
         return _within(read, float(target), tol)
-    if isinstance(read, list) and isinstance(target, list) and len(read) == len(target):
+    if isinstance(read, list) and isinstance(target, tuple) and len(read) == len(target):
         return all(isinstance(t, (int, float)) and _within(r, float(t), tol) for r, t in zip(read, target))
     return False
 
@@ -313,7 +271,7 @@ def read(text: str, key: Key) -> Value:
     if key.kind == "number":
         return read_number(text)
     if key.kind == "vector":
-        size = len(key.value) if isinstance(key.value, list) else 2
+        size = len(key.value) if isinstance(key.value, tuple) else 2
         return read_vector(text, size)
     if key.kind == "expression":
         extra, _ = own_function(key)
@@ -332,7 +290,7 @@ def recomputed(key: Key, earlier: Mapping[str, Verdict], keys: Mapping[str, Key]
     if not key.recompute or not key.depends_on:
         return None
     env: dict[str, float] = {}
-    at = {str(k): float(v) for k, v in ((key.check or {}).get("at") or {}).items()}
+    at = {str(k): float(v) for k, v in (key.check.at or {}).items()} if key.check else {}
     for dep in key.depends_on:
         v = earlier.get(dep)
         if v is None or v.value is None:

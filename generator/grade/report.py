@@ -68,10 +68,10 @@ def _comment(v: judge.Verdict) -> str:
 
 def _course_line(result: ClassGrades) -> str:
     c = result.course
-    bits = [str(c.get(k)) for k in ("code", "name") if c.get(k)]
-    line = " ".join(bits) or "Neural Networks"
-    if c.get("title"):
-        line += ", " + str(c["title"])
+    line = " ".join(t for t in (c.code, c.name) if t) if c else ""
+    line = line or "Neural Networks"
+    if c and c.title:
+        line += ", " + c.title
     return latex.escape(line)
 
 

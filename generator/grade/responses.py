@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..csvcells import read_cell, text_row
 from ..errors import UsageError
 from ..files import read_input, wide_encoding, write_atomic
+from ..key import class_refs, read_manifest
 
 TEMPLATE = "responses-template.csv"
 MAX_FILE = 200 * 1024 * 1024
@@ -31,18 +30,6 @@ class Row:
 class Responses:
     rows: list[Row]
     problems: list[str] = field(default_factory=list)  # one line each, the run goes on
-
-
-def _ordered_refs(answers: list[dict[str, Any]]) -> list[str]:
-    refs: list[str] = []
-    for data in answers:
-        for q in data.get("questions", []):
-            for part in q.get("parts", []):
-                for a in part.get("answers", []):
-                    ref = a.get("ref")
-                    if a.get("graded") and ref and ref not in refs:
-                        refs.append(str(ref))
-    return refs
 
 
 def read(path: Path, refs: list[str], where: str = "") -> Responses:
@@ -109,18 +96,11 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
 def write_template(class_dir: Path) -> Path:
     """``class_dir``/responses-template.csv from the manifest and the students'
     answers.json: header id,name,<ref>..., one row per student, answers blank."""
-    manifest = json.loads((class_dir / "manifest.json").read_text(encoding="utf-8"))
-    students = manifest.get("students", [])
-    answers = []
-    for s in students:
-        try:
-            answers.append(json.loads((class_dir / s["folder"] / "answers.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError):
-            continue
-    refs = _ordered_refs(answers)
+    manifest = read_manifest(class_dir / "manifest.json")
+    refs = class_refs(v for _, v in manifest.read_keys())
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(text_row(["id", "name"] + refs))
-    for s in students:
-        w.writerow(text_row([str(s.get("id", "")), s.get("name") or ""]) + [""] * len(refs))
+    for s in (e.student for e in manifest.students):
+        w.writerow(text_row([s.id, s.name or ""]) + [""] * len(refs))
     return write_atomic(class_dir / TEMPLATE, buf.getvalue())

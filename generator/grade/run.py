@@ -6,34 +6,46 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..csvcells import text_cell, text_row
 from ..errors import UsageError
-from ..model import FORMAT
+from ..key import Course, Version, read_manifest
+from ..model import FORMAT, Student
 from . import judge, responses
 from .judge import Key, Verdict
 
 
 
-@dataclass
-class Student:
-    id: str
-    name: str
+@dataclass(frozen=True)
+class Member:
+    """A student of the class being graded: who, their folder and their version's key."""
+
+    student: Student
     folder: str
-    version: str
-    data: dict[str, Any]
-    keys: list[Key]
+    version: str  # the version code
+    key: Version
+
+    @property
+    def id(self) -> str:
+        return self.student.id
+
+    @property
+    def name(self) -> str:
+        return self.student.name or ""
+
+    @property
+    def keys(self) -> list[Key]:
+        """The graded answers, in the order asked."""
+        return judge.keys_of(self.key)
 
 
 @dataclass
 class StudentGrade:
-    student: Student
+    student: Member
     row: int
     verdicts: list[Verdict]
 
@@ -58,59 +70,41 @@ class StudentGrade:
 @dataclass
 class ClassGrades:
     class_dir: Path
-    course: dict[str, Any]
+    course: Course | None
     parts: list[str]
     grades: list[StudentGrade]
     problems: list[str] = field(default_factory=list)
     follow_through: float = 1.0
 
 
-def load_class(class_dir: Path) -> tuple[list[Student], dict[str, Any]]:
+def load_class(class_dir: Path) -> tuple[list[Member], Course | None]:
     """The students of a class folder with their keys; a :class:`UsageError`
-    when it is no class folder or a version is unreadable."""
+    when it is no class folder, its manifest names a folder outside it, or a
+    version is unreadable or was edited after the class set was made (its
+    SHA-256 is not the manifest's)."""
     manifest_path = class_dir / "manifest.json"
     if not class_dir.is_dir():
         raise UsageError(f"class folder {class_dir} not found")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        entries = manifest["students"]
-        if not isinstance(entries, list):
-            raise TypeError
-    except FileNotFoundError:
-        raise UsageError(f"{class_dir} has no manifest.json; give the folder of a class set (made with --roster or --count)") from None
-    except (OSError, ValueError, KeyError, TypeError):
-        raise UsageError(f"{manifest_path} is not a readable class manifest") from None
-    students: list[Student] = []
-    course: dict[str, Any] = {}
-    for entry in entries:
-        try:
-            sid, folder = str(entry["id"]), str(entry["folder"])
-            path = class_dir / folder / "answers.json"
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
-            raise UsageError(f"the answers.json of student {entry.get('id', '?') if isinstance(entry, dict) else '?'} "
-                             f"in {class_dir} is missing or unreadable") from None
-        if data.get("format") != FORMAT:
-            raise UsageError(f"{path} is in format {data.get('format')!r}, not {FORMAT!r}: "
-                             "make the class set again with this version of the generator to grade it")
-        try:
-            keys = judge.keys_of(data)
-        except (KeyError, TypeError, ValueError):
-            raise UsageError(f"{path} is not a valid answers.json ({FORMAT})") from None
-        course = course or dict(data.get("course") or {})
-        students.append(Student(sid, str(entry.get("name") or ""), folder, str(entry.get("version") or data.get("version", "")),
-                                data, keys))
+    if not manifest_path.exists():
+        raise UsageError(f"{class_dir} has no manifest.json; give the folder of a class set (made with --roster or --count)")
+    manifest = read_manifest(manifest_path)
+    students: list[Member] = []
+    course: Course | None = None
+    for entry, version in manifest.read_keys():
+        version.require(FORMAT, "grading")
+        course = course or version.course
+        students.append(Member(entry.student, entry.folder, entry.version or version.version, version))
     if not students:
         raise UsageError(f"the class in {class_dir} has no students")
     return students, course
 
 
-def parts_of(students: list[Student]) -> list[str]:
+def parts_of(students: list[Member]) -> list[str]:
     """Every part id of the class, in order of first appearance."""
     return list(dict.fromkeys(k.part for s in students for k in s.keys))
 
 
-def refs_of(students: list[Student]) -> list[str]:
+def refs_of(students: list[Member]) -> list[str]:
     """Every graded ref of the class, in order of first appearance."""
     return list(dict.fromkeys(k.ref for s in students for k in s.keys))
 

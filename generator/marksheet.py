@@ -1,6 +1,7 @@
-"""The grading sheet of a class set, read back from the students' answers.json
-files (format ``nn-problem-set/2``): the graded answers only, in ref order,
-under the labels printed on the handout, with a score column per part.
+"""The printed grading sheet of a class set (not the grader, which is
+generator/grade/), read back from the students' answers.json files (format
+``nn-problem-set/2``): the graded answers only, in ref order, under the labels
+printed on the handout, with a score column per part.
 
 ``grading-sheet.csv`` (written with or without PDFs) has one row per student:
 ``id``, ``name``, ``version``, ``seed``, then one column per graded ref
@@ -43,83 +44,57 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from . import compile, names, render
 from .csvcells import text_cell as text_cell  # the grading sheet's cells follow the rule of every CSV
 from .errors import GeneratorError
 from .files import replace_atomic
+from .key import Answer, Course, Part, Version
 from .latex import decimal_str, escape, terminates
-from .model import FORMAT, JSONDict
-
-if TYPE_CHECKING:  # classset imports this module
-    from .classset import Outcome
+from .model import FORMAT, Student
 
 HAND = "marked by hand"
 
 
+class Entry(Protocol):
+    """What the sheet needs of a student of the class (a class set's outcome)."""
+
+    @property
+    def student(self) -> Student: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    def answers(self, class_dir: Path) -> Version: ...
+
+
 # --------------------------------------------------------------------------
-# What is graded, from one answers.json
+# What is graded, from one version's key
 
 
-@dataclass(frozen=True)
-class Graded:
-    """One graded answer of one student."""
-
-    ref: str  # "1c#3"
-    part: str  # "1c"
-    label: str  # LaTeX, as printed on the handout
-    text: str  # the label as plain text
-    kind: str  # number | vector | expression | text
-    exact: str | None
-    latex: str
-    value: Any  # number, list of numbers or None
-    points: float | None
-
-
-@dataclass(frozen=True)
-class PartMarks:
-    """A part of one student's version: its points and graded answers in ref order."""
-
-    id: str
-    points: float
-    answers: list[Graded]
-
-
-def _ref_key(ref: str) -> int:
-    try:
-        return int(ref.rsplit("#", 1)[1])
-    except (IndexError, ValueError):
-        return 0
-
-
-def parts(data: JSONDict) -> list[PartMarks]:
-    """The parts of a parsed answers.json (format 2) in order, each with its
-    graded answers in ref order."""
-    if data.get("format") != FORMAT:
-        raise GeneratorError(f"answers.json of version {data.get('version')!r} is format {data.get('format')!r}, "
+def parts(data: Version) -> tuple[Part, ...]:
+    """The parts of a version (format 2) in order; each part's ``graded``
+    answers are in ref order."""
+    if data.format != FORMAT:
+        raise GeneratorError(f"answers.json of version {data.version!r} is format {data.format!r}, "
                              f"not {FORMAT!r}; make the class set again with this generator")
-    out = []
-    for q in data["questions"]:
-        for part in q["parts"]:
-            graded = [
-                Graded(a["ref"], part["id"], a["label"], a["text"], a["kind"], a["exact"], a["latex"], a["value"], a["points"])
-                for a in part["answers"]
-                if a["graded"]
-            ]
-            out.append(PartMarks(part["id"], part["points"], sorted(graded, key=lambda g: _ref_key(g.ref))))
-    return out
+    return data.parts
 
 
-def graded(data: JSONDict) -> list[Graded]:
-    """Every graded answer of a parsed answers.json, in ref order."""
-    return [g for p in parts(data) for g in p.answers]
+def graded(data: Version) -> list[Answer]:
+    """Every graded answer of a version, in ref order."""
+    return [g for p in parts(data) for g in p.graded]
 
 
-def finals(data: JSONDict) -> list[tuple[str, str]]:
+def finals(data: Version) -> list[tuple[str, str]]:
     """(ref, exact) of every graded answer that has one exact value; answers
     marked by hand are left out."""
-    return [(g.ref, g.exact) for g in graded(data) if g.exact is not None and g.kind != "text"]
+    parts(data)
+    return data.finals()
 
 
 # --------------------------------------------------------------------------
@@ -181,7 +156,7 @@ def components(exact: str, value: Any) -> list[tuple[str, Any]] | None:
             pieces.append(inner[start:k].strip())
             start = k + 1
     pieces.append(inner[start:-1].strip())
-    values = value if isinstance(value, list) else [None] * len(pieces)
+    values = value if isinstance(value, (list, tuple)) else [None] * len(pieces)
     return list(zip(pieces, values)) if len(values) == len(pieces) else None
 
 
@@ -208,7 +183,7 @@ def number_text(exact: str, value: Any) -> str:
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-def answer_cell(g: Graded) -> str:
+def answer_cell(g: Answer) -> str:
     """A graded answer as a CSV cell (the module docstring gives the rules)."""
     if g.kind == "text" or g.exact is None:
         return HAND
@@ -255,7 +230,7 @@ class Columns:
                 + [f"score {p} (/{fmt_points(pts)})" for p, pts in self.parts] + [f"total (/{fmt_points(self.total)})"])
 
 
-def columns(outcomes: Sequence[Outcome], class_dir: Path) -> Columns:
+def columns(outcomes: Sequence[Entry], class_dir: Path) -> Columns:
     """The refs and parts of every student's version, in the order of the
     first version that has them."""
     labels: dict[str, list[str]] = {}
@@ -263,15 +238,15 @@ def columns(outcomes: Sequence[Outcome], class_dir: Path) -> Columns:
     total = 0.0
     for o in outcomes:
         data = o.answers(class_dir)
-        total = max(total, float(data["points_total"]))
+        total = max(total, data.points_total)
         for p in parts(data):
             points.setdefault(p.id, p.points)
-            for g in p.answers:
+            for g in p.graded:
                 labels.setdefault(g.ref, []).append(g.text)
     return Columns([(ref, pattern(ts)) for ref, ts in labels.items()], list(points.items()), total)
 
 
-def write_csv(outcomes: Sequence[Outcome], class_dir: Path) -> Path:
+def write_csv(outcomes: Sequence[Entry], class_dir: Path) -> Path:
     """``class_dir``/grading-sheet.csv from the students' answers.json files,
     written row by row (atomically)."""
     cols = columns(outcomes, class_dir)
@@ -322,37 +297,37 @@ def row_vectors(latex: str) -> str:
     return _COLUMN_VECTOR.sub(lambda m: r"\left(" + r",\ ".join(x.strip() for x in m.group(1).split(r"\\")) + r"\right)^{\!\top}", latex)
 
 
-def answer_tex(g: Graded) -> str | None:
+def answer_tex(g: Answer) -> str | None:
     """The maths shown after ``label =`` in the PDF: for an answer marked by
     hand, the key's model formula when it has one (the gradient in vector
     form), else None (an explanation in words)."""
     if g.kind == "text" or g.exact is None:
         return g.latex if g.exact is not None else None
     if g.kind == "number":
-        return number_tex(g.exact, g.value, g.latex)
+        return number_tex(g.exact, g.value, g.latex or "")
     if g.kind == "vector":
         comps = components(g.exact, g.value)
         if comps is not None and all(rational(e) is not None for e, _ in comps):
             return r"\left(" + r",\ \ ".join(number_tex(e, v, "") for e, v in comps) + r"\right)"
         approx = [decimal4(e, v) for e, v in comps] if comps is not None else []
         if approx and all(a is not None for a in approx):
-            return row_vectors(g.latex) + r" \approx \bigl(" + r",\ ".join(str(a) for a in approx) + r"\bigr)"
-    return row_vectors(g.latex)
+            return row_vectors(g.latex or "") + r" \approx \bigl(" + r",\ ".join(str(a) for a in approx) + r"\bigr)"
+    return row_vectors(g.latex or "")
 
 
-def _block(o: Outcome, data: JSONDict) -> dict[str, Any]:
+def _block(o: Entry, data: Version) -> dict[str, Any]:
     """What the template prints for one student."""
     rows = []
     for p in parts(data):
         items = []
-        for g in p.answers:
+        for g in p.graded:
             tex = answer_tex(g)
             items.append({
                 "ref": escape(g.ref),
                 "label": g.label,
                 "tex": tex,
                 "hand": g.kind == "text",
-                "points": fmt_points(g.points) if g.points is not None else "",
+                "points": fmt_points(g.points),
             })
         rows.append({"id": escape(p.id), "points": fmt_points(p.points), "items": items})
     return {
@@ -360,40 +335,38 @@ def _block(o: Outcome, data: JSONDict) -> dict[str, Any]:
         "name": names.to_tex(o.student.name) if o.student.name else "",
         "version": escape(o.version),
         "rows": rows,
-        "total": fmt_points(float(data["points_total"])),
+        "total": fmt_points(data.points_total),
     }
 
 
-def _course_line(course: JSONDict) -> str:
+def _course_line(course: Course | None) -> str:
     """"CSE 616 Neural Networks, Assignment 1" from answers.json's course, as
     LaTeX in a font that shows it (course texts are user text, in any script)."""
-    head = " ".join(str(course[k]) for k in ("code", "name") if course.get(k))
-    title = str(course.get("title") or "")
-    line = f"{head}, {title}" if head and title else head or title
+    line = course.line if course else ""
     return names.to_tex(line) if line else ""
 
 
-def document(outcomes: Sequence[Outcome], class_dir: Path, class_seed: int, engine: str) -> str:
+def document(outcomes: Sequence[Entry], class_dir: Path, class_seed: int, engine: str) -> str:
     """The LaTeX source of the grading sheet."""
     students = []
-    course: JSONDict = {}
+    course: Course | None = None
     for o in outcomes:
         data = o.answers(class_dir)
-        course = course or data.get("course") or {}
+        course = course or data.course
         students.append(_block(o, data))
     n = len(outcomes)
     return render.render(
         "grading-sheet.tex.j2",
         fonts=render.render("fonts.tex.j2", engine=engine),
         course=_course_line(course),
-        term=names.to_tex(str(course["term"])) if course.get("term") else "",
+        term=names.to_tex(course.term) if course and course.term else "",
         class_seed=class_seed,
         count=f"{n} student" + ("" if n == 1 else "s"),
         students=students,
     )
 
 
-def write_pdf(outcomes: Sequence[Outcome], class_seed: int, class_dir: Path) -> int:
+def write_pdf(outcomes: Sequence[Entry], class_seed: int, class_dir: Path) -> int:
     """Compile ``class_dir``/grading-sheet.pdf; returns its page count."""
     engine = names.engine_for(*[t for o in outcomes for t in (o.student.name, o.student.id)])
     source = document(outcomes, class_dir, class_seed, engine)

@@ -13,7 +13,7 @@ from typing import NoReturn
 from .. import compile
 from ..errors import TexError, UsageError, printable
 from ..files import install_folder, staging_folder, sweep, write_atomic
-from . import report, run
+from . import report, run, sources
 
 PROG = "python -m generator grade"
 
@@ -66,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
 def run_grade(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     start = time.perf_counter()
-    result = run.grade(args.class_dir, args.responses, follow_through=args.follow_through)
+    result = run.grade(args.class_dir, sources.open_source(args.responses), follow_through=args.follow_through)
     if not args.quiet:
         print(f"graded {len(result.grades)} rows in {time.perf_counter() - start:.2f} s"
               + ("" if args.no_pdf else "; typesetting the feedback"), file=sys.stderr, flush=True)

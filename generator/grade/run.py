@@ -15,8 +15,9 @@ from ..csvcells import text_cell, text_row
 from ..errors import UsageError
 from ..key import Course, Version, read_manifest
 from ..model import FORMAT, Student
-from . import judge, responses
+from . import judge
 from .judge import Key, Verdict
+from .sources import Source, open_source
 
 
 
@@ -109,12 +110,13 @@ def refs_of(students: list[Member]) -> list[str]:
     return list(dict.fromkeys(k.ref for s in students for k in s.keys))
 
 
-def grade(class_dir: Path, responses_path: Path, follow_through: float = 1.0,
+def grade(class_dir: Path, source: Source | Path, follow_through: float = 1.0,
           seconds: float = judge.CELL_SECONDS) -> ClassGrades:
-    """Grade every row; bad rows and cells become problem lines, never errors."""
+    """Grade every row of ``source`` (a path is a responses CSV file); bad
+    rows and cells become problem lines, never errors."""
     students, course = load_class(class_dir)
     refs = refs_of(students)
-    resp = responses.read(responses_path, refs)
+    resp = (open_source(source) if isinstance(source, Path) else source).read(refs)
     by_id = {s.id: s for s in students}
     result = ClassGrades(class_dir, course, parts_of(students), [], list(resp.problems), follow_through)
     seen: dict[str, int] = {}

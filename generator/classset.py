@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import sys
@@ -42,7 +43,7 @@ import pikepdf
 from . import __version__, compile, key, marksheet, names, pipeline
 from .config import DEFAULT, Config
 from .errors import GeneratorError, TexError, UsageError, printable
-from .files import private_temp, sweep, sweep_temp, write_atomic
+from .files import private_temp, staging_folder, sweep, sweep_temp, write_atomic
 from .model import JSONDict, Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
@@ -375,6 +376,29 @@ def _settled(previous: key.Manifest | None) -> dict[str, int]:
     return {e.student.id: e.redraws for e in previous.students if e.redraws < MAX_REDRAWS} if previous else {}
 
 
+GRADING = "grading"  # what `generator grade` writes into the class folder
+
+
+def remove_stale_grading(class_dir: Path, previous: key.Manifest | None, ok: list[Outcome]) -> bool:
+    """Remove ``class_dir``/grading/ when the class's keys are no longer those
+    it was graded against (the keys' SHA-256 in the last manifest): other
+    points, another configuration, a student added or gone. Returns True when
+    it was removed."""
+    target = class_dir / GRADING
+    if not (target.exists() or target.is_symlink()):
+        return False
+    before = {e.student.id: e.answers_sha256 for e in previous.students} if previous else None
+    if before == {o.student.id: o.answers_sha256 for o in ok}:
+        return False
+    if target.is_symlink() or not target.is_dir():
+        target.unlink()
+        return True
+    old = staging_folder(target)  # renamed aside first: a killed run leaves a temporary name that sweep removes
+    os.replace(target, old / GRADING)
+    shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
 def check_folders(students: list[Student]) -> None:
     """Two students never share a folder: a clear error, before anything is written."""
     first: dict[str, Student] = {}
@@ -455,6 +479,7 @@ def make(
     phases["versions"] = time.perf_counter() - start - sum(phases.values())
 
     ok = [o for o in outcomes if o.ok]
+    remove_stale_grading(class_dir, previous, ok)
     pages = 0
     if pdf and ok:
         pages = combine([class_dir / o.folder / "assignment.pdf" for o in ok], class_dir / "handouts.pdf")

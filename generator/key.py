@@ -262,9 +262,11 @@ class _Reader:
             return "a string " + repr(x if len(x) <= 20 else x[:17] + "...")
         return "a list" if isinstance(x, list) else "an object" if isinstance(x, dict) else type(x).__name__
 
-    def obj(self, x: object, where: str) -> Mapping[str, Any]:
+    # Each check takes where it reads as ``where`` + ``name`` (".label"), joined only for a message.
+
+    def obj(self, x: object, where: str, name: str = "") -> Mapping[str, Any]:
         if not isinstance(x, dict):
-            self.fail(where, f"expected an object, not {self.kind(x)}")
+            self.fail(where + name, f"expected an object, not {self.kind(x)}")
         return x
 
     def get(self, d: Mapping[str, Any], name: str, where: str) -> Any:
@@ -272,64 +274,87 @@ class _Reader:
             self.fail(where, f"no {name!r} field")
         return d[name]
 
-    def items(self, x: object, where: str) -> list[Any]:
+    def items(self, x: object, where: str, name: str = "") -> list[Any]:
         if not isinstance(x, list):
-            self.fail(where, f"expected a list, not {self.kind(x)}")
+            self.fail(where + name, f"expected a list, not {self.kind(x)}")
         return x
 
-    def text(self, x: object, where: str) -> str:
+    def text(self, x: object, where: str, name: str = "") -> str:
         if not isinstance(x, str):
-            self.fail(where, f"expected a string, not {self.kind(x)}")
+            self.fail(where + name, f"expected a string, not {self.kind(x)}")
         return x
 
-    def text_or_none(self, x: object, where: str) -> str | None:
+    def text_or_none(self, x: object, where: str, name: str = "") -> str | None:
         if x is None:
             return None
         if not isinstance(x, str):
-            self.fail(where, f"expected a string or null, not {self.kind(x)}")
+            self.fail(where + name, f"expected a string or null, not {self.kind(x)}")
         return x
 
-    def strs(self, x: object, where: str) -> tuple[str, ...]:
+    def strs(self, x: object, where: str, name: str = "") -> tuple[str, ...]:
         """A list of strings (null: none)."""
         if x is None:
             return ()
-        return tuple(self.text(s, f"{where}[{k}]") for k, s in enumerate(self.items(x, where)))
+        items = self.items(x, where, name)
+        for k, s in enumerate(items):
+            if not isinstance(s, str):
+                self.fail(f"{where}{name}[{k}]", f"expected a string, not {self.kind(s)}")
+        return tuple(items)
 
-    def flag(self, x: object, where: str) -> bool:
+    def flag(self, x: object, where: str, name: str = "") -> bool:
         if not isinstance(x, bool):
-            self.fail(where, f"expected true or false, not {self.kind(x)}")
+            self.fail(where + name, f"expected true or false, not {self.kind(x)}")
         return x
 
-    def number(self, x: object, where: str, *, lo: float | None = None, hi: float | None = None) -> Number:
+    def number(self, x: object, where: str, name: str = "", *, lo: float | None = None, hi: float | None = None) -> Number:
         if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-            self.fail(where, f"expected a finite number, not {self.kind(x)}")
+            self.fail(where + name, f"expected a finite number, not {self.kind(x)}")
         if (lo is not None and x < lo) or (hi is not None and x > hi):
-            self.fail(where, f"expected a number from {lo:g} to {hi:g}, not {x!r}" if hi is not None
+            self.fail(where + name, f"expected a number from {lo:g} to {hi:g}, not {x!r}" if hi is not None
                       else f"expected a number of at least {lo:g}, not {x!r}")
         return x
 
-    def points(self, x: object, where: str) -> float:
-        return float(self.number(x, where, lo=0, hi=MAX_POINTS))
+    def points(self, x: object, where: str, name: str = "") -> float:
+        return float(self.number(x, where, name, lo=0, hi=MAX_POINTS))
 
-    def value(self, x: object, where: str) -> Value:
+    def value(self, x: object, where: str, name: str = "") -> Value:
         """A JSON number, a list of numbers, or null."""
         if x is None:
             return None
         if isinstance(x, list):
-            return tuple(self.number(v, f"{where}[{k}]") for k, v in enumerate(x))
-        return self.number(x, where)
+            for k, v in enumerate(x):
+                if not _finite_number(v):
+                    self.number(v, f"{where}{name}[{k}]")
+            return tuple(x)
+        return self.number(x, where, name)
 
     def finite(self, x: object, where: str) -> None:
-        """No NaN or Infinity anywhere inside ``x`` (iteratively: any nesting)."""
-        stack: list[tuple[object, str]] = [(x, where)]
+        """No NaN or Infinity anywhere inside ``x`` (iteratively: any nesting);
+        the path to the first one is worked out only when there is one."""
+        stack: list[object] = [x]
         while stack:
-            item, at = stack.pop()
+            item = stack.pop()
+            if isinstance(item, float) and not math.isfinite(item):
+                break
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        else:
+            return
+        paths: list[tuple[object, str]] = [(x, where)]
+        while paths:
+            item, at = paths.pop()
             if isinstance(item, float) and not math.isfinite(item):
                 self.fail(at, f"{self.kind(item)} is not a number")
             if isinstance(item, dict):
-                stack.extend((v, f"{at}.{k}") for k, v in item.items())
+                paths.extend((v, f"{at}.{k}") for k, v in item.items())
             elif isinstance(item, list):
-                stack.extend((v, f"{at}[{k}]") for k, v in enumerate(item))
+                paths.extend((v, f"{at}[{k}]") for k, v in enumerate(item))
+
+
+def _finite_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 _REF = re.compile(r"(?P<part>[^#\s]+)#(?P<k>[1-9][0-9]{0,3})")
@@ -337,55 +362,55 @@ _REF = re.compile(r"(?P<part>[^#\s]+)#(?P<k>[1-9][0-9]{0,3})")
 
 def _answer(r: _Reader, a: Any, part_id: str, where: str, fmt: str) -> Answer:
     d = r.obj(a, where)
-    name = r.text(r.get(d, "name", where), f"{where}.name")
+    name = r.text(r.get(d, "name", where), where, ".name")
     where = f"{where} ({name[:40]})"
-    label = r.text(r.get(d, "label", where), f"{where}.label")
-    latex = r.text_or_none(r.get(d, "latex", where), f"{where}.latex")
-    exact = r.text_or_none(r.get(d, "exact", where), f"{where}.exact")
-    value = r.value(r.get(d, "value", where), f"{where}.value")
-    check = _check(r, r.get(d, "check", where), f"{where}.check")
+    label = r.text(r.get(d, "label", where), where, ".label")
+    latex = r.text_or_none(r.get(d, "latex", where), where, ".latex")
+    exact = r.text_or_none(r.get(d, "exact", where), where, ".exact")
+    value = r.value(r.get(d, "value", where), where, ".value")
+    check = _check(r, r.get(d, "check", where), where + ".check")
     if fmt == FORMAT_1:
         kind = "vector" if isinstance(value, tuple) else "number" if value is not None else "expression" if exact else "text"
         return Answer(part_id, name, label, plain(label), latex, exact, value, check, False, "", 0.0, kind, None, (), (),
                       None, ())
-    text = r.text(r.get(d, "text", where), f"{where}.text")
-    graded = r.flag(r.get(d, "graded", where), f"{where}.graded")
-    kind = r.text(r.get(d, "kind", where), f"{where}.kind")
+    text = r.text(r.get(d, "text", where), where, ".text")
+    graded = r.flag(r.get(d, "graded", where), where, ".graded")
+    kind = r.text(r.get(d, "kind", where), where, ".kind")
     if kind not in KINDS:
-        r.fail(f"{where}.kind", f"expected one of {', '.join(KINDS)}, not {kind!r}")
+        r.fail(where + ".kind", f"expected one of {', '.join(KINDS)}, not {kind!r}")
     ref_raw, points_raw = r.get(d, "ref", where), r.get(d, "points", where)
     ref, points = "", 0.0
     if graded:
-        ref = r.text(ref_raw, f"{where}.ref")
+        ref = r.text(ref_raw, where, ".ref")
         m = _REF.fullmatch(ref)
         if not m or m["part"] != part_id:
-            r.fail(f"{where}.ref", f"expected {part_id}#<k> (k from 1), not {ref[:40]!r}")
-        points = r.points(points_raw, f"{where}.points")
+            r.fail(where + ".ref", f"expected {part_id}#<k> (k from 1), not {ref[:40]!r}")
+        points = r.points(points_raw, where, ".points")
     elif ref_raw is not None or points_raw is not None:
         r.fail(where, "an answer that is not graded has no ref and no points (null)")
     tol = r.get(d, "tolerance", where)
     tolerance = None
     if tol is not None:
-        t = r.obj(tol, f"{where}.tolerance")
-        tolerance = Tolerance(float(r.number(r.get(t, "abs", f"{where}.tolerance"), f"{where}.tolerance.abs", lo=0)),
-                              float(r.number(r.get(t, "rel", f"{where}.tolerance"), f"{where}.tolerance.rel", lo=0)))
-    variables = r.strs(r.get(d, "variables", where), f"{where}.variables")
-    depends_on = r.strs(r.get(d, "depends_on", where), f"{where}.depends_on")
+        t = r.obj(tol, where, ".tolerance")
+        tolerance = Tolerance(float(r.number(r.get(t, "abs", where + ".tolerance"), where, ".tolerance.abs", lo=0)),
+                              float(r.number(r.get(t, "rel", where + ".tolerance"), where, ".tolerance.rel", lo=0)))
+    variables = r.strs(r.get(d, "variables", where), where, ".variables")
+    depends_on = r.strs(r.get(d, "depends_on", where), where, ".depends_on")
     for k, dep in enumerate(depends_on):
         if not _REF.fullmatch(dep):
             r.fail(f"{where}.depends_on[{k}]", f"expected a ref <part>#<k>, not {dep[:40]!r}")
-    recompute = r.text_or_none(r.get(d, "recompute", where), f"{where}.recompute")
+    recompute = r.text_or_none(r.get(d, "recompute", where), where, ".recompute")
     mistakes = []
-    for k, m in enumerate(r.items(r.get(d, "mistakes", where) or [], f"{where}.mistakes")):
+    for k, m in enumerate(r.items(r.get(d, "mistakes", where) or [], where, ".mistakes")):
         at = f"{where}.mistakes[{k}]"
         md = r.obj(m, at)
-        mistakes.append(Mistake(r.text(r.get(md, "name", at), f"{at}.name"), r.text(r.get(md, "text", at), f"{at}.text"),
-                                r.value(r.get(md, "value", at), f"{at}.value")))
+        mistakes.append(Mistake(r.text(r.get(md, "name", at), at, ".name"), r.text(r.get(md, "text", at), at, ".text"),
+                                r.value(r.get(md, "value", at), at, ".value")))
     if graded:  # what a grader relies on
         if kind == "number" and not isinstance(value, (int, float)):
-            r.fail(f"{where}.value", f"a number answer needs a number, not {r.kind(d['value'])}")
+            r.fail(where + ".value", f"a number answer needs a number, not {r.kind(d['value'])}")
         if kind == "vector" and not (isinstance(value, tuple) and value):
-            r.fail(f"{where}.value", f"a vector answer needs a list of numbers, not {r.kind(d['value'])}")
+            r.fail(where + ".value", f"a vector answer needs a list of numbers, not {r.kind(d['value'])}")
         if kind == "expression" and (exact is None or not variables):
             r.fail(where, "an expression answer needs its exact formula and its variables")
     return Answer(part_id, name, label, text, latex, exact, value, check, graded, ref, points, kind, tolerance,
@@ -399,9 +424,9 @@ def _check(r: _Reader, x: object, where: str) -> Check | None:
     at_raw = r.get(d, "at", where)
     at = None
     if at_raw is not None:
-        at = {str(k): r.number(v, f"{where}.at.{k}") for k, v in r.obj(at_raw, f"{where}.at").items()}
-    return Check(r.text(r.get(d, "function", where), f"{where}.function"), r.strs(r.get(d, "wrt", where), f"{where}.wrt"),
-                 r.strs(r.get(d, "derivative", where), f"{where}.derivative"), at)
+        at = {str(k): r.number(v, f"{where}.at.{k}") for k, v in r.obj(at_raw, where, ".at").items()}
+    return Check(r.text(r.get(d, "function", where), where, ".function"), r.strs(r.get(d, "wrt", where), where, ".wrt"),
+                 r.strs(r.get(d, "derivative", where), where, ".derivative"), at)
 
 
 def _course(r: _Reader, x: object) -> Course:
@@ -433,22 +458,22 @@ def parse(data: object, source: str = "answers.json") -> Version:
     for i, q in enumerate(r.items(r.get(d, "questions", "the top level"), "questions")):
         qw = f"questions[{i}]"
         qd = r.obj(q, qw)
-        params = r.obj(r.get(qd, "params", qw), f"{qw}.params")
-        r.finite(params, f"{qw}.params")
+        params = r.obj(r.get(qd, "params", qw), qw, ".params")
+        r.finite(params, qw + ".params")
         parts = []
-        for j, p in enumerate(r.items(r.get(qd, "parts", qw), f"{qw}.parts")):
+        for j, p in enumerate(r.items(r.get(qd, "parts", qw), qw, ".parts")):
             pw = f"{qw}.parts[{j}]"
             pd = r.obj(p, pw)
-            pid = r.text(r.get(pd, "id", pw), f"{pw}.id")
+            pid = r.text(r.get(pd, "id", pw), pw, ".id")
             pw = f"part {pid[:20]}"
             answers = tuple(_answer(r, a, pid, f"{pw}, answers[{k}]", fmt)
-                            for k, a in enumerate(r.items(r.get(pd, "answers", pw), f"{pw}.answers")))
+                            for k, a in enumerate(r.items(r.get(pd, "answers", pw), pw, ".answers")))
             v2 = fmt == FORMAT
-            parts.append(Part(pid, r.text(r.get(pd, "skill", pw), f"{pw}.skill") if v2 else "",
-                              r.points(r.get(pd, "points", pw), f"{pw}.points") if v2 else 0.0,
-                              r.text(r.get(pd, "prompt", pw), f"{pw}.prompt"), answers))
-        questions.append(Question(r.text(r.get(qd, "id", qw), f"{qw}.id"), r.text(r.get(qd, "family", qw), f"{qw}.family"),
-                                  r.text(r.get(qd, "title", qw), f"{qw}.title"), params, tuple(parts)))
+            parts.append(Part(pid, r.text(r.get(pd, "skill", pw), pw, ".skill") if v2 else "",
+                              r.points(r.get(pd, "points", pw), pw, ".points") if v2 else 0.0,
+                              r.text(r.get(pd, "prompt", pw), pw, ".prompt"), answers))
+        questions.append(Question(r.text(r.get(qd, "id", qw), qw, ".id"), r.text(r.get(qd, "family", qw), qw, ".family"),
+                                  r.text(r.get(qd, "title", qw), qw, ".title"), params, tuple(parts)))
     v2 = fmt == FORMAT
     version = Version(
         fmt, r.text(r.get(d, "generator", "the top level"), "generator"), seed,
@@ -563,17 +588,17 @@ def read_manifest(path: Path) -> Manifest:
     for k, s in enumerate(r.items(r.get(d, "students", "the top level"), "students")):
         where = f"students[{k}]"
         sd = r.obj(s, where)
-        sid = r.text(r.get(sd, "id", where), f"{where}.id")
+        sid = r.text(r.get(sd, "id", where), where, ".id")
         where = f"students[{k}] (ID {sid[:40]!r})"
-        folder = r.text(r.get(sd, "folder", where), f"{where}.folder")
+        folder = r.text(r.get(sd, "folder", where), where, ".folder")
         if not inside(path.parent, folder):
-            r.fail(f"{where}.folder", f"{folder[:60]!r} is not a folder inside the class folder")
+            r.fail(where + ".folder", f"{folder[:60]!r} is not a folder inside the class folder")
         seed = sd.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            r.fail(f"{where}.seed", f"expected a non-negative integer, not {r.kind(seed)}")
+            r.fail(where + ".seed", f"expected a non-negative integer, not {r.kind(seed)}")
         redraws = sd.get("redraws", 0)
         if isinstance(redraws, bool) or not isinstance(redraws, int) or redraws < 0:
-            r.fail(f"{where}.redraws", f"expected a non-negative integer, not {r.kind(redraws)}")
+            r.fail(where + ".redraws", f"expected a non-negative integer, not {r.kind(redraws)}")
         digest = r.text(r.get(sd, "answers_sha256", where), f"{where}.answers_sha256")
         if not _HEX64.fullmatch(digest):
             r.fail(f"{where}.answers_sha256", f"expected 64 hexadecimal digits, not {digest[:70]!r}")
@@ -583,8 +608,8 @@ def read_manifest(path: Path) -> Manifest:
             r.fail(where, f"the folder {folder[:40]!r} twice")
         ids.add(sid)
         folders.add(folder)
-        entries.append(Entry(Student(sid, r.text_or_none(sd.get("name"), f"{where}.name")), folder, seed,
-                             r.text(sd.get("version", ""), f"{where}.version"), redraws, digest))
+        entries.append(Entry(Student(sid, r.text_or_none(sd.get("name"), where, ".name")), folder, seed,
+                             r.text(sd.get("version", ""), where, ".version"), redraws, digest))
     return Manifest(path, class_seed, tuple(entries))
 
 

@@ -78,13 +78,14 @@ def timed(roster: Path, extra: list[str]) -> float:
 def time_versions(k: int) -> None:
     sys.path.insert(0, str(ROOT))
     from generator import compile, pipeline
+    from generator.model import Student
 
     kinds = ("latin", "arabic", "mixed")
     pool = {kind: roster_names(kind, k) for kind in kinds}
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     for j in range(k):
         for kind in kinds:
-            ps = pipeline.build_problem_set(seed=7, student=pipeline.Student("2100000", pool[kind][j]))
+            ps = pipeline.build_problem_set(seed=7, student=Student("2100000", pool[kind][j]))
             unit = pipeline.unit_for(ps, kind)
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline, texrun
+from generator.model import Student
 
 
 def text_of(pdf: Path) -> str:
@@ -40,7 +41,7 @@ def test_standalone_lualatex_source_reads_back_maths_and_name(tmp_path):
     """A student whose name needs a name box gets a .tex file that names LuaLaTeX
     and compiles on its own; its maths and name read back too."""
     name = "李小龍 Ħanna"
-    ps = pipeline.build_problem_set(preset="original", student=pipeline.Student("7", name))
+    ps = pipeline.build_problem_set(preset="original", student=Student("7", name))
     pipeline.write_version(ps, tmp_path, pdf=False)
     source = (tmp_path / "assignment.tex").read_text(encoding="utf-8")
     assert source.startswith("% !TEX program = lualatex")

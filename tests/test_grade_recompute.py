@@ -52,7 +52,7 @@ def respond(keys: list[Key], rng: random.Random) -> dict[str, str]:
         if k.kind == "number":
             v = float(k.value)
             if wrong_deps and k.recompute and roll < 0.6 and all(d in values for d in k.depends_on):
-                at = {sympy.Symbol(n): x for n, x in ((k.check or {}).get("at") or {}).items()}
+                at = {sympy.Symbol(n): x for n, x in ((k.check.at if k.check else None) or {}).items()}
                 subs = {_symbol(d): values[d].subs(at) if isinstance(values[d], sympy.Basic) else values[d]
                         for d in k.depends_on}
                 try:
@@ -145,7 +145,7 @@ def expected_points(keys: list[Key], cells: dict[str, str], follow_through: floa
         elif text.strip() and k.kind == "number" and k.recompute:
             deps = k.depends_on
             if all(cells.get(d, "").strip() for d in deps) and any(not _right(keys, d, cells) for d in deps):
-                at = {sympy.Symbol(n): v for n, v in ((k.check or {}).get("at") or {}).items()}
+                at = {sympy.Symbol(n): v for n, v in ((k.check.at if k.check else None) or {}).items()}
                 subs = {}
                 for d in deps:
                     dk = next(x for x in keys if x.ref == d)

@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +221,10 @@ def load_json(path: Path, what: str) -> tuple[Any, bytes]:
     """A JSON file's parsed content and its bytes; a missing, unreadable,
     over-large, non-UTF-8, non-JSON or absurdly nested file is one line."""
     try:
-        with path.open("rb") as fh:
+        # non-blocking: a FIFO where the file belongs must not hang the run (it is refused below)
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise KeyFormatError(f"{path}: not a regular file; not a {what}")
             raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise KeyFormatError(f"{path}: {what} not found") from None

@@ -8,6 +8,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,23 @@ def test_grade_refuses_a_manifest_nested_too_deeply(tmp_path: Path, capsys: pyte
     (out / "class-3" / "manifest.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     result = classset.make(3, classset.count_students(1), out, pdf=False, quiet=True)
     assert not result.failed and json.loads((out / "class-3" / "manifest.json").read_text(encoding="utf-8"))["students"]
+
+
+@pytest.mark.parametrize("what", ["fifo", "device", "folder"])
+def test_grade_refuses_a_manifest_that_is_no_regular_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           what: str) -> None:
+    """A FIFO nobody writes to is refused at once (no hang), /dev/zero is not read until memory runs out."""
+    klass = make_class(tmp_path / "class", [("1", "Ann", version())])
+    path = klass / "manifest.json"
+    path.unlink()
+    if what == "fifo":
+        os.mkfifo(path)
+    elif what == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    err = _grade_fails(klass, _responses(tmp_path), capsys)
+    assert "manifest.json" in err
 
 
 @pytest.mark.parametrize("where, value", [

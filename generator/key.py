@@ -430,8 +430,10 @@ def _check(r: _Reader, x: object, where: str) -> Check | None:
     at = None
     if at_raw is not None:
         at = {str(k): r.number(v, f"{where}.at.{k}") for k, v in r.obj(at_raw, where, ".at").items()}
-    return Check(r.text(r.get(d, "function", where), where, ".function"), r.strs(r.get(d, "wrt", where), where, ".wrt"),
-                 r.strs(r.get(d, "derivative", where), where, ".derivative"), at)
+    wrt, derivative = r.strs(r.get(d, "wrt", where), where, ".wrt"), r.strs(r.get(d, "derivative", where), where, ".derivative")
+    if len(wrt) != len(derivative):
+        r.fail(where, f"{len(wrt)} variables in wrt but {len(derivative)} derivatives")
+    return Check(r.text(r.get(d, "function", where), where, ".function"), wrt, derivative, at)
 
 
 def _course(r: _Reader, x: object) -> Course:

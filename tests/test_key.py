@@ -103,6 +103,8 @@ HAND_EDITED = [  # (field, value, what the message names)
     (f"{J}.depends_on", ["9z#1"], "depends_on"),
     (f"{J}.value", "4", "value"),
     ("questions.0.parts.1.id", 3, "id"),
+    ("questions.1.parts.1.answers.0.check.derivative", [], "check"),
+    ("questions.1.parts.1.answers.0.check.at", {"x1": "1"}, "check.at.x1"),
 ]
 
 

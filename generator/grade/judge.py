@@ -255,8 +255,7 @@ def symbolic_equal(student: Node, key: Key) -> bool | None:
 
 
 def _within(r: float, v: float, tol: Tolerance | None) -> bool:
-    tol = tol or NO_TOLERANCE
-    return abs(r - v) <= max(tol[0], tol[1] * abs(v)) + 1e-12 * max(1.0, abs(v))
+    return abs(r - v) <= (tol or NO_TOLERANCE).allows(v) + 1e-12 * max(1.0, abs(v))
 
 
 def _matches(read: Value, target: Any, tol: Tolerance | None) -> bool:

@@ -311,17 +311,17 @@ def shared_answers(finals: Iterable[list[tuple[str, str]]]) -> JSONDict:
     gives each student's (part#position, exact) pairs."""
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for pairs in finals:
-        for key, exact in pairs:
-            groups[key][exact] += 1
+        for ref, exact in pairs:
+            groups[ref][exact] += 1
     per_answer = {}
     total = sharing = 0
-    for key, counter in groups.items():
+    for ref, counter in groups.items():
         n = sum(counter.values())
         shared = sum(c for c in counter.values() if c > 1)
         total += n
         sharing += shared
         if shared:
-            per_answer[key] = {"students_sharing": shared, "largest_group": max(counter.values()), "distinct_values": len(counter)}
+            per_answer[ref] = {"students_sharing": shared, "largest_group": max(counter.values()), "distinct_values": len(counter)}
     worst = max(per_answer.items(), key=lambda kv: kv[1]["students_sharing"], default=None)
     summary = f"{sharing} of {total} final answers equal another student's on the same sub-part"
     if worst:

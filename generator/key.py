@@ -30,7 +30,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, NoReturn, Union
+from typing import Any, NamedTuple, NoReturn
 
 from .errors import UsageError
 from .model import FORMAT, KINDS, Student
@@ -42,9 +42,23 @@ MANIFEST_FORMAT = "nn-problem-set-class/1"
 MAX_POINTS = 10**6  # any points field: far above any real assignment, far below overflow
 MAX_BYTES = 256 * 1024 * 1024  # of one answers.json or manifest.json
 
-Number = Union[int, float]
+Number = int | float
 Vector = tuple[Number, ...]
-Value = Union[Number, Vector, None]  # a number, a vector, or None (free text, symbolic answers)
+Value = Number | Vector | None  # a number, a vector, or None (free text, symbolic answers)
+
+
+def as_number(value: Value) -> float:
+    """The value of a number answer (or mistake) as a float; TypeError for any other value."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def as_vector(value: Value) -> tuple[float, ...]:
+    """The value of a vector answer (or mistake), component by component; TypeError for any other value."""
+    if isinstance(value, tuple):
+        return tuple(float(v) for v in value)
+    raise TypeError(f"not a vector: {value!r}")
 
 
 class KeyFormatError(UsageError):

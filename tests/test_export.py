@@ -20,6 +20,7 @@ import pytest
 from generator import classset, pipeline
 from generator.export import ExportError, checks, export, export_folders, feedback, html, moodle, source
 from generator.export.figure import network_svg
+from generator.model import Student
 
 SEEDS = (1, 2, 3)
 
@@ -373,7 +374,7 @@ def test_class_set_export_and_stale_files(tmp_path: Path) -> None:
 
 
 def test_student_names_never_reach_an_export(tmp_path: Path) -> None:
-    students = [pipeline.Student("7", 'Eve <b>]]></b> & "Mallory"', row=2), pipeline.Student("x</name>", "Ada", row=3)]
+    students = [Student("7", 'Eve <b>]]></b> & "Mallory"', row=2), Student("x</name>", "Ada", row=3)]
     result = classset.make(12, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("moodle", "canvas"))
     raw = (result.folder / "moodle.xml").read_text(encoding="utf-8")
     assert checks.moodle(str(result.folder / "moodle.xml"))[1] == []

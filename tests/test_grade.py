@@ -15,6 +15,7 @@ import sympy
 from generator import classset, cli
 from generator.grade import judge, responses, run
 from generator.grade.judge import Key
+from generator.key import as_number, as_vector
 
 SEED = 2026
 HOSTILE = ["__import__('os').system('touch pwned')", "().__class__", "lambda: 0", "9**9**9**9",
@@ -45,9 +46,9 @@ def right_exact(k: Key) -> str:
 
 def right_other(k: Key) -> str:
     if k.kind == "number":
-        return decimal_comma(float(k.value))
+        return decimal_comma(as_number(k.value))
     if k.kind == "vector":
-        return "(" + "; ".join(decimal_comma(float(v)) for v in k.value) + ")"
+        return "(" + "; ".join(decimal_comma(v) for v in as_vector(k.value)) + ")"
     if k.kind == "expression":
         return typed(str(k.exact))
     return "my derivation"
@@ -83,7 +84,7 @@ def first_mistake(keys: list[Key], part: str) -> tuple[str, judge.Mistake]:
     for k in keys:
         if k.part == part:
             for m in k.mistakes:
-                if abs(float(m.value) - float(k.value)) > 0.01:
+                if abs(as_number(m.value) - as_number(k.value)) > 0.01:
                     return k.ref, m
     raise AssertionError(f"no mistake listed in {part}")
 

@@ -21,6 +21,7 @@ import sympy
 from generator import pipeline
 from generator.grade import judge
 from generator.grade.judge import Key
+from generator.key import NO_TOLERANCE, as_number, as_vector
 
 VERSIONS = 50
 
@@ -50,7 +51,7 @@ def respond(keys: list[Key], rng: random.Random) -> dict[str, str]:
         wrong_deps = [d for d in k.depends_on if d in values and d in cells and not _right(keys, d, cells)]
         roll = rng.random()
         if k.kind == "number":
-            v = float(k.value)
+            v = as_number(k.value)
             if wrong_deps and k.recompute and roll < 0.6 and all(d in values for d in k.depends_on):
                 at = {sympy.Symbol(n): x for n, x in ((k.check.at if k.check else None) or {}).items()}
                 subs = {_symbol(d): values[d].subs(at) if isinstance(values[d], sympy.Basic) else values[d]
@@ -66,19 +67,19 @@ def respond(keys: list[Key], rng: random.Random) -> dict[str, str]:
             elif roll < 0.5:
                 cells[k.ref] = ""
             elif roll < 0.7 and k.mistakes:
-                cells[k.ref] = repr(float(rng.choice(k.mistakes).value))
+                cells[k.ref] = repr(as_number(rng.choice(k.mistakes).value))
             elif roll < 0.9:
                 cells[k.ref] = _num_text(v + rng.choice([-1, 1]) * rng.choice([0.5, 1, 2, 7]), rng)
             else:
                 cells[k.ref] = str(k.exact)
         elif k.kind == "vector":
-            vec = [float(x) for x in k.value]
+            vec = list(as_vector(k.value))
             if roll < 0.4:
                 cells[k.ref] = "[" + ", ".join(repr(x) for x in vec) + "]"
             elif roll < 0.55:
                 cells[k.ref] = ""
             elif roll < 0.75 and k.mistakes:
-                cells[k.ref] = "; ".join(repr(float(x)) for x in rng.choice(k.mistakes).value)
+                cells[k.ref] = "; ".join(repr(x) for x in as_vector(rng.choice(k.mistakes).value))
             else:
                 vec[rng.randrange(len(vec))] += 0.5
                 cells[k.ref] = "(" + ", ".join(repr(x) for x in vec) + ")"
@@ -117,17 +118,18 @@ def _right(keys: list[Key], ref: str, cells: dict[str, str]) -> bool:
 
 
 def _within(r: float, v: float, k: Key) -> bool:
-    return abs(r - v) <= max(k.tolerance[0], k.tolerance[1] * abs(v)) + 1e-12 * max(1.0, abs(v))
+    tol = k.tolerance or NO_TOLERANCE
+    return abs(r - v) <= max(tol.abs, tol.rel * abs(v)) + 1e-12 * max(1.0, abs(v))
 
 
 def _judge_right(k: Key, text: str) -> bool:
     if not text.strip():
         return False
     if k.kind == "number":
-        return _within(float(_read(k, text)), float(k.value), k)
+        return _within(float(_read(k, text)), as_number(k.value), k)
     if k.kind == "vector":
         r = _read(k, text)
-        return len(r) == len(k.value) and all(_within(a, float(b), k) for a, b in zip(r, k.value))
+        return len(r) == len(as_vector(k.value)) and all(_within(a, b, k) for a, b in zip(r, as_vector(k.value)))
     symbols = {v: sympy.Symbol(v) for v in k.variables}
     diff = sympy.sympify(text, locals=symbols) - sympy.sympify(k.exact, locals=symbols)
     return bool(sympy.simplify(diff) == 0)

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from grade_fixtures import RIGHT, make_class, version
 
 from generator.errors import UsageError
 from generator.grade import run, sources
 from generator.grade.responses import Responses, Row
-from grade_fixtures import RIGHT, make_class, version
 
 
 class Station:
@@ -32,7 +32,8 @@ class Station:
 
 
 def _klass(tmp_path: Path) -> Path:
-    return make_class(tmp_path / "class", [("1", "Ann", version()), ("2", "Bo", version(y_hat=33))])
+    klass: Path = make_class(tmp_path / "class", [("1", "Ann", version()), ("2", "Bo", version(y_hat=33))])
+    return klass
 
 
 def test_the_csv_file_is_a_source_and_a_path_still_means_csv(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from generator import cli, pipeline
-from generator.model import Student
 from generator.errors import TexError
+from generator.model import Student
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from grade_fixtures import RIGHT, make_class, version
 
 from generator import classset, cli, config, key, pipeline
 from generator.model import FORMAT, Student
-from grade_fixtures import RIGHT, make_class, version
 
 # --------------------------------------------------------------------------
 # Reading
@@ -46,7 +46,7 @@ def test_every_field_reads_back_as_written(seed: int) -> None:
         if raw["check"]:
             assert a.check is not None and a.check.function == raw["check"]["function"]
             assert a.check.derivative == tuple(raw["check"]["derivative"]) and a.check.at == raw["check"]["at"]
-    assert v.refs == tuple(a.ref for a in ps.parts for a in a.graded)
+    assert v.refs == tuple(a.ref for p in ps.parts for a in p.graded)
     assert [p.id for p in v.parts] == [p.id for p in ps.parts]
     assert v.answer("1c#1").name == "J" and [a.ref for a in v.depends_on("1c#1")] == ["1a#1"]
     assert v.finals() == [(a.ref, a.exact) for a in v.graded if a.exact is not None and a.kind != "text"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from generator import fonts, namebox, names, pipeline
-from generator.model import Student
 from generator.errors import TexError
+from generator.model import Student
 
 # one name per script or case of issue 13, item 1
 ROSTER = [

@@ -29,7 +29,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Union
 
-from ..key import NO_TOLERANCE, Answer, Mistake, Tolerance, Version, parse
+from ..key import NO_TOLERANCE, Answer, Tolerance, Version, parse
+from ..key import Mistake as Mistake  # judge.Mistake: what a verdict names
 from ..model import FORMAT
 from . import safe
 from .safe import Node, Unreadable

@@ -36,11 +36,12 @@ from contextlib import closing
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generator, Iterable, Protocol, TextIO
+from typing import Any, Generator, Iterable, Protocol, TextIO
 
 import pikepdf
 
 from . import __version__, compile, key, marksheet, names, pipeline
+from . import export as lms
 from .config import DEFAULT, Config
 from .errors import GeneratorError, TexError, UsageError, printable
 from .files import private_temp, staging_folder, sweep, sweep_temp, write_atomic
@@ -121,6 +122,9 @@ class Job:
     fmt: Path | None
     pdf: bool
     config: Config = DEFAULT
+    exports: tuple[lms.Format[Any], ...] = ()  # LMS formats: each renders its share of the version here
+    spool: Path | None = None  # where those shares wait, one file per student, until the class is made
+    variant: int = 0  # the student's place in the class (its variant number, while no student before it fails)
 
 
 def make_student(job: Job) -> Outcome:
@@ -150,6 +154,8 @@ def make_student(job: Job) -> Outcome:
             outcome.error += " " + compile.first_error(str(exc).split("\n", 1)[1] if "\n" in str(exc) else "")
         return outcome
     outcome.answers_sha256, outcome.pages, outcome.compiled = written.sha256["answers.json"], written.pages, written.compiled
+    if job.exports and job.spool is not None:
+        lms.spool(ps, job.variant, job.exports, job.spool / f"{outcome.folder}.pickle")
     return outcome
 
 
@@ -425,7 +431,14 @@ def make(
     config: Config = DEFAULT,
     export: tuple[str, ...] = (),
 ) -> Result:
-    """Make the whole class set in ``out/class-<seed>/``."""
+    """Make the whole class set in ``out/class-<seed>/``, with the LMS exports named in ``export``."""
+    formats = lms.named(export)
+    with private_temp("export") as spool:  # each student's share of the exports, until the class is made
+        return _make(class_seed, students, out, jobs, pdf, stream, quiet, config, formats, Path(spool))
+
+
+def _make(class_seed: int, students: list[Student], out: Path, jobs: int | None, pdf: bool, stream: TextIO | None,
+          quiet: bool, config: Config, export: tuple[lms.Format[Any], ...], spool: Path) -> Result:
     start = time.perf_counter()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(students)))
     stream = stream or sys.stderr
@@ -455,7 +468,7 @@ def make(
         redrawn: list[str] = []
 
         def job(s: Student, salt: int) -> Job:
-            return Job(s, salt, class_seed, class_dir, fmt, pdf, config)
+            return Job(s, salt, class_seed, class_dir, fmt, pdf, config, export, spool, index[s.id] + 1)
 
         try:
             with closing(_run((job(s, settled.get(s.id, 0)) for s in students), jobs)) as made:
@@ -517,11 +530,9 @@ def make(
 
     responses.write_template(class_dir)
     phases["grading sheet and manifest"] = time.perf_counter() - start - sum(phases.values())
-    from . import export as lms  # Moodle XML / Canvas QTI of the class, read back from the students' folders
-
-    lms.remove_stale(class_dir, export)
-    if export and ok:
-        lms.export_folders([class_dir / o.folder for o in ok], export, class_dir)
+    lms.remove_stale(class_dir, [fmt.name for fmt in export])
+    if export and ok:  # the LMS exports of the class, from the shares its workers rendered
+        lms.write((lms.unspool(spool / f"{o.folder}.pickle") for o in ok), export, class_dir)
         phases["export"] = time.perf_counter() - start - sum(phases.values())
     if missing_tex:
         compile.require_tex("pdflatex")

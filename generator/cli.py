@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from . import __version__, config, pipeline
+from . import __version__, config, export, pipeline
 from .errors import GeneratorError, UsageError, message, printable
 from .files import ran_out, sweep, sweep_temp, write_atomic
 
@@ -112,8 +112,9 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--count", type=_positive, metavar="K", help="make a class set of K unnamed versions; --seed is the class seed")
     p.add_argument("--jobs", type=_jobs, metavar="N", default=None, help="parallel workers for a class set (default: the number of cores)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
-    p.add_argument("--export", action="append", choices=("moodle", "canvas"), default=[], metavar="LMS",
-                   help="also write moodle.xml (Moodle XML) or canvas-qti.zip (Canvas QTI 1.2) beside the PDFs; repeatable")
+    exports = " or ".join(f"{f.target} ({f.description}, --export {f.name})" for f in export.registered()).replace("%", "%%")
+    p.add_argument("--export", action="append", choices=export.names(), default=[], metavar="LMS",
+                   help=f"also write {exports} beside the PDFs; repeatable")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -178,11 +179,7 @@ def run(argv: list[str] | None = None) -> int:
     sweep(args.out)
     sweep_temp()
     written = pipeline.write_version(ps, folder, pdf=not args.no_pdf)
-    exported = []
-    if args.export:
-        from . import export  # LMS exports: Moodle XML, Canvas QTI
-
-        exported = export.export_folders([folder], args.export, folder)
+    exported = export.export([ps], args.export, folder) if args.export else []
     elapsed = time.perf_counter() - start
     what = f"wrote {len(written.files)} files to" if written.compiled else f"{len(written.files)} files already complete in"
     print(printable(f"version {ps.version}: {what} {folder}/ in {elapsed:.2f} s"

@@ -19,7 +19,7 @@ import numpy as np
 
 import sympy
 
-from . import __version__, compile, names, render
+from . import __version__, compile, export, names, render
 from .config import DEFAULT, Config
 from .errors import TexError, UsageError, VerificationError
 from .files import install_folder, staging_folder, write_atomic
@@ -214,9 +214,13 @@ def preamble(engine: str = "pdflatex", paper: str = "a4") -> str:
 
 DOCUMENTS = (("assignment", False), ("key", True))  # (name, is the key), in page order
 PDFS = tuple(f"{name}.pdf" for name, _ in DOCUMENTS)
-# LMS exports --export writes beside a version's files (generator/export): made from
-# the same answers.json and key.tex, so they do not make a current folder stale
-EXPORTS = ("moodle.xml", "canvas-qti.zip")
+
+
+def exports_in(folder: Path) -> set[str]:
+    """The LMS exports (--export, every registered format's file or folder) in
+    a version's folder: made from the same version, so they do not make a
+    current folder stale."""
+    return {name for name, is_folder in export.targets() if ((folder / name).is_dir() if is_folder else (folder / name).is_file())}
 
 
 def render_bodies(ps: ProblemSet) -> dict[str, str]:
@@ -270,7 +274,7 @@ def current(folder: Path, files: dict[str, bytes], pdf: bool) -> dict[str, int] 
     try:
         if folder.is_symlink() or not folder.is_dir():
             return None
-        present = {p.name for p in folder.iterdir()} - {name for name in EXPORTS if (folder / name).is_file()}
+        present = {p.name for p in folder.iterdir()} - exports_in(folder)
         if present != set(files) | set(PDFS) and (pdf or present != set(files)):
             return None
         for name, data in files.items():

@@ -1,6 +1,7 @@
 """LMS exports (generator/export): Moodle's and Canvas's import rules on every
 export, a round trip of every version's keys, hostile course titles, the
-LaTeX-to-HTML converter, and the command line."""
+LaTeX-to-HTML converter (strict: an unknown command is an error), and the
+command line. Formats as plug-ins: tests/test_export_plugin.py."""
 
 from __future__ import annotations
 
@@ -13,33 +14,39 @@ import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from generator import classset, pipeline
-from generator.export import ExportError, checks, export, export_folders, feedback, html, moodle, source
+from generator import export as lms
+from generator.export import ExportError, checks, export, feedback, html, moodle, source
 from generator.export.figure import network_svg
-from generator.model import Student
+from generator.model import ProblemSet, Student
 
 SEEDS = (1, 2, 3)
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    base = tmp_path_factory.mktemp("versions")
-    out = []
-    for seed in SEEDS:
-        ps = pipeline.build_problem_set(seed=seed)
-        out.append(pipeline.write_version(ps, base / f"seed-{seed}", pdf=False).folder)
-    return out
+def problem_sets() -> list[ProblemSet]:
+    return [pipeline.build_problem_set(seed=seed) for seed in SEEDS]
 
 
 @pytest.fixture(scope="module")
-def exported(folders: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folders(problem_sets: list[ProblemSet], tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("versions")
+    return [pipeline.write_version(ps, base / f"seed-{ps.seed}", pdf=False).folder for ps in problem_sets]
+
+
+@pytest.fixture(scope="module")
+def exported(problem_sets: list[ProblemSet], tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("export")
-    export_folders(folders, ["moodle", "canvas"], target)
+    export(problem_sets, ["moodle", "canvas"], target)
     return target
+
+
+def _write(version: source.Version, fmt: str, folder: Path) -> Path:
+    """One export of one version (rendered here)."""
+    return lms.write([lms.Prepared(version)], lms.named([fmt]), folder)[0]
 
 
 def _keys(folder: Path) -> dict[str, list[tuple[float, float]]]:
@@ -213,14 +220,13 @@ def test_canvas_zip_follows_qti_rules_and_grades_every_key(folders: list[Path], 
 # Hostile text, broken files
 
 
-def test_hostile_course_title_is_escaped(folders: list[Path], tmp_path: Path) -> None:
+def test_hostile_course_title_is_escaped(problem_sets: list[ProblemSet], folders: list[Path], tmp_path: Path) -> None:
     data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
-    key = (folders[0] / "key.tex").read_text(encoding="utf-8")
     hostile = 'A1 <script>alert("x")</script> ]]> & 50/50 \x07'
     data["course"] = {**data["course"], "title": hostile}
-    version = source.load(data, key, 1)
-    m = export([version], "moodle", tmp_path / "moodle.xml")
-    c = export([copy.deepcopy(version)], "canvas", tmp_path / "canvas-qti.zip")
+    version = source.load(data, source.texts(problem_sets[0]), 1)
+    m = _write(version, "moodle", tmp_path)
+    c = _write(copy.deepcopy(version), "canvas", tmp_path)
     raw = m.read_text(encoding="utf-8")
     assert "<script>" not in raw
     categories = [q.findtext("category/text") for q in ET.fromstring(raw).findall("question[@type='category']")]
@@ -288,18 +294,12 @@ def test_weights() -> None:
     assert feedback.weights([0, 0]) == [1, 1]  # a part configured with no points
 
 
-def test_failed_check_leaves_no_file(folders: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_check_leaves_no_file(problem_sets: list[ProblemSet], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks, "moodle", lambda src: ([], ["broken on purpose"]))
+    (tmp_path / "moodle.xml").write_text("<quiz/>")  # an older export goes too
     with pytest.raises(ExportError, match="broken on purpose"):
-        export_folders(folders[:1], ["moodle"], tmp_path)
+        export(problem_sets[:1], ["moodle", "canvas"], tmp_path)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_an_answers_json_of_format_1_is_refused(folders: list[Path]) -> None:
-    data: dict[str, Any] = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
-    data["format"] = "nn-problem-set/1"
-    with pytest.raises(ExportError, match="format"):
-        source.load(data, (folders[0] / "key.tex").read_text(encoding="utf-8"), 1)
 
 
 # --------------------------------------------------------------------------
@@ -312,7 +312,7 @@ def test_an_answers_json_of_format_1_is_refused(folders: list[Path]) -> None:
     (r"\[ J = \finalanswer{16} \]", r"<p>\[J = \boxed{16}\]</p>"),
     (r"\begin{align*} a &= 1 \\ b &= 2 \end{align*}", r"<p>\[\begin{aligned} a &amp;= 1 \\ b &amp;= 2 \end{aligned}\]</p>"),
     (r"\begin{itemize}\item one \item two\end{itemize}", "<p><ul><li>one</li><li>two</li></ul></p>"),
-    (r"a \unknownmacro b\par\smallskip c", "<p>a  b c</p>"),
+    (r"a \par\smallskip c", "<p>a  c</p>"),
     (r"\answerspace{4cm}x\vspace{2pt}", "<p>x</p>"),
     ("one\n\ntwo", "<p>one\n</p><p>two</p>"),
     (r"\nnfigure{network}{\begin{tikzpicture}\draw (0,0);\end{tikzpicture}}", "<p><img></p>"),
@@ -320,6 +320,17 @@ def test_an_answers_json_of_format_1_is_refused(folders: list[Path]) -> None:
 ])
 def test_html_converter(tex: str, html_text: str) -> None:
     assert html.to_html(tex, lambda name: "<img>") == html_text
+
+
+@pytest.mark.parametrize("tex,what", [
+    (r"a \unknownmacro b\par\smallskip c", r"\unknownmacro"),
+    (r"\begin{nnkeep}x\end{nnkeep}", "environment nnkeep"),
+    (r"x \end{center} y", r"\end{center} without its \begin"),
+])
+def test_html_converter_refuses_what_it_does_not_know(tex: str, what: str) -> None:
+    """Nothing is silently dropped: a student online would miss whatever it stood for."""
+    with pytest.raises(html.UnknownLaTeX, match=re.escape(what)):
+        html.to_html(tex, lambda name: "<img>")
 
 
 def test_html_table() -> None:
@@ -408,35 +419,45 @@ def test_configured_course_points_and_questions(tmp_path: Path) -> None:
     assert problems == [] and sum(s.points_per_item for s in sections) == pytest.approx(cfg.points_total)
 
 
-def test_an_unreadable_or_incomplete_version_is_one_clear_error(folders: list[Path], tmp_path: Path) -> None:
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "answers.json").write_text("{", encoding="utf-8")
-    with pytest.raises(ExportError, match="cannot export"):
-        export_folders([folders[0], broken], ["moodle"], tmp_path)
-    data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
-    del data["questions"][0]["parts"][0]["answers"][0]["graded"]
-    (broken / "answers.json").write_text(json.dumps(data), encoding="utf-8")
-    (broken / "key.tex").write_text((folders[0] / "key.tex").read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(ExportError, match="lacks 'graded'"):
-        export_folders([broken], ["canvas"], tmp_path)
-    assert not (tmp_path / "moodle.xml").exists() and not (tmp_path / "canvas-qti.zip").exists()
+def test_an_export_a_worker_cannot_make_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export error in a class set's worker (here: a question's figure nobody
+    draws) ends the run after the class's files, with no export left."""
+    monkeypatch.setattr(lms.figure, "_FIGURES", {})  # inherited by the forked workers
+    (tmp_path / "class-4").mkdir()
+    (tmp_path / "class-4" / "canvas-qti.zip").write_bytes(b"PK")  # an older export goes too
+    with pytest.raises(ExportError, match="family network\\) shows a figure"):
+        classset.make(4, classset.count_students(2), tmp_path, jobs=1, pdf=False, quiet=True, export=("moodle", "canvas"))
+    left = {p.name for p in (tmp_path / "class-4").iterdir()}
+    assert "manifest.json" in left and "grading-sheet.csv" in left
+    assert "moodle.xml" not in left and "canvas-qti.zip" not in left
 
 
-def test_a_class_read_by_workers_gives_the_same_files(tmp_path: Path) -> None:
-    """From PARALLEL_FROM versions on, worker processes read and render the
-    versions: the files are byte for byte those of reading them one by one."""
-    from generator import export as lms
+def _in_process(class_seed: int, students: list[Student], folder: Path) -> list[Path]:
+    """The class's exports made again in this process, from versions built here."""
+    return export([pipeline.build_problem_set(seed=classset.derive_seed(class_seed, s.id), student=s.printed) for s in students],
+                  ["moodle", "canvas"], folder)
 
-    k = lms.PARALLEL_FROM + 2
-    students = classset.count_students(k)
-    classset.make(5, students, tmp_path, pdf=False, quiet=True)
-    class_dir = tmp_path / "class-5"
-    folders = [class_dir / s.id for s in students]
-    files = {"moodle": tmp_path / "serial.xml", "canvas": tmp_path / "serial.zip"}
-    lms.export_all(lms.read_versions(folders, list(files), workers=1), files)
-    parallel = lms.export_folders(folders, ["moodle", "canvas"], class_dir)
-    assert [p.name for p in parallel] == ["moodle.xml", "canvas-qti.zip"]
-    assert (class_dir / "moodle.xml").read_bytes() == files["moodle"].read_bytes()
-    assert (class_dir / "canvas-qti.zip").read_bytes() == files["canvas"].read_bytes()
-    assert (class_dir / "moodle.xml").read_text(encoding="utf-8").count(f"<name><text>1a v{k} ") == 1  # every version a variant
+
+def test_a_class_rendered_by_its_workers_gives_the_same_files(tmp_path: Path) -> None:
+    """Each version's share of the exports is rendered by the worker that makes
+    the version: the files are byte for byte those of rendering them in one process."""
+    students = classset.count_students(18)
+    result = classset.make(5, students, tmp_path, jobs=2, pdf=False, quiet=True, export=("moodle", "canvas"))
+    alone = _in_process(5, students, tmp_path / "alone")
+    assert [p.name for p in alone] == ["moodle.xml", "canvas-qti.zip"]
+    assert (result.folder / "moodle.xml").read_bytes() == alone[0].read_bytes()
+    assert (result.folder / "canvas-qti.zip").read_bytes() == alone[1].read_bytes()
+    assert (result.folder / "moodle.xml").read_text(encoding="utf-8").count("<name><text>1a v18 ") == 1  # every version a variant
+
+
+def test_variants_follow_the_students_that_were_made(tmp_path: Path) -> None:
+    """A student whose documents cannot be made is no variant: the ones after
+    move up (variant k is the k-th student of the manifest), as if the class
+    had been exported without them."""
+    students = [Student("1", "Ann", row=2), Student("2", "\u00c3\u00a9ric", row=3),
+                Student("3", "Bob", row=4), Student("4", "Cy", row=5)]
+    result = classset.make(8, students, tmp_path, jobs=1, pdf=False, quiet=True, export=("moodle", "canvas"))
+    assert [o.student.id for o in result.failed] == ["2"]
+    alone = _in_process(8, [s for s in students if s.id != "2"], tmp_path / "alone")
+    assert (result.folder / "moodle.xml").read_bytes() == alone[0].read_bytes()
+    assert (result.folder / "canvas-qti.zip").read_bytes() == alone[1].read_bytes()

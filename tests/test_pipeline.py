@@ -134,10 +134,20 @@ def test_current_refuses_extra_files_links_and_missing_folders(tmp_path):
     assert pipeline.current(folder, files_, pdf=False) is None
 
 
-def test_export_files_are_the_ones_current_allows():
+def test_export_files_are_the_ones_current_allows(tmp_path):
+    """What a version folder may hold beside its files comes from the export registry."""
     from generator import export
 
-    assert set(export.FILES.values()) == set(pipeline.EXPORTS)
+    ps = pipeline.build_problem_set(seed=3)
+    folder = pipeline.write_version(ps, tmp_path / "v", pdf=False).folder
+    files_ = {name: (folder / name).read_bytes() for name in ("answers.json", "assignment.tex", "key.tex")}
+    for fmt in export.registered():
+        if fmt.folder:
+            (folder / fmt.target).mkdir()
+        else:
+            (folder / fmt.target).write_bytes(b"x")
+    assert pipeline.exports_in(folder) == {fmt.target for fmt in export.registered()} == {"moodle.xml", "canvas-qti.zip"}
+    assert pipeline.current(folder, files_, pdf=False) == {}
 
 
 def test_a_rerun_with_export_leaves_the_current_version_alone(tmp_path, capsys):

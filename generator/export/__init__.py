@@ -1,144 +1,143 @@
-"""Exports for learning-management systems: Moodle XML (``moodle.xml``) and
-Canvas QTI 1.2 (``canvas-qti.zip``), for one version or a whole class set.
+"""Exports for learning-management systems, for one version or a whole class
+set: every format registered in :mod:`generator.export.formats` (the built-in
+ones are the modules of this package that define ``FORMAT``: Moodle XML and
+Canvas QTI 1.2).
 
-Each export is built from the versions' answers.json (format 2) and key.tex,
-read back from their folders one version at a time, written to a temporary
-file, parsed back and checked against Moodle's and Canvas's import rules and
-against the keys (every variant present, every number's key accepted and the
-key +/- 1.01 tolerance rejected) before it is renamed into place. A file that
-fails a check is never left behind.
+One loop over the versions, one writer per format: each version's share of
+every export is rendered where the version is built (:func:`prepare`: a class
+set's worker processes, from the ProblemSet in memory; a class set keeps it on
+disk, :func:`spool`, until every version is made); :func:`write` then adds the
+versions in the class's order, writes each export to a temporary name, reads it
+back and checks it against its LMS's import rules and against the keys (every
+variant present, every number's key accepted and the key +/- 1.01 tolerance
+rejected), and only then renames it into place. An export that fails a check
+is never left behind.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+import importlib
+import pickle
+import pkgutil
+import shutil
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
-from ..files import replace_atomic
-from . import canvas, checks, moodle, source
+from ..files import install_folder, replace_atomic, staging_folder, write_atomic
+from ..model import ProblemSet
+from . import html, source
+from .formats import Format, Writer, named, names, register, registered, targets, unregister
 from .source import ExportError, Version
 
-FORMATS = ("moodle", "canvas")
-FILES = {"moodle": "moodle.xml", "canvas": "canvas-qti.zip"}
-
-__all__ = ["FORMATS", "FILES", "ExportError", "export", "export_all", "export_folders", "remove_stale"]
-
-
-@dataclass
-class Expected:
-    """What the key says each exported question must accept: name -> [(value, tolerance)]."""
-
-    numbers: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    manual: set[str] = field(default_factory=set)
-    versions: int = 0
-
-
-def _record(v: Version, fmt: str, expected: Expected) -> None:
-    """Note what the key says the questions of version ``v`` must accept."""
-    expected.versions += 1
-    if fmt == "moodle":
-        for part, kind in moodle.slots(v):
-            name = moodle.question_name(v, part, kind)
-            if kind == "auto":
-                expected.numbers[name] = [(c.value, c.tolerance) for c in part.components()]
-            else:
-                expected.manual.add(name)
-    else:
-        for part, comp in canvas.slots(v):
-            name = canvas.item_title(v, part, comp)
-            if comp is None:
-                expected.manual.add(name)
-            else:
-                expected.numbers[name] = [(comp.value, comp.tolerance)]
-
-
-def _verify(fmt: str, path: Path, expected: Expected) -> None:
-    """Parse the written file back: import rules, then every key against its question."""
-    problems: list[str]
-    per_slot: dict[str, int] = {}
-    found: dict[str, checks.Parsed] = {}
-    if fmt == "moodle":
-        with path.open("rb") as fh:
-            questions, problems = checks.moodle(fh)
-        for q in questions:
-            per_slot[q.category] = per_slot.get(q.category, 0) + 1
-            found[q.name] = q
-    else:
-        sections, problems = checks.canvas(str(path))
-        for s in sections:
-            per_slot[s.title] = len(s.items)
-            for q in s.items:
-                found[q.name] = q
-    for slot, variants in per_slot.items():
-        if variants != expected.versions:
-            problems.append(f"{slot!r} holds {variants} variants for {expected.versions} versions")
-    if set(found) != set(expected.numbers) | expected.manual:
-        problems.append(f"{len(found)} questions written, {len(expected.numbers) + len(expected.manual)} expected")
-    for name, keys in expected.numbers.items():
-        got = found.get(name)
-        if got is None or len(got.numbers) != len(keys):
-            problems.append(f"{name}: {0 if got is None else len(got.numbers)} numbers, the key has {len(keys)}")
-            continue
-        for n, (value, tol) in zip(got.numbers, keys):
-            if not n.accepts(value) or n.accepts(value + 1.01 * tol + 1e-12) or n.accepts(value - 1.01 * tol - 1e-12):
-                problems.append(f"{name}: grades the key {value} (tolerance {tol}) wrongly")
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ExportError(f"the {fmt} export failed its own import check: {problems[0]}{more}")
+__all__ = ["ExportError", "Format", "Prepared", "Version", "Writer", "export", "named", "names", "prepare", "register",
+           "registered", "remove_stale", "spool", "targets", "unregister", "unspool", "write"]
 
 
 @dataclass
 class Prepared:
-    """A version with each format's share of it already rendered (by a worker)."""
+    """A version and each format's share of it (by format name), rendered where the version was built."""
 
     version: Version
-    moodle: list[str] | None = None
-    canvas: canvas.Rendered | None = None
+    rendered: dict[str, Any] = field(default_factory=dict)
 
 
-def export_all(versions: Iterable[Version | Prepared], targets: dict[str, Path]) -> list[Path]:
-    """Write every export in ``targets`` (format -> file) of ``versions`` in
-    one pass over them; each file is checked, then renamed into place. When a
-    check fails, no file of that format is left (not even an older one)."""
-    for fmt in targets:
-        if fmt not in FORMATS:
-            raise ValueError(f"unknown export format {fmt!r}")
-    writers: dict[str, moodle.Writer | canvas.Writer] = {
-        fmt: moodle.Writer() if fmt == "moodle" else canvas.Writer() for fmt in targets}
-    expected = {fmt: Expected() for fmt in targets}
+def _render(version: Version, formats: Sequence[Format[Any]]) -> dict[str, Any]:
+    try:
+        return {fmt.name: fmt.render(version) for fmt in formats}
+    except html.UnknownLaTeX as exc:
+        raise ExportError(f"version {version.code}: {exc}") from None
+
+
+def prepare(ps: ProblemSet, index: int, formats: Sequence[Format[Any]]) -> Prepared:
+    """Version ``ps`` as variant ``index`` of its class, with its share of every export in ``formats``."""
+    version = source.view(ps, index)
+    return Prepared(version, _render(version, formats))
+
+
+def spool(ps: ProblemSet, index: int, formats: Sequence[Format[Any]], path: Path) -> None:
+    """:func:`prepare` a version into the file ``path`` (in a class set's
+    worker); an export that cannot be made is kept there as its error, for
+    :func:`unspool` to raise when the class's exports are written."""
+    made: Prepared | ExportError
+    try:
+        made = prepare(ps, index, formats)
+    except ExportError as exc:
+        made = exc
+    # compressed: the XML of a version is repetitive (a tenth of the size, for about 2 ms)
+    write_atomic(path, zlib.compress(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL), 1))
+
+
+def unspool(path: Path) -> Prepared:
+    """What :func:`spool` kept in ``path`` (a private file this run wrote); the file is removed."""
+    made = pickle.loads(zlib.decompress(path.read_bytes()))
+    path.unlink()
+    if isinstance(made, ExportError):
+        raise made
+    if not isinstance(made, Prepared):
+        raise ExportError(f"{path.name} holds no prepared version")
+    return made
+
+
+def _remove(fmt: Format[Any], target: Path) -> None:
+    """Remove an export (a folder for a folder format, else a file); anything else of that name stays."""
+    if target.is_symlink() or target.is_file():
+        if not fmt.folder or target.is_symlink():
+            target.unlink(missing_ok=True)
+    elif fmt.folder and target.is_dir():
+        shutil.rmtree(target)
+
+
+def _install(fmt: Format[Any], writer: Writer[Any], target: Path) -> Path:
+    """Write, check, then put in place: a file by renaming, a folder assembled aside."""
+
+    def made(tmp: Path) -> None:
+        writer.finish(tmp)
+        problems = writer.check(tmp)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ExportError(f"the {fmt.name} export failed its own import check: {problems[0]}{more}")
+
+    if not fmt.folder:
+        return replace_atomic(target, made)
+    staging = staging_folder(target)
+    try:
+        made(staging)
+        install_folder(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def write(versions: Iterable[Prepared], formats: Sequence[Format[Any]], folder: Path) -> list[Path]:
+    """Write every export in ``formats`` of ``versions`` (variant k is the k-th)
+    into ``folder``, in one pass over them; each export is checked, then put in
+    place. When a check fails, no export of ``formats`` is left (not even an
+    older one)."""
+    writers = {fmt.name: fmt.writer() for fmt in formats}
     written: list[Path] = []
+    count = 0
     try:
         try:
-            for item in versions:
-                pre = item if isinstance(item, Prepared) else Prepared(item)
-                v = pre.version
-                for fmt, writer in writers.items():
-                    _record(v, fmt, expected[fmt])
-                    if isinstance(writer, moodle.Writer):
-                        writer.add(v, pre.moodle)
-                    else:
-                        writer.add(v, pre.canvas)
+            for k, item in enumerate(versions, start=1):
+                count = k
+                if item.version.index != k or any(fmt.name not in item.rendered for fmt in formats):
+                    item.version.index = k  # a student before it failed: its variant number moved up
+                    item.rendered = _render(item.version, formats)
+                for fmt in formats:
+                    writers[fmt.name].add(item.version, item.rendered[fmt.name])
         except ValueError as exc:
             raise ExportError(f"cannot export: {exc}") from None
-        for fmt, writer in writers.items():
-            if expected[fmt].versions == 0:
-                raise ExportError(f"nothing to export to {fmt}: no version was written")
-
-            def write(tmp: Path, fmt: str = fmt, writer: moodle.Writer | canvas.Writer = writer) -> None:
-                writer.finish(tmp)
-                _verify(fmt, tmp, expected[fmt])
-
-            written.append(replace_atomic(targets[fmt], write))
+        for fmt in formats:
+            if count == 0:
+                raise ExportError(f"nothing to export to {fmt.name}: no version was written")
+            written.append(_install(fmt, writers[fmt.name], folder / fmt.target))
     except ExportError:
-        for fmt, target in targets.items():
-            if target not in written:
-                target.unlink(missing_ok=True)
+        for fmt in formats:
+            if folder / fmt.target not in written:
+                _remove(fmt, folder / fmt.target)
         raise
     finally:
         for writer in writers.values():
@@ -146,59 +145,26 @@ def export_all(versions: Iterable[Version | Prepared], targets: dict[str, Path])
     return written
 
 
-def export(versions: Iterable[Version], fmt: str, target: Path) -> Path:
-    """Write one export of ``versions`` to ``target``, checked, atomically."""
-    return export_all(versions, {fmt: target})[0]
+def export(problem_sets: Sequence[ProblemSet], formats: Sequence[str], folder: Path) -> list[Path]:
+    """Write the exports named ``formats`` of ``problem_sets`` (variant k is
+    problem_sets[k - 1]) into ``folder``, each version prepared in this process."""
+    chosen = named(formats)
+    return write((prepare(ps, k, chosen) for k, ps in enumerate(problem_sets, start=1)), chosen, folder)
 
 
-def export_folders(folders: Sequence[Path], formats: Sequence[str], target_dir: Path) -> list[Path]:
-    """Export the versions in ``folders`` (each with answers.json and key.tex;
-    variant k is folders[k - 1]) to ``target_dir``/moodle.xml and/or
-    canvas-qti.zip. Versions are read back from disk one at a time, each once
-    for all formats, so memory stays bounded for any class size."""
-    fmts = list(dict.fromkeys(formats))
-    return export_all(read_versions(folders, fmts), {fmt: target_dir / FILES[fmt] for fmt in fmts})
+def remove_stale(folder: Path, formats: Sequence[str]) -> None:
+    """Remove the exports of formats not asked for this time: they would describe an older class."""
+    for fmt in registered():
+        if fmt.name not in formats:
+            _remove(fmt, folder / fmt.target)
 
 
-PARALLEL_FROM = 16  # versions: below this, reading them in this process is faster than starting workers
+def _builtins() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        fmt = getattr(module, "FORMAT", None)
+        if isinstance(fmt, Format):
+            register(fmt)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group: the parent stops the export, workers print nothing
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _read(job: tuple[Path, int, tuple[str, ...]]) -> Prepared:
-    folder, k, formats = job
-    v = source.read(folder, k)
-    return Prepared(v, moodle.render(v) if "moodle" in formats else None, canvas.render(v) if "canvas" in formats else None)
-
-
-def read_versions(folders: Sequence[Path], formats: Sequence[str] = (), workers: int | None = None) -> Iterator[Prepared]:
-    """The versions of ``folders`` in order, each rendered for ``formats``.
-    Reading a version (answers.json, and the key's LaTeX converted to HTML)
-    and rendering its questions is most of an export's work, so a class is
-    done by a pool of worker processes, a bounded window of versions ahead of
-    the writers: memory stays bounded for any class size."""
-    jobs = [(folder, k, tuple(formats)) for k, folder in enumerate(folders, start=1)]
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(jobs) < PARALLEL_FROM:
-        yield from map(_read, jobs)
-        return
-    window = 4 * workers
-    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts) as pool:
-        pending: deque[Future[Prepared]] = deque()
-        for job in jobs:
-            pending.append(pool.submit(_read, job))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def remove_stale(target_dir: Path, formats: Sequence[str]) -> None:
-    """Remove the exports of formats not asked for this time: they would
-    describe an older class."""
-    for fmt, name in FILES.items():
-        if fmt not in formats:
-            (target_dir / name).unlink(missing_ok=True)
+_builtins()

@@ -9,9 +9,9 @@ holding that number's variant from every version, with
 (R/exams writes one section per exercise in the same way). An item is scored
 100 when the response equals the key or lies within ``vargte``/``varlte``
 bounds of key -/+ tolerance. Expressions and text become one essay question
-per part (a section of their own), marked by hand. The network figure is an
-SVG file in the zip (``images/``), referenced as Canvas's own exports do
-(``$IMS-CC-FILEBASE$/...``). Written with the standard library's ElementTree.
+per part (a section of their own), marked by hand. A question's figure (the
+network) is an SVG file in the zip (``images/``), referenced as Canvas's own
+exports do (``$IMS-CC-FILEBASE$/...``). Written with the standard library's ElementTree.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
-from . import feedback
+from . import checks, feedback, formats
 from .feedback import clean, number
-from .moodle import figure_file
-from .source import Component, PartView, Version
+from .html import escape as html_escape
+from .source import Component, Image, PartView, Version
 
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -57,8 +57,8 @@ def _material(parent: ET.Element, html_text: str) -> None:
     _sub(_sub(parent, "material"), "mattext", html_text, texttype="text/html")
 
 
-def _img(name: str) -> str:
-    return (f'<img src="$IMS-CC-FILEBASE$/images/{name}" alt="The network with its weights and biases" '
+def _img(image: Image) -> str:
+    return (f'<img src="$IMS-CC-FILEBASE$/images/{image.name}" alt="{html_escape(image.alt)}" '
             f'style="max-width:100%;height:auto">')
 
 
@@ -83,10 +83,10 @@ def item_title(version: Version, part: PartView, comp: Component | None) -> str:
     return f"{section_title(part, comp)} v{version.index} {version.code}"
 
 
-def item(version: Version, part: PartView, comp: Component | None) -> tuple[ET.Element, tuple[str, bytes] | None]:
-    """One item (a variant) and the figure file it shows, if any."""
-    fig = figure_file(version, part)
-    text = feedback.question_html(part, _img(fig[0]) if fig else "")
+def item(version: Version, part: PartView, comp: Component | None) -> tuple[ET.Element, Image | None]:
+    """One item (a variant) and the figure it shows, if any."""
+    fig = version.figure(part)
+    text = feedback.question_html(part, _img(fig) if fig else "")
     title = item_title(version, part, comp)
     el = ET.Element("item", {"ident": _ident(f"{version.index}/{version.code}/{title}"), "title": clean(title)})
     if comp is not None:
@@ -171,18 +171,17 @@ Rendered = tuple[list[str], dict[str, bytes]]  # the items' XML in slot order, a
 
 
 def render(version: Version) -> Rendered:
-    """The XML of each of a version's items, in slot order, and their images
-    (the part of :meth:`Writer.add` that a worker process can do)."""
+    """The XML of each of a version's items, in slot order, and their images."""
     texts, images = [], {}
     for part, comp in slots(version):
         el, fig = item(version, part, comp)
         if fig:
-            images[fig[0]] = fig[1]
+            images[fig.name] = fig.data
         texts.append(ET.tostring(el, encoding="unicode") + "\n")
     return texts, images
 
 
-class Writer:
+class Writer(formats.Writer[Rendered]):
     """Takes versions one at a time (:meth:`add`), then writes the zip
     (:meth:`finish`). Items are spooled per section to temporary files
     meanwhile, so memory does not grow with the class."""
@@ -194,9 +193,10 @@ class Writer:
         self.title = ""
         self.codes = hashlib.sha256()
         self.points = 0.0
+        self.expected = checks.Expected()
 
-    def add(self, version: Version, rendered: Rendered | None = None) -> None:
-        """Add a version; ``rendered`` is :func:`render` of it when a worker made it."""
+    def add(self, version: Version, rendered: Rendered) -> None:
+        """Add a version and :func:`render` of it."""
         self.count += 1
         self.codes.update(version.code.encode("utf-8") + b"/")
         mine = slots(version)
@@ -208,7 +208,14 @@ class Writer:
                 self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))
         if [title for title, _, _ in self.spools] != [section_title(part, comp) for part, comp in mine]:
             raise ValueError(f"version {version.code} has other parts than the first version")
-        texts, images = render(version) if rendered is None else rendered
+        self.expected.versions += 1
+        for part, comp in mine:
+            name = item_title(version, part, comp)
+            if comp is None:
+                self.expected.manual.add(name)
+            else:
+                self.expected.numbers[name] = [(comp.value, comp.tolerance)]
+        texts, images = rendered
         self.images.update(images)
         for text, (_, _, spool) in zip(texts, self.spools):
             spool.write(text)
@@ -242,10 +249,33 @@ class Writer:
             for name in sorted(self.images):
                 _write_entry(z, f"images/{name}", self.images[name])
 
+    def check(self, target: Path) -> list[str]:
+        """The QTI rules Canvas's importer needs, then every key against its item."""
+        sections, problems = checks.canvas(str(target))
+        per_section = {sec.title: len(sec.items) for sec in sections}
+        return problems + self.expected.problems({q.name: q for sec in sections for q in sec.items}, per_section)
+
     def close(self) -> None:
         for _, _, spool in self.spools:
             spool.close()
 
 
+class Canvas(formats.Format[Rendered]):
+    """Canvas QTI 1.2: canvas-qti.zip, a quiz with a question group per number."""
+
+    name = "canvas"
+    target = "canvas-qti.zip"
+    description = "Canvas QTI 1.2"
+
+    def render(self, version: Version) -> Rendered:
+        return render(version)
+
+    def writer(self) -> Writer:
+        return Writer()
+
+
 def _attr(text: str) -> str:
     return re.sub(r'[&<>"]', lambda m: {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[m.group(0)], clean(text))
+
+
+FORMAT = Canvas()

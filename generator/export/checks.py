@@ -2,6 +2,10 @@
 put in place (and by the tests), and a reader that parses an export back
 into what an LMS would grade.
 
+Every export is also checked against the keys (:class:`Expected`): one
+variant per version in every category or section, every question present,
+every number's key accepted and the key +/- 1.01 tolerance rejected.
+
 Moodle (question/format/xml/format.php, question/type/multianswer/
 questiontype.php, question/type/numerical): well-formed UTF-8 XML; a category
 before its questions; every fraction in Moodle's fixed list; every cloze
@@ -68,6 +72,34 @@ class Parsed:
     qtype: str
     numbers: list[Numeric] = field(default_factory=list)
     points: float = 0.0
+
+
+@dataclass
+class Expected:
+    """What the keys say each exported question must accept: name -> [(value, tolerance)]."""
+
+    numbers: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    manual: set[str] = field(default_factory=set)
+    versions: int = 0
+
+    def problems(self, found: dict[str, Parsed], per_slot: dict[str, int]) -> list[str]:
+        """Every way the questions read back (``found`` by name, and the number
+        of variants in each category or section) differ from the keys."""
+        problems: list[str] = []
+        for slot, variants in per_slot.items():
+            if variants != self.versions:
+                problems.append(f"{slot!r} holds {variants} variants for {self.versions} versions")
+        if set(found) != set(self.numbers) | self.manual:
+            problems.append(f"{len(found)} questions written, {len(self.numbers) + len(self.manual)} expected")
+        for name, keys in self.numbers.items():
+            got = found.get(name)
+            if got is None or len(got.numbers) != len(keys):
+                problems.append(f"{name}: {0 if got is None else len(got.numbers)} numbers, the key has {len(keys)}")
+                continue
+            for n, (value, tol) in zip(got.numbers, keys):
+                if not n.accepts(value) or n.accepts(value + 1.01 * tol + 1e-12) or n.accepts(value - 1.01 * tol - 1e-12):
+                    problems.append(f"{name}: grades the key {value} (tolerance {tol}) wrongly")
+        return problems
 
 
 def _number(text: str) -> float:

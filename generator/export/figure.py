@@ -1,4 +1,9 @@
-"""The network figure of question 1 as SVG, drawn from the version's
+"""Figures for the exports, one per question family that shows one
+(``\\nnfigure`` in its template's introduction): a family registers how its
+figure is drawn (:func:`register`), keyed by the family's name, and an export
+embeds what it draws where the introduction shows the figure.
+
+The network figure of question 1 as SVG, drawn from the version's
 parameters: the same layout as the TikZ picture of
 templates/questions/network.tex.j2 (inputs left, three hidden units, the
 output right, each weight beside its edge, each bias beside its unit).
@@ -12,8 +17,31 @@ picture. SVG is text, so the file is small and byte-identical for a seed.
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 from xml.sax.saxutils import escape
+
+
+@dataclass(frozen=True)
+class Figure:
+    """How a family's figure is drawn for an export."""
+
+    name: str  # the file name's stem: <name>-<version code>.svg
+    alt: str  # the alternative text of the image
+    svg: Callable[[dict[str, Any]], str]  # the question's params (answers.json) -> an SVG document
+
+
+_FIGURES: dict[str, Figure] = {}
+
+
+def register(family: str, figure: Figure) -> None:
+    """Draw ``figure`` for the questions of ``family`` (a family's NAME)."""
+    _FIGURES[family] = figure
+
+
+def of(family: str) -> Figure | None:
+    """The figure a family registers, or None."""
+    return _FIGURES.get(family)
 
 _SCALE = 48.0  # pixels per TikZ cm
 _R = 0.45  # unit radius in cm
@@ -102,3 +130,6 @@ def network_svg(params: dict[str, Any]) -> str:
     out.append(_label(ox, oy - r - 8, [("", "b"), ("_", "1"), ("^", "[2]"), ("", f"= {number(b2)}")]))
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+register("network", Figure("network", "The network with its weights and biases", network_svg))

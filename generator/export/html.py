@@ -7,8 +7,9 @@ with the document's own macros replaced by standard ones (``\\finalanswer`` ->
 ``itemize`` a list, ``tabular`` a table, ``center`` a centred block. Layout
 commands (spacing, page breaks, font sizes) are dropped, and so is a TikZ
 picture: the caller passes ``figure`` to put an image where ``\\nnfigure``
-stood. The converter is tolerant: an unknown command is dropped and its
-arguments are converted as text, so no input makes it fail.
+stood. The converter is strict: a command or environment it does not know is
+an :class:`UnknownLaTeX` error naming it, never silently dropped (the text a
+student sees online would miss whatever it stood for).
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ _MATH_FIXES = (
 
 _PLAIN = re.compile(r"[^$\\{}~\-\n]*")  # text without anything the converter acts on
 Figure = Callable[[str], str]  # figure name -> HTML (an <img> element)
+
+
+class UnknownLaTeX(ValueError):
+    """A command or environment the converter has no HTML form for."""
+
+
+def _around(s: str, i: int) -> str:
+    return " ".join(s[max(0, i - 30):i + 30].split())
 
 
 def escape(text: str) -> str:
@@ -233,7 +242,8 @@ class _Converter:
                 body, i = _environment(s, j, name)
                 out.append(self.environment(name, body))
             elif s.startswith("\\end{", i):
-                _, i = _group(s, i + 4)
+                name, _ = _group(s, i + 4)
+                raise UnknownLaTeX(f"\\end{{{name}}} without its \\begin (near {_around(s, i)!r})")
             elif s.startswith("\\\\", i):
                 i = _optional(s, i + 2)
                 out.append("<br>")
@@ -294,7 +304,7 @@ class _Converter:
         if name in _WRAPS:
             body, i = _arg(s, i)
             return _WRAPS[name].format(self.convert(body)), i
-        return "", i  # unknown (or \item): dropped, its arguments are converted as text
+        raise UnknownLaTeX(f"the LaTeX command \\{name} has no HTML form (near {_around(s, i)!r})")
 
     def environment(self, name: str, body: str) -> str:
         if name in _MATH_ENVS:
@@ -317,7 +327,7 @@ class _Converter:
             j = _optional(body, 0)
             _, j = _arg(body, j)
             return self.convert(body[j:])
-        return self.convert(body)
+        raise UnknownLaTeX(f"the LaTeX environment {name} has no HTML form (near {_around(body, 0)!r})")
 
 
 _ITEM_OPT = re.compile(r"^\s*\[[^\]]*\]")

@@ -9,9 +9,9 @@ answer's tolerance as Moodle's absolute tolerance and integer weights ``w``
 in the proportions of the answers' points. Expressions and text cannot be
 graded by stock Moodle: they go to an essay question (in a category "<part>,
 marked by hand") whose grader information holds the model answer. Every
-variant carries its question's introduction, the network figure (an SVG file
-in the question, ``@@PLUGINFILE@@/network-<version>.svg``), the prompt as HTML
-with MathJax maths and, as general feedback, the key.
+variant carries its question's introduction, its figure if it has one (an
+SVG file in the question, e.g. ``@@PLUGINFILE@@/network-<version>.svg``), the
+prompt as HTML with MathJax maths and, as general feedback, the key.
 
 HTML goes in CDATA sections; the file is UTF-8. The XML is written as text
 (the standard library's ElementTree cannot write CDATA) and parsed back by
@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
-from . import feedback
+from . import checks, feedback, formats
 from .feedback import clean, number
-from .figure import network_svg
-from .source import PartView, Version
+from .html import escape as html_escape
+from .source import Image, PartView, Version
 
 
 def cdata(text: str) -> str:
@@ -71,18 +71,8 @@ def slot_points(part: PartView, kind: str) -> float:
     return sum(float(a["points"]) for a in (part.numeric if kind == "auto" else part.manual))
 
 
-def figure_file(version: Version, part: PartView) -> tuple[str, bytes] | None:
-    """(file name, SVG) of the network figure, for the parts of the network question."""
-    if part.question.get("family") != "network" or "@@NNFIGURE:" not in part.intro:
-        return None
-    name = f"network-{version.code}.svg"
-    if name not in version.files:
-        version.files[name] = network_svg(part.question["params"]).encode("utf-8")
-    return name, version.files[name]
-
-
-def _img(name: str) -> str:
-    return (f'<img src="@@PLUGINFILE@@/{name}" alt="The network with its weights and biases" '
+def _img(image: Image) -> str:
+    return (f'<img src="@@PLUGINFILE@@/{image.name}" alt="{html_escape(image.alt)}" '
             f'style="max-width:100%;height:auto">')
 
 
@@ -111,11 +101,11 @@ def question_name(version: Version, part: PartView, kind: str) -> str:
 
 def question(version: Version, part: PartView, kind: str) -> str:
     """One variant (the XML of one question) of a part."""
-    fig = figure_file(version, part)
-    text = feedback.question_html(part, _img(fig[0]) if fig else "")
+    fig = version.figure(part)
+    text = feedback.question_html(part, _img(fig) if fig else "")
     files = ""
     if fig:
-        files = f'\n      <file name={quoteattr(fig[0])} path="/" encoding="base64">{base64.b64encode(fig[1]).decode("ascii")}</file>'
+        files = f'\n      <file name={quoteattr(fig.name)} path="/" encoding="base64">{base64.b64encode(fig.data).decode("ascii")}</file>'
     name = question_name(version, part, kind)
     if kind == "auto":
         text += "\n<p>Give each number as a decimal.</p>\n" + cloze_text(part)
@@ -142,12 +132,11 @@ def question(version: Version, part: PartView, kind: str) -> str:
 
 
 def render(version: Version) -> list[str]:
-    """The XML of each of a version's questions, in slot order (the part of
-    :meth:`Writer.add` that a worker process can do)."""
+    """The XML of each of a version's questions, in slot order."""
     return [question(version, part, kind) for part, kind in slots(version)]
 
 
-class Writer:
+class Writer(formats.Writer[list[str]]):
     """Takes versions one at a time (:meth:`add`), then writes the file
     (:meth:`finish`). Each category's questions are spooled to a temporary
     file meanwhile, so memory does not grow with the class."""
@@ -156,9 +145,10 @@ class Writer:
         self.count = 0
         self.spools: list[tuple[str, IO[str]]] = []
         self.titles: list[str] = []
+        self.expected = checks.Expected()
 
-    def add(self, version: Version, rendered: list[str] | None = None) -> None:
-        """Add a version; ``rendered`` is :func:`render` of it when a worker made it."""
+    def add(self, version: Version, rendered: list[str]) -> None:
+        """Add a version and :func:`render` of it."""
         self.count += 1
         mine = slots(version)
         if not self.spools:
@@ -170,7 +160,14 @@ class Writer:
         titles = [slot_title(part, kind) for part, kind in mine]
         if self.titles != titles:
             raise ValueError(f"version {version.code} has other parts than the first version")
-        for text, (_, spool) in zip(render(version) if rendered is None else rendered, self.spools):
+        self.expected.versions += 1
+        for part, kind in mine:
+            name = question_name(version, part, kind)
+            if kind == "auto":
+                self.expected.numbers[name] = [(c.value, c.tolerance) for c in part.components()]
+            else:
+                self.expected.manual.add(name)
+        for text, (_, spool) in zip(rendered, self.spools):
             spool.write(text)
 
     def finish(self, target: Path) -> None:
@@ -183,6 +180,32 @@ class Writer:
                     out.write(chunk)
             out.write("</quiz>\n")
 
+    def check(self, target: Path) -> list[str]:
+        """Moodle's import rules, then every key against its question."""
+        with target.open("rb") as fh:
+            questions, problems = checks.moodle(fh)
+        per_category: dict[str, int] = {}
+        for q in questions:
+            per_category[q.category] = per_category.get(q.category, 0) + 1
+        return problems + self.expected.problems({q.name: q for q in questions}, per_category)
+
     def close(self) -> None:
         for _, spool in self.spools:
             spool.close()
+
+
+class Moodle(formats.Format[list[str]]):
+    """Moodle XML: moodle.xml, a question category per part."""
+
+    name = "moodle"
+    target = "moodle.xml"
+    description = "Moodle XML"
+
+    def render(self, version: Version) -> list[str]:
+        return render(version)
+
+    def writer(self) -> Writer:
+        return Writer()
+
+
+FORMAT = Moodle()

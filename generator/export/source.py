@@ -1,29 +1,32 @@
-"""What an export reads of one version: its answers.json (format 2) and the
-HTML of its key, cut out of the rendered key.tex.
+"""What an export reads of one version, taken from the version as it is built
+(the ProblemSet in memory, in the process that builds it): its answers as
+answers.json holds them (format 2), and the HTML of its questions.
 
-The key's LaTeX is the single source of the questions' wording and worked
-solutions (the templates render it, verified numbers and all), so the export
-converts that text rather than re-rendering the templates: each question's
-introduction (``\\section*{Question N: ...}`` up to its first ``\\qpart``), each
-part's prompt (``\\qpart{id}`` up to its answer space) and its solution (the
-``solution`` environment after it). The key's grading note is left out of the
-solution: the feedback lists the ``mistakes`` of answers.json instead.
+The question templates are the single source of the questions' wording and
+worked solutions: each renders its text as fragments (the macros ``intro``,
+``prompt`` and ``solution``, see templates/questions/notes.tex.j2) that the
+documents assemble and the export converts one by one, so nothing parses
+rendered LaTeX back. A part's solution online is its worked solution and its
+marks split; the key's list of common wrong answers is left out (the feedback
+lists the ``mistakes`` of answers.json instead).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from .. import render
+from ..config import DEFAULT
 from ..errors import GeneratorError
-from ..model import FORMAT, JSONDict
-from . import html
+from ..model import JSONDict, ProblemSet
+from . import figure, html
 
 FIGURE = "@@NNFIGURE:{}@@"  # where a figure goes in the HTML; each writer puts its own <img> there
+FRAGMENTS = ("intro", "prompt", "solution")  # the macros a question template defines for the exports
+PARAGRAPH_END = "\n\n"  # a blank line: the converter's paragraph break
 
 
 class ExportError(GeneratorError):
@@ -93,6 +96,15 @@ class PartView:
         return out
 
 
+@dataclass(frozen=True)
+class Image:
+    """A figure as an export embeds it: a file of the version and its alternative text."""
+
+    name: str  # file name, e.g. network-K7QXA.svg
+    data: bytes
+    alt: str
+
+
 @dataclass
 class Version:
     """One version as an export needs it."""
@@ -100,7 +112,7 @@ class Version:
     index: int  # 1-based position in the class (the variant number)
     data: JSONDict
     parts: list[PartView] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)  # figures, made once per version
+    files: dict[str, Image] = field(default_factory=dict)  # figures, made once per version
 
     @property
     def code(self) -> str:
@@ -111,80 +123,81 @@ class Version:
         course: JSONDict = self.data.get("course") or {}
         return course
 
+    def figure(self, part: PartView) -> Image | None:
+        """The figure of the part's question, drawn by the figure its family
+        registers (:mod:`generator.export.figure`), when its introduction shows one."""
+        if "@@NNFIGURE:" not in part.intro:
+            return None
+        family = str(part.question.get("family"))
+        drawn = figure.of(family)
+        if drawn is None:
+            raise ExportError(f"version {self.code}: question {part.question.get('id')} (family {family}) shows a "
+                              f"figure, and the family registers none for the exports (generator.export.figure.register)")
+        name = f"{drawn.name}-{self.code}.svg"
+        if name not in self.files:
+            self.files[name] = Image(name, drawn.svg(part.question["params"]).encode("utf-8"), drawn.alt)
+        return self.files[name]
 
-_SECTION = re.compile(r"\\section\*\{Question [^\n]*")
-_QPART = re.compile(r"\\qpart\{([^{}]*)\}")
-_PROMPT_END = re.compile(r"\\answerspace\b|\\end\{nnkeep\}|\\begin\{solution\}")
-_NOTE = re.compile(r"\\par\\smallskip\\noindent\\begin\{minipage\}.*?\\end\{minipage\}\\par", re.S)
-_SHEET = re.compile(r"\\par\{\\small\\textit\{Answer sheet:\}[^\n]*")  # the handout's answer-sheet line: not online
-_END = re.compile(r"\\nnend\b|\\end\{document\}")
+
+@dataclass(frozen=True)
+class QuestionText:
+    """A question's fragments as LaTeX: its introduction and, per part id, (prompt, solution)."""
+
+    intro: str
+    parts: dict[str, tuple[str, str]]
 
 
-_ANSWER_FIELDS = {"name", "label", "text", "latex", "value", "graded", "ref", "points", "kind", "tolerance", "mistakes"}
+def texts(ps: ProblemSet) -> list[QuestionText]:
+    """The fragments of every question of ``ps``, rendered from its template as
+    the key renders them (without any student: nothing personal is exported)."""
+    env = render.environment()
+    notes: Any = env.get_template("questions/notes.tex.j2").module
+    config = ps.config or DEFAULT
+    out = []
+    for q in ps.questions:
+        template = env.get_template(q.template)
+        module: Any = template.make_module({"q": q, "key": True, "ps": ps, "student": None,
+                                            "course": config.course, "layout": config.layout})
+        missing = [name for name in FRAGMENTS if not callable(getattr(module, name, None))]
+        if missing:
+            raise ExportError(f"the template {q.template} of family {q.family} defines no {', '.join(missing)} "
+                              f"macro: an export needs its fragments (templates/questions/notes.tex.j2)")
+        parts = {p.id: (str(module.prompt(p)), str(notes.solution(module.solution(p), p, False))) for p in q.parts}
+        out.append(QuestionText(str(module.intro()), parts))
+    return out
 
 
 def _figure(name: str) -> str:
     return FIGURE.format(name)
 
 
-def cut_key(key_tex: str) -> tuple[list[str], dict[str, tuple[str, str]]]:
-    """The key's LaTeX cut into question introductions (in order) and, per
-    part id, (prompt, solution)."""
-    body = key_tex.split("\\begin{document}", 1)[-1]
-    body = _END.split(body, 1)[0]
-    chunks = _SECTION.split(body)[1:]
-    intros: list[str] = []
-    parts: dict[str, tuple[str, str]] = {}
-    for chunk in chunks:
-        pieces = _QPART.split(chunk)
-        intros.append(pieces[0])
-        for k in range(1, len(pieces), 2):
-            part_id, text = pieces[k], pieces[k + 1]
-            m = _PROMPT_END.search(text)
-            prompt = _SHEET.sub("", text[:m.start()] if m else text)
-            solution = ""
-            start = text.find("\\begin{solution}")
-            if start >= 0:
-                end = text.find("\\end{solution}", start)
-                solution = text[start + len("\\begin{solution}"):end if end >= 0 else len(text)]
-                solution = _NOTE.sub("", solution)
-            parts[part_id] = (prompt, solution)
-    return intros, parts
+def _html(tex: str, where: str) -> str:
+    """The HTML of a fragment: whole paragraphs, the last one ended as the
+    documents end it (the answer-sheet line or the next part follows)."""
+    try:
+        return html.to_html(tex + PARAGRAPH_END, _figure)
+    except html.UnknownLaTeX as exc:
+        raise ExportError(f"{where}: {exc}") from None
 
 
-def load(data: JSONDict, key_tex: str, index: int) -> Version:
-    """A version from its parsed answers.json and the text of its key.tex."""
-    if data.get("format") != FORMAT:
-        raise ExportError(f"version {data.get('version')!r}: answers.json is format {data.get('format')!r}, "
-                          f"an export needs {FORMAT!r}")
-    intros, parts = cut_key(key_tex)
-    if len(intros) != len(data["questions"]):
-        raise ExportError(f"version {data['version']}: key.tex has {len(intros)} questions, answers.json {len(data['questions'])}")
+def load(data: JSONDict, questions: list[QuestionText], index: int) -> Version:
+    """A version from its answers (answers.json's content) and its questions' fragments."""
+    code = data["version"]
+    if len(questions) != len(data["questions"]):
+        raise ExportError(f"version {code}: {len(questions)} questions rendered, answers.json has {len(data['questions'])}")
     version = Version(index, data)
-    for q, intro in zip(data["questions"], intros):
-        intro_html = html.to_html(intro, _figure)
+    for q, text in zip(data["questions"], questions):
+        intro = _html(text.intro, f"version {code}, question {q['id']}")
         for p in q["parts"]:
-            for a in p["answers"]:
-                missing = sorted(_ANSWER_FIELDS - set(a))
-                if missing:
-                    raise KeyError(missing[0])
-            if p["id"] not in parts:
-                raise ExportError(f"version {data['version']}: part {p['id']} is not in key.tex")
-            prompt, solution = parts[p["id"]]
-            version.parts.append(PartView(p["id"], q, p, html.to_html(prompt, _figure), html.to_html(solution, _figure), intro_html))
+            if p["id"] not in text.parts:
+                raise ExportError(f"version {code}: part {p['id']} has no fragments")
+            prompt, solution = text.parts[p["id"]]
+            where = f"version {code}, part {p['id']}"
+            version.parts.append(PartView(p["id"], q, p, _html(prompt, where), _html(solution, where), intro))
     return version
 
 
-def read(folder: Path, index: int) -> Version:
-    """A version from its folder (answers.json and key.tex); a folder that
-    cannot be read or does not hold what the export needs is one clear error."""
-    try:
-        data: Any = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
-        key = (folder / "key.tex").read_text(encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ExportError(f"cannot export {folder}/: {reason}") from None
-    try:
-        return load(data, key, index)
-    except (KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise ExportError(f"cannot export {folder}/: its answers.json lacks {exc} (not format {FORMAT}?)") from None
+def view(ps: ProblemSet, index: int) -> Version:
+    """Version ``ps`` as an export needs it, variant ``index`` of its class."""
+    data: JSONDict = json.loads(json.dumps(ps.to_json()))  # exactly what answers.json holds
+    return load(data, texts(ps), index)

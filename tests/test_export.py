@@ -461,3 +461,44 @@ def test_variants_follow_the_students_that_were_made(tmp_path: Path) -> None:
     alone = _in_process(8, [s for s in students if s.id != "2"], tmp_path / "alone")
     assert (result.folder / "moodle.xml").read_bytes() == alone[0].read_bytes()
     assert (result.folder / "canvas-qti.zip").read_bytes() == alone[1].read_bytes()
+
+
+# --------------------------------------------------------------------------
+# Fragments
+
+
+def test_the_exports_fragments_are_the_documents_own_text(problem_sets: list[ProblemSet]) -> None:
+    """Each question's introduction and each part's prompt and solution, as the
+    export converts them, is text the handout and the key print (the templates
+    assemble the same fragments; nothing is cut back out of the key)."""
+    for ps in problem_sets:
+        docs = pipeline.render_documents(ps)
+        for q, text in zip(ps.questions, source.texts(ps)):
+            assert text.intro.strip() and text.intro in docs["assignment"] and text.intro in docs["key"]
+            assert set(text.parts) == {p.id for p in q.parts}
+            for part_id, (prompt, solution) in text.parts.items():
+                assert f"\\qpart{{{part_id}}}{prompt}\n" in docs["assignment"] and f"\\qpart{{{part_id}}}{prompt}\n" in docs["key"]
+                assert solution in docs["key"] and solution not in docs["assignment"]
+                assert "Grading note" not in solution and "\\textit{Marks}" in solution
+
+
+@pytest.mark.slow
+def test_every_fragment_of_many_versions_converts(tmp_path: Path) -> None:
+    """The strict converter knows every command the templates and the mistakes'
+    texts use, for many seeds and a configuration that leaves parts out."""
+    from generator import config
+
+    toml = tmp_path / "course.toml"
+    toml.write_text('[points]\n"1c" = 7.5\n[questions]\nexclude = ["1a", "2b", "3.4"]\n', encoding="utf-8")
+    configured = config.load(toml)
+    versions = [pipeline.build_problem_set(preset="original")]
+    versions += [pipeline.build_problem_set(seed=seed) for seed in range(40)]
+    versions += [pipeline.build_problem_set(seed=seed, config=configured) for seed in range(10)]
+    for ps in versions:
+        v = source.view(ps, 1)
+        assert len(v.parts) == len(ps.parts)
+        for part in v.parts:
+            assert part.prompt.startswith("<p><small>[") and part.solution.startswith("<p>")
+            assert "Worked solution" in feedback.feedback_html(part)
+            for text in (part.intro, part.prompt, part.solution):  # outside the maths, no LaTeX is left
+                assert "\\" not in re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", "", text, flags=re.S), text[:200]

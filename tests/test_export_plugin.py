@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import jinja2
 import pytest
@@ -209,6 +209,7 @@ def test_names_and_targets_stay_unique(toys: None) -> None:
 
 def test_a_template_without_fragments_cannot_be_exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = render.environment()
+    assert env.loader is not None
     monkeypatch.setattr(env, "loader", jinja2.ChoiceLoader([env.loader, jinja2.DictLoader(
         {"questions/bare.tex.j2": r"\qpart{<< q.parts[0].id >>} << q.parts[0].prompt >>"})]))
     ps = pipeline.build_problem_set(seed=2)

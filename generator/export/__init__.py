@@ -21,9 +21,10 @@ import pickle
 import pkgutil
 import shutil
 import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..files import install_folder, replace_atomic, staging_folder, write_atomic
 from ..model import ProblemSet

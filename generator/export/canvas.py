@@ -205,7 +205,7 @@ class Writer(formats.Writer[Rendered]):
             for part, comp in mine:
                 ppi = comp.points if comp else sum(float(a["points"]) for a in part.manual)
                 self.points += ppi
-                self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))
+                self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))  # noqa: SIM115 (open until finish; close() closes it)
         if [title for title, _, _ in self.spools] != [section_title(part, comp) for part, comp in mine]:
             raise ValueError(f"version {version.code} has other parts than the first version")
         self.expected.versions += 1
@@ -239,7 +239,7 @@ class Writer(formats.Writer[Rendered]):
                     dest.write((f'<section ident="{_ident(aid + "/" + str(k))}" title="{_attr(name)}">\n'
                                 f"<selection_ordering><selection><selection_number>1</selection_number>"
                                 f"<selection_extension><points_per_item>{number(ppi)}</points_per_item>"
-                                f"</selection_extension></selection></selection_ordering>\n").encode("utf-8"))
+                                f"</selection_extension></selection></selection_ordering>\n").encode())
                     spool.seek(0)
                     while chunk := spool.read(1 << 20):
                         dest.write(chunk.encode("utf-8"))

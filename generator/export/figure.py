@@ -17,8 +17,9 @@ picture. SVG is text, so the file is small and byte-identical for a seed.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 

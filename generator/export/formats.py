@@ -19,8 +19,9 @@ anywhere else is added with :func:`register`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Generic, Iterable, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..errors import UsageError
 from .source import Version

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 # commands dropped together with this many brace arguments
 _DROP_ARGS = {
@@ -198,10 +198,11 @@ class _Converter:
         self.figure = figure
 
     def table(self, spec: str, body: str) -> str:
-        aligns = [{"l": "left", "c": "center", "r": "right"}[c] for c in re.sub(r"p\{[^{}]*\}", "l", re.sub(r"[@>]\{[^{}]*\}", "", spec)) if c in "lcr"]
+        columns = re.sub(r"p\{[^{}]*\}", "l", re.sub(r"[@>]\{[^{}]*\}", "", spec))
+        aligns = [{"l": "left", "c": "center", "r": "right"}[c] for c in columns if c in "lcr"]
         rows: list[str] = []
         header = "\\midrule" in body
-        for k, row in enumerate(_split_top(body, "\\\\")):
+        for row in _split_top(body, "\\\\"):
             row = re.sub(r"^\s*(\[[^\]]*\])", "", row)
             cleaned = re.sub(r"\\(toprule|midrule|bottomrule|hline)\b", "", row).strip()
             if not cleaned:

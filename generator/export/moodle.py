@@ -156,7 +156,7 @@ class Writer(formats.Writer[list[str]]):
             self.titles = [slot_title(part, kind) for part, kind in mine]
             for part, kind in mine:
                 self.spools.append((category_path(course, f"{slot_title(part, kind)} ({feedback.marks(slot_points(part, kind))})"),
-                                    tempfile.TemporaryFile("w+", encoding="utf-8")))
+                                    tempfile.TemporaryFile("w+", encoding="utf-8")))  # noqa: SIM115 (open until finish; close() closes it)
         titles = [slot_title(part, kind) for part, kind in mine]
         if self.titles != titles:
             raise ValueError(f"version {version.code} has other parts than the first version")

@@ -21,7 +21,6 @@ stays flat as K grows.
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys

@@ -17,6 +17,7 @@ carried forward from the student's own wrong earlier answers), then times:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import random
 import statistics
@@ -72,10 +73,8 @@ def responses(class_dir: Path, target: Path, seed: int = 15) -> None:
                         text = repr(float(k.mistakes[0].value))
                     else:
                         text = repr(float(k.value) + 1)
-                    try:
+                    with contextlib.suppress(safe.Unreadable):
                         values[k.ref] = judge.read_number(text)
-                    except safe.Unreadable:
-                        pass
                 elif k.kind == "vector":
                     vec = [float(x) for x in k.value]
                     text = ("(" + "; ".join(_alt_number(x) for x in vec) + ")") if roll < 0.6 else \

@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     times = end_to_end(args.seed, args.runs)
-    print("python -m generator --seed %d: runs %s" % (args.seed, " ".join(f"{t:.2f}" for t in times)))
+    print(f"python -m generator --seed {args.seed}: runs {' '.join(f'{t:.2f}' for t in times)}")
     print(f"median {statistics.median(times):.2f} s over {len(times)} runs")
     st = stages(args.seed + 1)  # a second seed in-process: import and cache costs excluded
     print("one in-process version by stage: " + ", ".join(f"{k} {v:.3f} s" for k, v in st.items()))

@@ -102,13 +102,19 @@ def parser() -> argparse.ArgumentParser:
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--seed", type=_seed, metavar="N", help="the version to generate, a non-negative integer (e.g. --seed 7)")
-    which.add_argument("--preset", choices=pipeline.PRESETS, help="a fixed version instead of a seed: 'original' reproduces the original assignment's numbers")
-    p.add_argument("--config", type=Path, metavar="FILE.toml", help="the course configuration: course code, name and title, term, instructor, due date, instructions, points per part, paper, answer space, answer sheet, which questions (see --write-config)")
-    p.add_argument("--write-config", type=Path, metavar="FILE.toml", help="write a fully commented default configuration to FILE.toml (it reproduces the documents made without one) and exit")
-    p.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="folder to write into (default: output/); the version goes to DIR/seed-N/ or DIR/original/")
+    which.add_argument("--preset", choices=pipeline.PRESETS,
+                       help="a fixed version instead of a seed: 'original' reproduces the original assignment's numbers")
+    p.add_argument("--config", type=Path, metavar="FILE.toml",
+                   help="the course configuration: course code, name and title, term, instructor, due date, instructions, "
+                        "points per part, paper, answer space, answer sheet, which questions (see --write-config)")
+    p.add_argument("--write-config", type=Path, metavar="FILE.toml",
+                   help="write a fully commented default configuration to FILE.toml (it reproduces the documents made without one) and exit")
+    p.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
+                   help="folder to write into (default: output/); the version goes to DIR/seed-N/ or DIR/original/")
     p.add_argument("--no-pdf", action="store_true", help="write the .tex sources and answers.json only, without running TeX")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--roster", type=Path, metavar="FILE.csv", help="make a class set: one named version per student of this CSV file (columns 'id' and 'name'); --seed is the class seed")
+    group.add_argument("--roster", type=Path, metavar="FILE.csv",
+                       help="make a class set: one named version per student of this CSV file (columns 'id' and 'name'); --seed is the class seed")
     group.add_argument("--count", type=_positive, metavar="K", help="make a class set of K unnamed versions; --seed is the class seed")
     p.add_argument("--jobs", type=_jobs, metavar="N", default=None, help="parallel workers for a class set (default: the number of cores)")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")

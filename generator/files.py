@@ -10,6 +10,7 @@ still going, and :func:`sweep` removes them.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import os
 import re
@@ -18,8 +19,8 @@ import shutil
 import signal
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import OutputError, UsageError
 
@@ -175,10 +176,8 @@ def replace_atomic(path: Path, write: Callable[[Path], object]) -> Path:
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise _failed(path, exc) from None
         raise

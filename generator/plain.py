@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-_FRAC = re.compile(r"\\frac\{\\partial ([^{}]*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}[^{}]*)*)\}\{\\partial ([^{}]*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}[^{}]*)*)\}")
+_BRACED = r"([^{}]*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}[^{}]*)*)"  # text with braces nested two deep
+_FRAC = re.compile(r"\\frac\{\\partial " + _BRACED + r"\}\{\\partial " + _BRACED + r"\}")
 _GROUP = re.compile(r"([_^])\{([^{}]*)\}")
 
 

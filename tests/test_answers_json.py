@@ -1,6 +1,7 @@
 """answers.json follows the contract (shared by every family)."""
 
 import json
+from pathlib import Path
 
 import sympy
 
@@ -58,7 +59,7 @@ def test_every_part_has_the_same_skill_in_every_version():
     skills = [{p["id"]: p["skill"] for q in data["questions"] for p in q["parts"]}
               for data in (load(preset="original"), load(seed=3), load(seed=4711), load(seed=123456))]
     assert all(s == skills[0] for s in skills)
-    documented = open("docs/answers-json.md", encoding="utf-8").read()
+    documented = Path("docs/answers-json.md").read_text(encoding="utf-8")
     assert all(f"`{skill}`" in documented for skill in skills[0].values())
 
 
@@ -95,7 +96,7 @@ def test_points_add_up_part_by_part_and_in_total():
 
 
 def test_tolerances_kinds_and_variables():
-    for p, a in graded(load(seed=5)):
+    for _p, a in graded(load(seed=5)):
         if a["kind"] in ("number", "vector"):
             assert a["tolerance"]["abs"] > 0 and a["tolerance"]["rel"] >= 0
             assert isinstance(a["value"], list) == (a["kind"] == "vector")

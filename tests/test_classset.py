@@ -89,7 +89,7 @@ def test_tricky_roster_of_30(tmp_path):
         expected = sum(s["pages"][doc] + s["pages"][doc] % 2 for s in manifest["students"])
         assert pages(d / combined) == expected
     # names print: read back from each handout
-    for s, (sid, name) in zip(manifest["students"], TRICKY):
+    for s, (_sid, name) in zip(manifest["students"], TRICKY):
         text = PdfReader(d / s["folder"] / "assignment.pdf").pages[0].extract_text()
         assert s["version"] in text
         if name.isascii() and "\\" not in name:

@@ -1,9 +1,9 @@
 """The command line: options, one-line errors, exit codes, files written."""
 
 import json
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 

@@ -25,7 +25,7 @@ def leftovers(folder):
 
 def test_write_atomic_writes_text_as_utf8_and_bytes_as_they_are(tmp_path):
     assert files.write_atomic(tmp_path / "sub" / "a.txt", "Zoë ∂J") == tmp_path / "sub" / "a.txt"
-    assert (tmp_path / "sub" / "a.txt").read_bytes() == "Zoë ∂J".encode("utf-8")
+    assert (tmp_path / "sub" / "a.txt").read_bytes() == "Zoë ∂J".encode()
     files.write_atomic(tmp_path / "b.bin", b"\x00\xff")
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\xff"
     assert oct((tmp_path / "b.bin").stat().st_mode & 0o777) == oct(0o666 & ~files._UMASK)

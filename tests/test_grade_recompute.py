@@ -165,7 +165,7 @@ def expected_points(keys: list[Key], cells: dict[str, str], follow_through: floa
 def test_grades_equal_an_independent_recomputation(follow_through: float) -> None:
     rng = random.Random(15 + int(follow_through * 10))
     statuses: set[str] = set()
-    for n in range(VERSIONS // 2):
+    for _n in range(VERSIONS // 2):
         seed = rng.randrange(10**9)
         data = pipeline.build_problem_set(seed=seed).to_json()
         keys = judge.keys_of(data)

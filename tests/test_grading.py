@@ -160,7 +160,7 @@ def test_csv_one_row_per_student_one_column_per_graded_ref(class_dir):
     for row, o in zip(body, outcomes):
         assert row[1:4] == [marksheet.text_cell(o.student.name or ""), o.version, str(o.seed)]
         cells = dict(zip(header, row))
-        for (ref, a), h in zip(graded_answers(raw(o, d)), header[4:]):
+        for (_ref, a), h in zip(graded_answers(raw(o, d)), header[4:]):
             cell = cells[h]
             if a["kind"] == "number":
                 exact = marksheet.rational(a["exact"])

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from generator import cli, pipeline
+from generator import pipeline
 from generator.errors import TexError
 from generator.model import Student
 

@@ -290,7 +290,7 @@ def test_jobs_is_capped_with_a_clear_message(tmp_path):
 
 def test_no_pdf_summary_lists_only_what_was_written(tmp_path, capsys):
     assert cli.main(["--seed", "3", "--count", "2", "--no-pdf", "--quiet", "--out", str(tmp_path)]) == 0
-    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("files:"))
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("files:"))
     assert "handouts.pdf" not in line and "grading-sheet.pdf" not in line and "manifest.json" in line
     assert sorted(p.name for p in (tmp_path / "class-3").iterdir() if p.is_file()) == ["grading-sheet.csv", "manifest.json", "responses-template.csv"]
 
@@ -349,9 +349,9 @@ def test_one_student_never_stops_the_class(tmp_path):
     assert r.returncode == 4, r.stderr
     assert "Traceback" not in r.stderr
     lines = r.stderr.strip().splitlines()
-    failing = [l for l in lines if "1002" in l]
+    failing = [ln for ln in lines if "1002" in ln]
     assert len(failing) == 1 and "row 3" in failing[0] and "U+F0041" in failing[0], r.stderr
-    assert not [l for l in lines if "1001" in l or "1003" in l]
+    assert not [ln for ln in lines if "1001" in ln or "1003" in ln]
     d = out / "class-21"
     for sid in ("1001", "1003"):
         assert sorted(p.name for p in (d / sid).iterdir()) == FIVE
@@ -378,8 +378,8 @@ def test_a_broken_encoding_is_named_as_such(tmp_path, capsys, name, shown):
     roster = write_roster(tmp_path / "r.csv", [("1", "Ann"), ("2", name)])
     assert cli.main(["--seed", "3", "--roster", str(roster), "--no-pdf", "--quiet", "--out", str(tmp_path / "o")]) == 4
     err = capsys.readouterr().err.strip().splitlines()
-    assert len([l for l in err if "'2'" in l]) == 1
-    line = next(l for l in err if "'2'" in l)
+    assert len([ln for ln in err if "'2'" in ln]) == 1
+    line = next(ln for ln in err if "'2'" in ln)
     assert "row 3" in line and shown in line and "broken encoding" in line
     assert [s["id"] for s in json.loads((tmp_path / "o/class-3/manifest.json").read_text())["students"]] == ["1"]
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Union
+from typing import Any
 
 from ..key import NO_TOLERANCE, Answer, Tolerance, Version, parse
 from ..key import Mistake as Mistake  # judge.Mistake: what a verdict names
@@ -40,7 +40,7 @@ RIGHT, FOLLOW, WRONG, BLANK, UNREADABLE, UNJUDGED, HAND = ("right", "follow-thro
 CELL_SECONDS = 2.0  # time limit of one cell
 MAX_CELL = 2000  # characters of a response that are read at all
 
-Value = Union[float, list[float], Node]
+Value = float | list[float] | Node
 
 
 Key = Answer  # one graded answer of a version, as generator.key reads it

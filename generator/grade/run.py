@@ -20,7 +20,6 @@ from .judge import Key, Verdict
 from .sources import Source, open_source
 
 
-
 @dataclass(frozen=True)
 class Member:
     """A student of the class being graded: who, their folder and their version's key."""

@@ -34,8 +34,8 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 MAX_LENGTH = 400  # characters of a formula after rewriting

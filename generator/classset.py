@@ -42,7 +42,7 @@ import pikepdf
 
 from . import __version__, compile, key, marksheet, names, pipeline
 from . import export as lms
-from .config import DEFAULT, Config
+from .config import Config, default
 from .errors import GeneratorError, TexError, UsageError, printable
 from .files import private_temp, staging_folder, sweep, sweep_temp, write_atomic
 from .model import JSONDict, Student
@@ -121,7 +121,7 @@ class Job:
     class_dir: Path
     fmt: Path | None
     pdf: bool
-    config: Config = DEFAULT
+    config: Config = field(default_factory=default)
     exports: tuple[lms.Format[Any], ...] = ()  # LMS formats: each renders its share of the version here
     spool: Path | None = None  # where those shares wait, one file per student, until the class is made
     variant: int = 0  # the student's place in the class (its variant number, while no student before it fails)
@@ -428,10 +428,11 @@ def make(
     pdf: bool = True,
     stream: TextIO | None = None,
     quiet: bool = False,
-    config: Config = DEFAULT,
+    config: Config | None = None,
     export: tuple[str, ...] = (),
 ) -> Result:
     """Make the whole class set in ``out/class-<seed>/``, with the LMS exports named in ``export``."""
+    config = config or default()
     formats = lms.named(export)
     with private_temp("export") as spool:  # each student's share of the exports, until the class is made
         return _make(class_seed, students, out, jobs, pdf, stream, quiet, config, formats, Path(spool))

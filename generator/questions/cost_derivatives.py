@@ -728,7 +728,7 @@ def _short(v: float) -> str:
     return _dec(v)
 
 
-@cached(maxsize=None)
+@cached(maxsize=4096)
 def _e_form(expr: Expr) -> str:
     return str(sympy.latex(expr))
 

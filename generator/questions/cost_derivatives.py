@@ -952,39 +952,31 @@ def _numeric_work(p: PartSolution, inst: Instance) -> NumericWork:
     return _data_context(p, p.item, inst)
 
 
-def present(params: Params, sol: Solution, wrong: list[Mistake], number: int) -> Question:
-    items, inst, parts = params.items, params.inst, sol.parts
-    n = number
-    contexts, out_parts = [], []
-    for p in parts:
-        label = f"{n}.{p.index}"
-        it = p.item
-        work = _numeric_work(p, inst)
-        note = it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None)
-        ctx = PartTex(
-            id=label,
-            skill=it.skill,
-            item=it.key,
-            function=it.function_tex(),
-            ask=_ask_tex(it),
-            steps=it.steps(),
-            answer=it.answer_tex(),
-            note=note,
-            numeric_ask=work.ask,
-            numeric_lines=work.lines,
-            score_rows=work.score_rows,
-            space="6cm" if p.index in (3, 4, 5) else "4.5cm",
-            answer_lead="Simplified:" if p.index == 1 else "In vector form, simplified:",
-            marking=MARKING,
-        )
-        contexts.append(ctx)
-        prompt = rf"\[{ctx.function}\]" + f"{ctx.ask} {ctx.numeric_ask}"
-        part = Part(label, prompt, _answers(p), notes=_notes(p, of_answer(wrong, f".{p.index}", _answers_names(p)[1]), inst.z0))
-        _mark(part, p)
-        out_parts.append(part)
-    m = len(inst.X)
-    table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
-    published: JSONDict = {
+def _part_tex(p: PartSolution, inst: Instance, label: str) -> PartTex:
+    """What the template prints of one part."""
+    it = p.item
+    work = _numeric_work(p, inst)
+    return PartTex(
+        id=label,
+        skill=it.skill,
+        item=it.key,
+        function=it.function_tex(),
+        ask=_ask_tex(it),
+        steps=it.steps(),
+        answer=it.answer_tex(),
+        note=it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None),
+        numeric_ask=work.ask,
+        numeric_lines=work.lines,
+        score_rows=work.score_rows,
+        space="6cm" if p.index in (3, 4, 5) else "4.5cm",
+        answer_lead="Simplified:" if p.index == 1 else "In vector form, simplified:",
+        marking=MARKING,
+    )
+
+
+def _published(items: Items, inst: Instance, n: int) -> JSONDict:
+    """The version's parameters as answers.json publishes them."""
+    return {
         "items": {f"{n}.{k + 1}": key for k, key in enumerate(items.keys())},
         "w": list(inst.w),
         "z0": inst.z0,
@@ -995,10 +987,23 @@ def present(params: Params, sol: Solution, wrong: list[Mistake], number: int) ->
         "labels": list(inst.labels),
         "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
     }
+
+
+def present(params: Params, sol: Solution, wrong: list[Mistake], number: int) -> Question:
+    items, inst, n = params.items, params.inst, number
+    contexts, out_parts = [], []
+    for p in sol.parts:
+        ctx = _part_tex(p, inst, f"{n}.{p.index}")
+        contexts.append(ctx)
+        prompt = rf"\[{ctx.function}\]" + f"{ctx.ask} {ctx.numeric_ask}"
+        part = Part(ctx.id, prompt, _answers(p), notes=_notes(p, of_answer(wrong, f".{p.index}", _answers_names(p)[1]), inst.z0))
+        _mark(part, p)
+        out_parts.append(part)
+    table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
     context = Context(
         parts=contexts,
         w=_row(inst.w),
-        m=m,
+        m=len(inst.X),
         table=table,
         label_set=r"\{0, 1\}",
         data_parts=f"{n}.3\u2013{n}.5",
@@ -1007,6 +1012,6 @@ def present(params: Params, sol: Solution, wrong: list[Mistake], number: int) ->
     )
     difficulty: dict[str, int | float] = {f"{n}{key}": v for key, v in part_difficulty(items, inst).items()}
     return Question(
-        id=f"q{n}", family=NAME, title=TITLE, params=published, parts=out_parts,
+        id=f"q{n}", family=NAME, title=TITLE, params=_published(items, inst, n), parts=out_parts,
         template=TEMPLATE, context=context, difficulty=difficulty, number=n,
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -75,11 +75,6 @@ def unregister(name: str) -> None:
             _generation[0] += 1
             return
     raise ValueError(f"no registered question family named {name!r}")
-
-
-def catalogue() -> Mapping[int, tuple[Family[Any, Any], tuple[PartSpec, ...]]]:
-    """Question number -> (its family, its declared parts)."""
-    return {number: (f, tuple(f.PARTS)) for number, f in enumerate(families(), start=1)}
 
 
 def family_rng(seed: int, family: str) -> np.random.Generator:

@@ -7,13 +7,13 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
+from toy_family import Params, TinySum
 
-from generator import pipeline
+from generator import config, pipeline
 from generator.errors import VerificationError
 from generator.model import Mistake
 from generator.questions import chain_rule, families, family_rng
 from generator.questions.family import same_value
-from toy_family import Params, TinySum
 
 
 def test_same_value_is_one_rule_for_exact_numbers_floats_and_vectors():
@@ -88,5 +88,5 @@ def test_chain_rule_sample_hands_its_solution_to_solve_in_the_params():
     b = chain_rule.present(fresh, sol, chain_rule.mistakes(fresh, sol), 2)
     pipeline.declared_parts(chain_rule, b)
     pipeline.write_mistakes(chain_rule, b, chain_rule.mistakes(fresh, sol), "-")
-    pipeline.apply_config(b, pipeline.default(), "-")
+    pipeline.apply_config(b, config.default(), "-")
     assert json.dumps(a.to_json()) == json.dumps(b.to_json())

@@ -7,9 +7,9 @@ in generator/."""
 import json
 
 import pytest
+from toy_family import TEMPLATE_SOURCE, TinySum, registered
 
 from generator import classset, config, pipeline, questions
-from toy_family import TEMPLATE_SOURCE, TinySum, registered
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def register(family: Family[Any, Any], *, template: str | Path | None = None) ->
 def unregister(name: str) -> None:
     """Remove the registered family ``name`` (and its template); built-in families stay."""
     for family in _registered:
-        if family.NAME == name:
+        if name == family.NAME:
             _registered.remove(family)
             render.remove_template(family.TEMPLATE)
             _generation[0] += 1

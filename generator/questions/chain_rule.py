@@ -223,7 +223,7 @@ class Composition:
     inner: tuple[Inner, Inner]
     point: tuple[int, int] | None = None
     # the solution the sampler computed for this composition, handed to solve (not part of its value)
-    solved: "Solution | None" = field(default=None, compare=False, repr=False)
+    solved: Solution | None = field(default=None, compare=False, repr=False)
 
     def with_point(self, point: Point | None) -> "Composition":
         return Composition(self.outer, self.op, self.inner, point)

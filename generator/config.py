@@ -21,26 +21,61 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import questions
 from .errors import UsageError
 from .files import read_input
 
-# Every part of the assignment, in printed order, by question.
-QUESTIONS: dict[str, tuple[str, ...]] = {
-    "1": ("1a", "1b", "1c", "1d", "1e"),
-    "2": ("2a", "2b"),
-    "3": ("3.1", "3.2", "3.3", "3.4", "3.5", "3.6"),
-}
-PART_IDS: tuple[str, ...] = tuple(p for parts in QUESTIONS.values() for p in parts)
+# The catalogue of parts and default points is built from the question families'
+# declarations (their PARTS: generator/questions/family.py), in printed order, so
+# that a family registered at run time is configured like the built-in ones.
+# The names QUESTIONS, PART_IDS, DEFAULT_POINTS and DEFAULT are read from the
+# families when used (see __getattr__ below); code here calls the functions.
 
-# Marks per part: 42 for the network, 22 for the chain rule, 36 for the derivatives.
-DEFAULT_POINTS: dict[str, float] = {
-    "1a": 6, "1b": 5, "1c": 15, "1d": 12, "1e": 4,
-    "2a": 14, "2b": 8,
-    "3.1": 6, "3.2": 6, "3.3": 6, "3.4": 6, "3.5": 6, "3.6": 6,
-}
+
+@dataclass(frozen=True)
+class Catalogue:
+    questions: dict[str, tuple[str, ...]]  # question number -> its part ids, in printed order
+    part_ids: tuple[str, ...]  # every part, in printed order
+    default_points: dict[str, float]  # marks per part (42 for the network, 22 for the chain rule, 36 for the derivatives)
+
+
+@lru_cache(maxsize=4)
+def _catalogue(generation: int) -> Catalogue:
+    numbered = list(enumerate(questions.families(), start=1))
+    qs = {str(n): tuple(spec.id(n) for spec in f.PARTS) for n, f in numbered}
+    points = {spec.id(n): spec.points for n, f in numbered for spec in f.PARTS}
+    return Catalogue(qs, tuple(points), points)
+
+
+def catalogue() -> Catalogue:
+    """The parts and default points of every question family now registered."""
+    return _catalogue(questions.generation())
+
+
+def part_ids() -> tuple[str, ...]:
+    return catalogue().part_ids
+
+
+def default_points() -> dict[str, float]:
+    return dict(catalogue().default_points)
+
+
+def __getattr__(name: str) -> Any:
+    """QUESTIONS, PART_IDS, DEFAULT_POINTS and DEFAULT, as of the families registered now."""
+    if name == "QUESTIONS":
+        return dict(catalogue().questions)
+    if name == "PART_IDS":
+        return part_ids()
+    if name == "DEFAULT_POINTS":
+        return default_points()
+    if name == "DEFAULT":
+        return default()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 DEFAULT_INSTRUCTIONS = ("Show your work: the method earns marks, not only the final number. "
                         "Give exact values (integers or fractions) unless a part says otherwise.")
@@ -111,22 +146,27 @@ class Layout:
 @dataclass(frozen=True)
 class Config:
     course: Course = field(default_factory=Course)
-    points: tuple[tuple[str, float], ...] = tuple(DEFAULT_POINTS.items())
+    points: tuple[tuple[str, float], ...] = field(default_factory=lambda: tuple(default_points().items()))
     layout: Layout = field(default_factory=Layout)
-    include: tuple[str, ...] = PART_IDS  # the parts in the documents, in printed order
+    include: tuple[str, ...] = field(default_factory=part_ids)  # the parts in the documents, in printed order
     source: str | None = None  # the file it was read from (its name as given), None for the default
 
-    # A family added after this catalogue (its parts are not in PART_IDS) is
-    # included, with 0 points, until its parts are added to QUESTIONS and DEFAULT_POINTS.
+    # The catalogue is the one of the families registered when the configuration
+    # is made; a family registered later (its parts unknown to it) is included
+    # with its default points.
 
     def points_of(self, part_id: str) -> float:
-        return dict(self.points).get(part_id, 0.0)
+        points = dict(self.points)
+        if part_id not in points and part_id not in self.include:
+            return catalogue().default_points.get(part_id, 0.0)
+        return points.get(part_id, 0.0)
 
     def includes(self, part_id: str) -> bool:
-        return part_id in self.include or part_id not in PART_IDS
+        return part_id in self.include or part_id not in dict(self.points)
 
     def includes_question(self, number: int) -> bool:
-        return str(number) not in QUESTIONS or any(p in self.include for p in QUESTIONS[str(number)])
+        parts = catalogue().questions.get(str(number), ())
+        return any(self.includes(p) for p in parts) if parts else True
 
     @property
     def points_total(self) -> float:
@@ -146,7 +186,14 @@ class Config:
         return {"file": self.source, "sha256": digest, **data}
 
 
-DEFAULT = Config()
+def default() -> Config:
+    """The default configuration (no file), for the families registered now."""
+    return _default(questions.generation())
+
+
+@lru_cache(maxsize=4)
+def _default(generation: int) -> Config:
+    return Config()
 
 
 def _number(x: float) -> float | int:
@@ -157,9 +204,9 @@ def _number(x: float) -> float | int:
 # Reading and checking
 
 
-_KEYS: dict[str, tuple[str, ...]] = {
+_SECTIONS: dict[str, tuple[str, ...]] = {
     "course": ("code", "name", "title", "term", "instructor", "due", "instructions"),
-    "points": PART_IDS,
+    "points": (),  # the part ids of the catalogue
     "layout": ("paper", "answer_space", "answer_sheet"),
     "questions": ("include", "exclude"),
 }
@@ -284,6 +331,7 @@ def _date(r: _Reader, value: object) -> datetime.date:
 
 
 def _parts_of(r: _Reader, key: str, value: object) -> list[str]:
+    QUESTIONS, PART_IDS = catalogue().questions, part_ids()
     if not isinstance(value, list):
         raise r.fail(f"expected a list of question numbers and part ids such as [1, \"2a\", \"3.4\"], not {_tomltype(value)}",
                      "questions", key)
@@ -297,13 +345,16 @@ def _parts_of(r: _Reader, key: str, value: object) -> list[str]:
         elif name in PART_IDS:
             out.append(name)
         else:
-            raise r.fail(f"unknown question or part {name!r} (questions 1, 2, 3; parts {', '.join(PART_IDS)})", "questions", key)
+            raise r.fail(f"unknown question or part {name!r} (questions {', '.join(QUESTIONS)}; parts {', '.join(PART_IDS)})",
+                         "questions", key)
     return out
 
 
 def parse(text: str, path: Path) -> Config:
     """Check a configuration's text; ``path`` names it in messages."""
     r = _Reader(path, text)
+    PART_IDS, DEFAULT_POINTS = part_ids(), default_points()
+    _KEYS = dict(_SECTIONS, points=PART_IDS)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -398,8 +449,9 @@ def load(path: Path) -> Config:
 
 
 def default_toml() -> str:
-    """The commented default configuration; reading it gives :data:`DEFAULT`."""
-    points = "\n".join(f'"{p}" = {_number(v)}' for p, v in DEFAULT_POINTS.items())
+    """The commented default configuration; reading it gives :func:`default`."""
+    points = "\n".join(f'"{p}" = {_number(v)}' for p, v in default_points().items())
+    numbers = ", ".join(catalogue().questions)
     return f'''# Course configuration for the assignment generator (TOML, https://toml.io).
 # Use it with:  python -m generator --seed N --config THIS_FILE
 # Every key is optional: a key left out keeps the value shown here, and this
@@ -426,8 +478,8 @@ answer_space = "full"           # "full": room to answer under every part;
 answer_sheet = true             # a page with one box per final answer, to copy answers into
 
 [questions]
-# Which questions and parts to include: question numbers (1, 2, 3) and part ids.
+# Which questions and parts to include: question numbers ({numbers}) and part ids.
 # Numbering always stays that of the original assignment.
-include = [1, 2, 3]
+include = [{numbers}]
 # exclude = ["1e", 2]           # parts or questions to leave out
 '''

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
-from .config import DEFAULT, Config
 from .plain import plain
 
 FORMAT = "nn-problem-set/2"
@@ -21,6 +20,47 @@ FORMAT = "nn-problem-set/2"
 KINDS = ("number", "vector", "expression", "text")
 
 JSONDict = dict[str, Any]  # a JSON object
+JSONValue = int | float | list[int | float] | None  # an answer's ``value``: a number, a vector, or none
+
+MistakeValue = Fraction | float | tuple[Fraction | float, ...]  # a wrong number, exact or not, or a wrong vector
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A usual wrong answer of one answer of a family's question: the family
+    names it (``mistakes`` stage), the pipeline checks it and writes it into
+    the answer (answers.json's ``mistakes``: name, text, value)."""
+
+    part: str  # the part's id after the question number: "a" for 1a, ".4" for 3.4
+    answer: str  # the answer's name in that part
+    name: str  # the mistake, a key of the family's catalogue (its MISTAKES)
+    text: str  # what the student did, in the student's terms (LaTeX in text mode)
+    value: MistakeValue  # the value it gives
+
+    def to_json(self) -> JSONDict:
+        return {"name": self.name, "text": self.text, "value": json_value(self.value)}
+
+    @property
+    def number(self) -> float:
+        """The value of a mistake of a number answer, as a float."""
+        if isinstance(self.value, tuple):
+            raise ValueError(f"the mistake {self.name} gives a vector, not a number")
+        return float(self.value)
+
+
+def json_value(v: MistakeValue) -> int | float | list[int | float]:
+    """A value as answers.json writes it: a fraction as an int when whole (else
+    a float), a float as itself, a vector as a list."""
+    if isinstance(v, tuple):
+        return [_json_number(x) for x in v]
+    return _json_number(v)
+
+
+def _json_number(x: Fraction | float) -> int | float:
+    if isinstance(x, (Fraction, int)):  # an int is a whole fraction
+        q = Fraction(x)
+        return int(q.numerator) if q.denominator == 1 else float(q)
+    return float(x)
 
 
 @dataclass
@@ -39,7 +79,7 @@ class Answer:
     variables: list[str] | None = None  # the symbols of an expression answer
     depends_on: list[str] = field(default_factory=list)  # refs of earlier answers this one is computed from
     recompute: str | None = None  # SymPy expression in ref symbols (ref_1a_1) giving this answer from those
-    mistakes: list[JSONDict] = field(default_factory=list)  # [{name, text, value}]: common wrong answers
+    mistakes: list[Mistake] = field(default_factory=list)  # common wrong answers (written by the pipeline)
     ref: str | None = None  # "<part>#<k>", set by :func:`number_refs`
     points: float | None = None  # set by the pipeline from the configuration
     text: str = ""  # the label as readable plain text, set by :func:`number_refs`
@@ -61,7 +101,7 @@ class Answer:
             "variables": self.variables,
             "depends_on": list(self.depends_on),
             "recompute": self.recompute,
-            "mistakes": list(self.mistakes),
+            "mistakes": [m.to_json() for m in self.mistakes],
         }
 
 
@@ -254,6 +294,18 @@ def sheet_rows(parts: list[Part]) -> list[list[SheetBox]]:
     return rows
 
 
+class CourseJSON(Protocol):
+    def to_json(self) -> dict[str, str | None]: ...
+
+
+class Configured(Protocol):
+    """What a problem set reads of the configuration it was made with
+    (:class:`generator.config.Config`, which the model does not import)."""
+
+    @property
+    def course(self) -> CourseJSON: ...
+
+
 @dataclass
 class ProblemSet:
     seed: int | None  # None for a preset
@@ -263,7 +315,7 @@ class ProblemSet:
     preset: str | None = None
     student_name: str | None = None
     student_id: str | None = None
-    config: Config | None = None  # the course configuration it was made with (None: the default)
+    config: Configured | None = field(default=None, kw_only=True)  # the course configuration it was made with (required to write it)
 
     @property
     def points_total(self) -> float:
@@ -277,7 +329,9 @@ class ProblemSet:
         return sheet_rows(self.parts)
 
     def to_json(self) -> JSONDict:
-        course = (self.config or DEFAULT).course
+        if self.config is None:
+            raise ValueError("a problem set is written with the configuration it was made with (ProblemSet.config)")
+        course = self.config.course
         return {
             "format": FORMAT,
             "generator": self.generator,

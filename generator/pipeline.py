@@ -20,12 +20,12 @@ import numpy as np
 import sympy
 
 from . import __version__, compile, export, names, render
-from .config import DEFAULT, Config
+from .config import Config, default
 from .errors import TexError, UsageError, VerificationError
 from .files import install_folder, staging_folder, write_atomic
-from .model import Answer, Part, ProblemSet, Question, Student, ref_symbol
-from .questions import FAMILIES, family_rng
-from .questions.family import Disagreement, Family
+from .model import Answer, Mistake, Part, ProblemSet, Question, Student, ref_symbol
+from .questions import families, family_rng
+from .questions.family import Disagreement, Family, same_value
 
 PRESETS = ("original",)
 MAX_SEED = 2**63 - 1
@@ -65,14 +65,48 @@ def build_question(family: Family[Any, Any], rng: np.random.Generator | None, nu
                    config: Config | None = None) -> Question:
     """One question: the original's parameters (``rng`` None) or a sample,
     solved, verified by the second route, presented as question ``number``
-    with the parts and points of ``config`` (the default when None)."""
+    with its usual mistakes and with the parts and points of ``config`` (the
+    default when None)."""
     params = family.ORIGINAL if rng is None else family.sample(rng)
     solution = family.solve(params)
     try:
         family.verify(params, solution)
     except Disagreement as d:
         raise d.naming(version, number) from None
-    return apply_config(family.present(params, solution, number), config or DEFAULT, version)
+    wrong = family.mistakes(params, solution)
+    question = family.present(params, solution, wrong, number)
+    declared_parts(family, question)
+    write_mistakes(family, question, wrong, version)
+    return apply_config(question, config or default(), version)
+
+
+def declared_parts(family: Family[Any, Any], question: Question) -> None:
+    """The parts ``present`` made are the ones the family declares, in order;
+    each gets its declared skill."""
+    specs = family.PARTS
+    got, declared = [p.id for p in question.parts], [spec.id(question.number) for spec in specs]
+    if got != declared:
+        raise ValueError(f"family {family.NAME!r} presents the parts {got}, but declares {declared} (its PARTS)")
+    for part, spec in zip(question.parts, specs):
+        part.skill = spec.skill
+
+
+def write_mistakes(family: Family[Any, Any], question: Question, mistakes: list[Mistake], version: str) -> None:
+    """Write each usual mistake into the answer it is a wrong value of, in the
+    order given (most likely first): a mistake whose value is the answer's own
+    stops the version (a student making it would be marked right), and one
+    whose value an earlier mistake of the same answer gives is left out. Both
+    use the one rule :func:`~generator.questions.family.same_value` (the
+    family's sampler rejects a draw by the same rule)."""
+    for m in mistakes:
+        if m.name not in family.MISTAKES:
+            raise ValueError(f"family {family.NAME!r}: the mistake {m.name!r} is not in its catalogue (MISTAKES)")
+        answer = question.part(f"{question.number}{m.part}").answer(m.answer)
+        if same_value(m.value, answer.value):
+            raise VerificationError(f"version {version}, part {question.number}{m.part} answer {answer.ref}: "
+                                    f"the usual mistake {m.name} gives the right value {answer.value}")
+        if not any(same_value(m.value, earlier.value) for earlier in answer.mistakes):
+            answer.mistakes.append(m)
 
 
 def share_points(points: float, weights: list[int]) -> list[float]:
@@ -140,10 +174,10 @@ def build_problem_set(seed: int | None = None, preset: str | None = None, studen
         raise UsageError(f"unknown preset {preset!r}; choose from: {', '.join(PRESETS)}")
     if preset is None and (seed is None or not 0 <= seed <= MAX_SEED):
         raise UsageError(f"seed must be an integer from 0 to {MAX_SEED}")
-    config = config or DEFAULT
+    config = config or default()
     version = version_code(seed, preset)
     questions = []
-    for number, family in enumerate(FAMILIES, start=1):
+    for number, family in enumerate(families(), start=1):
         if not config.includes_question(number):
             continue  # each family draws from its own stream: leaving one out changes no other
         rng = None if preset == "original" or seed is None else family_rng(seed, family.NAME)
@@ -192,7 +226,7 @@ def printed_student(ps: ProblemSet) -> PrintedStudent | None:
 
 
 def config_of(ps: ProblemSet) -> Config:
-    return ps.config or DEFAULT
+    return ps.config if isinstance(ps.config, Config) else default()
 
 
 def engine_for(ps: ProblemSet) -> str:

@@ -18,11 +18,25 @@ import jinja2
 from . import latex, names
 from .resources import TEMPLATES as TEMPLATES  # the folder the environment loads from
 
+_ADDED: dict[str, str] = {}  # templates added at run time (a registered question family's): name -> source
+
+
+def add_template(name: str, source: str) -> None:
+    """Put ``source`` on the template search path as ``name`` (after the
+    project's templates, which it may not replace)."""
+    if (TEMPLATES / name).exists() or name in _ADDED:
+        raise ValueError(f"a template named {name!r} exists already")
+    _ADDED[name] = source
+
+
+def remove_template(name: str) -> None:
+    _ADDED.pop(name, None)
+
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(TEMPLATES)), jinja2.DictLoader(_ADDED)]),
         block_start_string="<%",
         block_end_string="%>",
         variable_start_string="<<",

@@ -11,6 +11,7 @@ import pytest
 import sympy
 from sympy.parsing.sympy_parser import parse_expr
 
+from generator import config
 from generator.errors import VerificationError
 from generator.model import ProblemSet
 from generator.questions import chain_rule as cr
@@ -353,7 +354,7 @@ def compile_tex(folder, name, source):
 @pytest.mark.pdf
 def test_handout_and_key_compile_with_the_graph(tmp_path):
     questions = [build_question(cr, None, 2)] + [build_question(cr, family_rng(s, "chain_rule"), 2) for s in range(12)]
-    ps = ProblemSet(seed=0, version="TEST", questions=questions)
+    ps = ProblemSet(seed=0, version="TEST", questions=questions, config=config.default())
     for name, source in render_documents(ps).items():
         log = compile_tex(tmp_path, name, source)
         assert "Overfull \\hbox" not in log, name

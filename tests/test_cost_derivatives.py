@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import sympy
 
+from generator import config
 from generator.errors import VerificationError
 from generator.model import ProblemSet
 from generator.questions import cost_derivatives as cd
@@ -399,7 +400,8 @@ def test_question_compiles_in_both_documents(tmp_path, seed):
 
     rng = None if seed is None else family_rng(seed, "cost_derivatives")
     q = build_question(cd, rng, 3)
-    ps = ProblemSet(seed=seed, version="TEST", questions=[q], preset="original" if seed is None else None)
+    ps = ProblemSet(seed=seed, version="TEST", questions=[q], preset="original" if seed is None else None,
+                    config=config.default())
     pipeline.write_version(ps, tmp_path, label="cost derivatives")
     key = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "key.pdf").pages)
     handout = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "assignment.pdf").pages)

@@ -1,5 +1,5 @@
 """The contract every question family keeps (generator/questions/family.py),
-checked the same way for each family in FAMILIES."""
+checked the same way for each built-in family (generator.questions.families())."""
 
 import json
 from pathlib import Path
@@ -8,11 +8,12 @@ import pytest
 
 from generator import pipeline, render
 from generator.errors import VerificationError
-from generator.questions import FAMILIES, family_rng
+from generator.questions import families, family_rng
 from generator.questions.family import Disagreement
 
 N_SEEDS = 2000
 STAGES = ("broken_rules", "sample", "solve", "verify", "mistakes", "present")
+FAMILIES = families()
 FAMILY_IDS = [f.NAME for f in FAMILIES]
 
 
@@ -43,12 +44,15 @@ def test_original_preset_holds_every_rule_and_presents(numbered):
     family.verify(family.ORIGINAL, solution)
     # the rules constrain sampled versions; a family may name the ones its original breaks
     assert family.broken_rules(family.ORIGINAL, solution) == list(getattr(family, "ORIGINAL_BREAKS", ()))
-    q = family.present(family.ORIGINAL, solution, number)
+    wrong = family.mistakes(family.ORIGINAL, solution)
+    q = family.present(family.ORIGINAL, solution, wrong, number)
     assert (q.id, q.family, q.template, q.number) == (f"q{number}", family.NAME, family.TEMPLATE, number)
     assert q.parts and all(p.id.startswith(str(number)) for p in q.parts)
     json.dumps(q.to_json())  # JSON-able
     assert all(isinstance(v, (int, float)) for v in q.difficulty.values())
-    assert family.mistakes(family.ORIGINAL, solution)
+    assert wrong and all(m.name in family.MISTAKES for m in wrong)
+    assert [p.id for p in q.parts] == [spec.id(number) for spec in family.PARTS]
+    pipeline.write_mistakes(family, q, wrong, "TEST")  # none lands on the key
 
 
 def test_same_seed_same_question(numbered):
@@ -87,7 +91,10 @@ def test_many_seeds_verify_hold_rules_and_differ(numbered):
         solution = family.solve(params)
         family.verify(params, solution)
         assert family.broken_rules(params, solution) == [], seed
-        key = json.dumps(family.present(params, solution, number).params, sort_keys=True)
+        wrong = family.mistakes(params, solution)
+        q = family.present(params, solution, wrong, number)
+        pipeline.write_mistakes(family, q, wrong, "TEST")  # the pipeline's check: no mistake lands on the key
+        key = json.dumps(q.params, sort_keys=True)
         if key in seen:
             repeats.append((seen[key], seed))
         seen.setdefault(key, seed)
@@ -117,7 +124,8 @@ def check_notes(family_name: str, q) -> None:
 
 def test_original_every_part_has_grading_notes_with_distinct_values(numbered):
     number, family = numbered
-    check_notes(family.NAME, family.present(family.ORIGINAL, family.solve(family.ORIGINAL), number))
+    solution = family.solve(family.ORIGINAL)
+    check_notes(family.NAME, family.present(family.ORIGINAL, solution, family.mistakes(family.ORIGINAL, solution), number))
 
 
 def test_difficulty_is_measured_per_part(numbered):

@@ -58,7 +58,7 @@ def test_original_key_explains_the_divergence_with_the_threshold():
 def test_student_error_mixing_1a_and_1b_is_a_listed_mistake():
     """The seed text used the ReLU output in 1c; the key's wrong-answer list names it."""
     sol = nw.solve(nw.ORIGINAL)
-    m = nw.mistakes(nw.ORIGINAL, sol)
+    m = nw.wrong_values(nw.ORIGINAL, sol)
     assert m["J"]["relu_values_in_1c"] == 36
     assert m["grad:b2[0]"]["relu_values_in_1c"] == 12
 
@@ -145,7 +145,7 @@ def test_rule_mistakes_differ():
     # Transposed indices: asking w_12^[1] where w_21^[1] has the same gradient and value.
     net = replace(nw.ORIGINAL, W1=((2, 1, 3), (1, -1, 1)), asked=(nw.Param("b2", 0), nw.Param("W2", 1, 0), nw.Param("b1", 1), nw.Param("W1", 0, 1)))
     sol = nw.solve(net)
-    m = nw.mistakes(net, sol)
+    m = nw.wrong_values(net, sol)
     assert "indices_transposed" in m["grad:W1[0][1]"]
 
 
@@ -183,7 +183,7 @@ def test_many_seeds_verify_hold_rules_and_differ():
         for key, v in nw.difficulty_of(net, sol, 1).items():
             lo, hi = nw.DIFFICULTY_BANDS[key[1:]]
             assert lo <= v <= hi, (seed, key, v)
-        for name, wrongs in nw.mistakes(net, sol).items():
+        for name, wrongs in nw.wrong_values(net, sol).items():
             right = nw.right_answers(net, sol)[name]
             assert right not in wrongs.values(), (seed, name)
         etas[net.eta] += 1

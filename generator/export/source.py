@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import render
-from ..config import DEFAULT
+from ..config import Config, default
 from ..errors import GeneratorError
 from ..model import JSONDict, ProblemSet
 from . import figure, html
@@ -152,7 +152,7 @@ def texts(ps: ProblemSet) -> list[QuestionText]:
     the key renders them (without any student: nothing personal is exported)."""
     env = render.environment()
     notes: Any = env.get_template("questions/notes.tex.j2").module
-    config = ps.config or DEFAULT
+    config = ps.config if isinstance(ps.config, Config) else default()
     out = []
     for q in ps.questions:
         template = env.get_template(q.template)

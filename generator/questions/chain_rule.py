@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Callable, NoReturn
 
@@ -34,12 +34,12 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import latex
 from ..printers import lambdified, lambdified_once, tex, text
-from ..speed import cached, factor_terms, memo, remember, substitute, times
+from ..speed import cached, factor_terms, substitute, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
-from ..model import EXACT, FOUR_PLACES, Answer, JSONDict, Note, Part, Question, ref_symbol
+from ..model import EXACT, FOUR_PLACES, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..sampling import choice, redraw
-from .family import Disagreement, distinct_notes
+from .family import Disagreement, PartSpec, distinct_notes, of_answer, same_value
 
 NAME = "chain_rule"
 TEMPLATE = "questions/chain_rule.tex.j2"
@@ -222,6 +222,8 @@ class Composition:
     op: str
     inner: tuple[Inner, Inner]
     point: tuple[int, int] | None = None
+    # the solution the sampler computed for this composition, handed to solve (not part of its value)
+    solved: Solution | None = field(default=None, compare=False, repr=False)
 
     def with_point(self, point: Point | None) -> "Composition":
         return Composition(self.outer, self.op, self.inner, point)
@@ -361,12 +363,12 @@ def rule_values_readable(sol: Solution) -> bool:
 
 
 def rule_mistakes_differ(sol: Solution) -> bool:
-    """No common mistake lands on the right value at the point."""
-    for j, wrongs in enumerate(mistakes(sol.comp, sol).values()):
+    """No common mistake lands on the right value at the point (the pipeline's
+    rule, :func:`.family.same_value`; a value that is not finite counts as landing)."""
+    for j, wrongs in enumerate(mistakes_at(sol).values()):
         right = sol.at_point.grad_float[j]
-        for w in wrongs.values():
-            if not math.isfinite(w) or abs(w - right) <= 1e-6 * max(1.0, abs(right)):
-                return False
+        if any(same_value(w, right) for w in wrongs.values()):
+            return False
     return True
 
 
@@ -467,16 +469,13 @@ def draw(rng: np.random.Generator) -> Solution:
     return Solution(final, at.for_symbolic(final))
 
 
-_SAMPLED = memo()  # composition -> the solution the sampler computed for it
-
-
 def sample(rng: np.random.Generator) -> Composition:
     """A composition with its point where every rule holds. The sampler
-    solves every candidate; the solution of the one returned is kept for
-    :func:`solve` (the same solution, computed once)."""
+    solves every candidate; the composition returned carries the solution of
+    the one chosen (``solved``), which :func:`solve` returns: the same
+    solution, computed once, and nothing kept between the stages."""
     sol = redraw(draw, _broken, rng, "chain-rule question")
-    remember(_SAMPLED, sol.comp, sol)
-    return sol.comp
+    return replace(sol.comp, solved=sol)
 
 
 # --------------------------------------------------------------------------
@@ -644,9 +643,8 @@ def solve_at(sym: Symbolic, point: tuple[int, int]) -> AtPoint:
 
 
 def solve(comp: Composition) -> Solution:
-    sampled: Solution | None = _SAMPLED.pop(comp, None)
-    if sampled is not None:
-        return sampled
+    if comp.solved is not None:
+        return comp.solved
     sym = solve_symbolic(comp)
     return Solution(sym, None if comp.point is None else solve_at(sym, comp.point))
 
@@ -803,13 +801,14 @@ def verify(comp: Composition, sol: Solution) -> None:
 # Common mistakes at the point
 
 
-def mistakes(comp: Composition, sol: Solution) -> dict[str, dict[str, float]]:
-    """For each derivative at the point, the value a usual mistake produces."""
-    return mistakes_at(sol)
+def mistakes(comp: Composition, sol: Solution) -> list[Mistake]:
+    """The values the usual mistakes give for each derivative at the point (part b)."""
+    return [Mistake("b", answer, name, MISTAKE_TEXT[name], v) for answer, wrongs in mistakes_at(sol).items()
+            for name, v in wrongs.items()]
 
 
 def mistakes_at(sol: Solution) -> dict[str, dict[str, float]]:
-    """:func:`mistakes`, which needs only the solution."""
+    """For each derivative at the point (by answer name), the value each usual mistake gives."""
     at = sol.at_point
     out = {}
     for j in range(2):
@@ -963,7 +962,7 @@ def _point_tex(at: AtPoint) -> str:
     return rf"(x_1, x_2) = ({at.point[0]}, {at.point[1]})"
 
 
-def _parts(sol: Solution, n: int) -> list[Part]:
+def _parts(sol: Solution, wrong: list[Mistake], n: int) -> list[Part]:
     """Parts (a) and (b) with their prompts and answers."""
     sym, at = sol.sym, sol.at_point
     f_machine = to_machine(sym.f_x)
@@ -994,8 +993,8 @@ def _parts(sol: Solution, n: int) -> list[Part]:
                 r"$\partial g_2/\partial x_2$; then combine them, and write both answers in terms of $x_1$ and $x_2$ only.")
     prompt_b = (rf"Evaluate $g_1$, $g_2$, $\partial f/\partial x_1$ and $\partial f/\partial x_2$ at ${point_tex}$. "
                 r"Give exact values, and each derivative also as a decimal to four places.")
-    parts = [Part(f"{n}a", prompt_a, answers_a, SKILLS["a"], _symbolic_notes(sym)),
-             Part(f"{n}b", prompt_b, answers_b, SKILLS["b"], _value_notes(mistakes_at(sol)))]
+    parts = [Part(f"{n}a", prompt_a, answers_a, notes=_symbolic_notes(sym)),
+             Part(f"{n}b", prompt_b, answers_b, notes=_value_notes(wrong))]
     _mark(sol, parts)
     return parts
 
@@ -1015,22 +1014,15 @@ def _mark(sol: Solution, parts: list[Part]) -> None:
         a.weight, a.tolerance = (3, dict(FOUR_PLACES)) if a.name.startswith("df/dx") else (1, dict(EXACT))
     pa.number_refs()
     pb.number_refs()
-    wrong = mistakes_at(sol)
     for j in range(2):
         formula = pa.answer(f"df/dx{j + 1}")
         a = pb.answer(f"df/dx{j + 1}")
         a.depends_on, a.recompute = [formula.ref or ""], ref_symbol(formula.ref or "")
-        right = _float(sol.at_point.grad[j])
-        seen = [right]
-        for name, v in wrong[f"df/dx{j + 1}"].items():
-            if all(abs(v - s) > 1e-9 for s in seen):
-                seen.append(v)
-                a.mistakes.append({"name": name, "text": MISTAKE_TEXT[name], "value": v})
 
 
-SKILLS = {"a": "chain_rule_two_paths", "b": "chain_rule_at_point"}  # docs/answers-json.md
+PARTS = (PartSpec("a", 14, "chain_rule_two_paths"), PartSpec("b", 8, "chain_rule_at_point"))  # 22 marks; docs/answers-json.md
 
-MISTAKE_TEXT = {
+MISTAKE_TEXT = {  # the family's catalogue of mistakes
     "path_through_g1_dropped": r"followed only the path through $g_2$ (left out $\partial f/\partial g_1 \cdot \partial g_1/\partial x_j$)",
     "path_through_g2_dropped": r"followed only the path through $g_1$ (left out $\partial f/\partial g_2 \cdot \partial g_2/\partial x_j$)",
     "inner_derivative_forgotten": r"forgot the inner derivatives: added $\partial f/\partial g_1 + \partial f/\partial g_2$",
@@ -1051,10 +1043,13 @@ def _symbolic_notes(sym: Symbolic) -> list[Note]:
     return out
 
 
-def _value_notes(wrong: dict[str, dict[str, float]]) -> list[Note]:
+MISTAKES = MISTAKE_TEXT
+
+
+def _value_notes(wrong: list[Mistake]) -> list[Note]:
     """Part (b): the values the usual mistakes give at the point."""
     return [note for j in range(2) for note in distinct_notes(
-        rf"\partial f/\partial x_{j + 1}", ((MISTAKE_TEXT[k], _approx(v)) for k, v in wrong[f"df/dx{j + 1}"].items()))]
+        rf"\partial f/\partial x_{j + 1}", ((m.text, _approx(m.number)) for m in of_answer(wrong, "b", f"df/dx{j + 1}")))]
 
 
 def _context(comp: Composition, sol: Solution) -> Context:
@@ -1102,10 +1097,10 @@ def _context(comp: Composition, sol: Solution) -> Context:
     )
 
 
-def present(comp: Composition, sol: Solution, number: int) -> Question:
+def present(comp: Composition, sol: Solution, wrong: list[Mistake], number: int) -> Question:
     return Question(
         id=f"q{number}", family=NAME, title="The chain rule through two intermediate functions",
-        params=comp.to_params(sol.sym), parts=_parts(sol, number), template=TEMPLATE,
+        params=comp.to_params(sol.sym), parts=_parts(sol, wrong, number), template=TEMPLATE,
         context=_context(comp, sol), number=number,
         # per part (the class manifest reports each measure's spread): the structure of f sets 2a's work
         difficulty={f"{number}a:{k}": v for k, v in difficulty(sol.sym).items()},

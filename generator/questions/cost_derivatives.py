@@ -33,11 +33,11 @@ import sympy
 from ..speed import cached
 from ..symbolic import derivative
 from ..latex import num
-from ..model import FOUR_PLACES, Answer, JSONDict, Note, Part, Question, ref_symbol
+from ..model import FOUR_PLACES, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..sampling import choice, redraw
 from . import cost_items as ci
 from .cost_items import Expr, Lin, sstr
-from .family import Disagreement, distinct_notes
+from .family import Disagreement, PartSpec, distinct_notes, of_answer, same_value
 
 NAME = "cost_derivatives"
 TEMPLATE = "questions/cost_derivatives.tex.j2"
@@ -258,13 +258,9 @@ def rule_hand_sized(items: Items, inst: Instance) -> bool:
 
 
 def rule_mistakes_differ(items: Items, inst: Instance) -> bool:
-    """No common mistake lands on the right numeric answer."""
+    """No common mistake lands on the right numeric answer (the pipeline's rule, :func:`.family.same_value`)."""
     right = numeric_values(items, inst)
-    for pid, wrongs in common_mistakes(items, inst).items():
-        for wrong in wrongs.values():
-            if np.allclose(wrong, right[pid], rtol=0, atol=1e-9):
-                return False
-    return True
+    return not any(same_value(wrong, right[pid]) for pid, wrongs in common_mistakes(items, inst).items() for wrong in wrongs.values())
 
 
 VERSION_RULES = {
@@ -568,9 +564,17 @@ def verify(params: Params, sol: Solution) -> None:
 # Common mistakes: the wrong numeric answers a student is likely to give
 
 
-def mistakes(params: Params, sol: Solution) -> dict[int, dict[str, np.ndarray]]:
-    """For each part (1..6), the wrong numeric answers by mistake name."""
-    return common_mistakes(params.items, params.inst)
+def mistakes(params: Params, sol: Solution) -> list[Mistake]:
+    """The usual wrong values of each part's numeric answer, most likely first."""
+    items = params.items.as_list()
+    out = []
+    for k, wrongs in common_mistakes(params.items, params.inst).items():
+        it = items[k - 1]
+        scalar = isinstance(it, ci.ScalarItem)
+        for name, vec in wrongs.items():
+            value: float | tuple[float, ...] = float(vec[0]) if scalar else tuple(float(c) for c in vec)
+            out.append(Mistake(f".{k}", "derivative_at" if scalar else "grad_at", name, mistake_text(name, it), value))
+    return out
 
 
 def common_mistakes(items: Items, inst: Instance) -> dict[int, dict[str, np.ndarray]]:
@@ -724,7 +728,7 @@ def _short(v: float) -> str:
     return _dec(v)
 
 
-@cached(maxsize=None)
+@cached(maxsize=4096)
 def _e_form(expr: Expr) -> str:
     return str(sympy.latex(expr))
 
@@ -857,14 +861,34 @@ def _vector_tex(vec: np.ndarray) -> str:
     return "(" + ", ".join(_short(v) for v in vec) + ")" if len(vec) > 1 else _short(vec[0])
 
 
-def _notes(p: PartSolution, wrongs: dict[str, np.ndarray], z0: int) -> list[Note]:
+def _notes(p: PartSolution, wrongs: list[Mistake], z0: int) -> list[Note]:
     """The grading notes of one part, one per distinct wrong value."""
     it = p.item
     head = rf"f'({num(z0)})" if isinstance(it, ci.ScalarItem) else (r"\nabla_w f" if isinstance(it, ci.LinearActItem) else r"\nabla_w J")
-    return distinct_notes(head, ((mistake_text(name, it), _vector_tex(vec)) for name, vec in wrongs.items()))
+    return distinct_notes(head, ((m.text, _vector_tex(np.atleast_1d(np.array(m.value, dtype=float)))) for m in wrongs))
 
 
 MARKING = "the simplified derivative, then the value (exact, or four decimals)."
+
+PARTS = tuple(PartSpec(f".{k + 1}", 6, skill) for k, skill in enumerate(ci.SKILL_ORDER))  # 36 marks
+
+MISTAKES = {  # the family's catalogue of mistakes (each part's text names it in that part's terms: mistake_text)
+    "derivation_slip": "a slip in the activation's derivative",
+    "activation_for_derivative": "wrote the activation itself instead of its derivative",
+    "shift_dropped": "evaluated the derivative at z instead of at the shifted argument",
+    "sign_flipped": "the residual or the error taken with the wrong sign",
+    "residual_for_sign": "differentiated |r| as if it were r^2/2",
+    "factor_2_dropped": "forgot the 2 from differentiating the square",
+    "factor_dropped": "dropped the averaging factor in front of the sum",
+    "penalty_as_scalar_sum": "wrote the penalty's gradient as a scalar added to every entry",
+    "penalty_factor_2_dropped": "wrote lambda w instead of 2 lambda w for the penalty",
+    "log_derivative_forgotten": "differentiated log sigma(z) as sigma'(z)",
+}
+
+
+def _answers_names(p: PartSolution) -> tuple[str, str]:
+    """The names of a part's two answers: the formula and its value."""
+    return ("derivative", "derivative_at") if isinstance(p.item, ci.ScalarItem) else ("grad", "grad_at")
 
 
 def _ask_tex(item: ci.Item) -> str:
@@ -880,7 +904,7 @@ def _answers(p: PartSolution) -> list[Answer]:
     check = {"function": p.function_str, "wrt": s_names, "derivative": list(p.derivative_str)}
     if isinstance(p.item, ci.ScalarItem):
         sym_label, num_label = "f'(z)", rf"f'({num(p.at[Z])})"
-        names = ("derivative", "derivative_at")
+        names = _answers_names(p)
         formula_tex = p.item.answer_tex()[len("f'(z) = "):]
         num_tex = p.work["coef_tex"] if p.item.a == 1 else _frac_tex(p.item.a) + r" \cdot " + ci.as_factor(p.work["coef_tex"])
         exact_str = sstr(p.exact[0])
@@ -888,7 +912,7 @@ def _answers(p: PartSolution) -> list[Answer]:
     else:
         head = r"\nabla_w f(w)" if isinstance(p.item, ci.LinearActItem) else r"\nabla_w J(w)"
         sym_label, num_label = head, head.replace("(w)", "") + r"\big|_{w = " + _row([p.at[s] for s in p.wrt]) + "}"
-        names = ("grad", "grad_at")
+        names = _answers_names(p)
         formula_tex = p.item.answer_tex()[len(head) + 3:].strip()
         if isinstance(p.item, ci.LinearActItem):
             num_tex = ci.as_factor(p.work["coef_tex"]) + r"\," + ci.column(p.work["x"])
@@ -904,7 +928,7 @@ def _answers(p: PartSolution) -> list[Answer]:
     ]
 
 
-def _mark(part: Part, p: PartSolution, wrongs: dict[str, np.ndarray]) -> None:
+def _mark(part: Part, p: PartSolution) -> None:
     """Both answers of a part are asked for: the derivative (weight 4) and its value
     (weight 2, to four decimal places). A scalar derivative is a formula in z, and
     its value follows from the student's own formula; a gradient in vector form is
@@ -918,14 +942,6 @@ def _mark(part: Part, p: PartSolution, wrongs: dict[str, np.ndarray]) -> None:
     part.number_refs()
     if scalar:
         value.depends_on, value.recompute = [formula.ref or ""], ref_symbol(formula.ref or "")
-    right = np.array(p.value, dtype=float)
-    seen = [right]
-    for name, vec in wrongs.items():
-        v = np.asarray(vec, dtype=float)
-        if all(np.max(np.abs(v - s)) > 1e-9 for s in seen):
-            seen.append(v)
-            value.mistakes.append({"name": name, "text": mistake_text(name, p.item),
-                                   "value": float(v[0]) if scalar else [float(c) for c in v]})
 
 
 def _numeric_work(p: PartSolution, inst: Instance) -> NumericWork:
@@ -936,40 +952,31 @@ def _numeric_work(p: PartSolution, inst: Instance) -> NumericWork:
     return _data_context(p, p.item, inst)
 
 
-def present(params: Params, sol: Solution, number: int) -> Question:
-    items, inst, parts = params.items, params.inst, sol.parts
-    n = number
-    wrong = mistakes(params, sol)
-    contexts, out_parts = [], []
-    for p in parts:
-        label = f"{n}.{p.index}"
-        it = p.item
-        work = _numeric_work(p, inst)
-        note = it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None)
-        ctx = PartTex(
-            id=label,
-            skill=it.skill,
-            item=it.key,
-            function=it.function_tex(),
-            ask=_ask_tex(it),
-            steps=it.steps(),
-            answer=it.answer_tex(),
-            note=note,
-            numeric_ask=work.ask,
-            numeric_lines=work.lines,
-            score_rows=work.score_rows,
-            space="6cm" if p.index in (3, 4, 5) else "4.5cm",
-            answer_lead="Simplified:" if p.index == 1 else "In vector form, simplified:",
-            marking=MARKING,
-        )
-        contexts.append(ctx)
-        prompt = rf"\[{ctx.function}\]" + f"{ctx.ask} {ctx.numeric_ask}"
-        part = Part(label, prompt, _answers(p), it.skill, _notes(p, wrong.get(p.index, {}), inst.z0))
-        _mark(part, p, wrong.get(p.index, {}))
-        out_parts.append(part)
-    m = len(inst.X)
-    table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
-    published: JSONDict = {
+def _part_tex(p: PartSolution, inst: Instance, label: str) -> PartTex:
+    """What the template prints of one part."""
+    it = p.item
+    work = _numeric_work(p, inst)
+    return PartTex(
+        id=label,
+        skill=it.skill,
+        item=it.key,
+        function=it.function_tex(),
+        ask=_ask_tex(it),
+        steps=it.steps(),
+        answer=it.answer_tex(),
+        note=it.nondiff_note() if isinstance(it, ci.CostItem) else (it.act.note or None),
+        numeric_ask=work.ask,
+        numeric_lines=work.lines,
+        score_rows=work.score_rows,
+        space="6cm" if p.index in (3, 4, 5) else "4.5cm",
+        answer_lead="Simplified:" if p.index == 1 else "In vector form, simplified:",
+        marking=MARKING,
+    )
+
+
+def _published(items: Items, inst: Instance, n: int) -> JSONDict:
+    """The version's parameters as answers.json publishes them."""
+    return {
         "items": {f"{n}.{k + 1}": key for k, key in enumerate(items.keys())},
         "w": list(inst.w),
         "z0": inst.z0,
@@ -980,10 +987,23 @@ def present(params: Params, sol: Solution, number: int) -> Question:
         "labels": list(inst.labels),
         "lambda": inst.lam if items.lsq.penalty or items.cls.penalty else None,
     }
+
+
+def present(params: Params, sol: Solution, wrong: list[Mistake], number: int) -> Question:
+    items, inst, n = params.items, params.inst, number
+    contexts, out_parts = [], []
+    for p in sol.parts:
+        ctx = _part_tex(p, inst, f"{n}.{p.index}")
+        contexts.append(ctx)
+        prompt = rf"\[{ctx.function}\]" + f"{ctx.ask} {ctx.numeric_ask}"
+        part = Part(ctx.id, prompt, _answers(p), notes=_notes(p, of_answer(wrong, f".{p.index}", _answers_names(p)[1]), inst.z0))
+        _mark(part, p)
+        out_parts.append(part)
+    table = [DataRow(i + 1, _row(x), num(y), num(lab)) for i, (x, y, lab) in enumerate(zip(inst.X, inst.y, inst.labels))]
     context = Context(
         parts=contexts,
         w=_row(inst.w),
-        m=m,
+        m=len(inst.X),
         table=table,
         label_set=r"\{0, 1\}",
         data_parts=f"{n}.3\u2013{n}.5",
@@ -992,6 +1012,6 @@ def present(params: Params, sol: Solution, number: int) -> Question:
     )
     difficulty: dict[str, int | float] = {f"{n}{key}": v for key, v in part_difficulty(items, inst).items()}
     return Question(
-        id=f"q{n}", family=NAME, title=TITLE, params=published, parts=out_parts,
+        id=f"q{n}", family=NAME, title=TITLE, params=_published(items, inst, n), parts=out_parts,
         template=TEMPLATE, context=context, difficulty=difficulty, number=n,
     )

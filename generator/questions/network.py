@@ -26,10 +26,10 @@ import sympy
 
 from .. import latex
 from ..latex import num
-from ..model import EXACT, Answer, JSONDict, Note, Part, Question, ref_symbol
+from ..model import EXACT, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..sampling import choice, integers, redraw
 from . import concepts
-from .family import Disagreement, distinct_notes
+from .family import Disagreement, PartSpec, distinct_notes, of_answer, same_value
 
 NAME = "network"
 TEMPLATE = "questions/network.tex.j2"
@@ -232,9 +232,9 @@ def rule_eta_band(net: Network, sol: Solution) -> bool:
 
 
 def rule_mistakes_differ(net: Network, sol: Solution) -> bool:
-    """No common mistake lands on the right answer."""
+    """No common mistake lands on the right answer (the pipeline's rule, :func:`.family.same_value`)."""
     right = right_answers(net, sol)
-    return all(w != right[name] for name, wrongs in mistakes(net, sol).items() for w in wrongs.values())
+    return not any(same_value(w, right[name]) for name, wrongs in wrong_values(net, sol).items() for w in wrongs.values())
 
 
 RULES = {
@@ -503,9 +503,22 @@ def verify(net: Network, sol: Solution) -> None:
 # Common mistakes: the wrong answers a student is likely to give
 
 
-def mistakes(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
-    """For each asked value (answer name), the usual wrong answers by mistake name,
-    most likely first."""
+def mistakes(net: Network, sol: Solution) -> list[Mistake]:
+    """The usual wrong answers of every asked value, most likely first."""
+    return [Mistake(*answer_of(key), name, MISTAKE_TEXT[name], Fraction(v))
+            for key, wrongs in wrong_values(net, sol).items() for name, v in wrongs.items()]
+
+
+def answer_of(key: str) -> tuple[str, str]:
+    """The part and the answer's name of a key of :func:`wrong_values`."""
+    if key.startswith("y_hat@1"):
+        return key[-1], "y_hat"
+    return {"J": "c", "grad": "c"}.get(key.split(":")[0], "d"), key
+
+
+def wrong_values(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
+    """For each asked value (keyed as :func:`right_answers`), the usual wrong
+    answers by mistake name, most likely first."""
     out: dict[str, dict[str, Fraction]] = {}
     relu_bp = backprop(net, "relu")
     relu_noderiv = backprop(net, "relu", use_derivative=False)
@@ -544,7 +557,7 @@ def mistakes(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
     return out
 
 
-MISTAKE_TEXT = {
+MISTAKE_TEXT = {  # the family's catalogue of mistakes
     "factor_2_dropped": r"forgot the $2$ from differentiating $(\hat y - y)^2$",
     "sign_flipped": r"used $y - \hat y$ instead of $\hat y - y$",
     "relu_values_in_1c": r"used the ReLU network of part (b) instead of the identity network",
@@ -569,10 +582,11 @@ def answer_tex(net: Network, name: str) -> str:
     return rf"\partial J/\partial {p.tex}" if name.startswith("grad:") else p.tex
 
 
-def notes(net: Network, wrongs: dict[str, dict[str, Fraction]], names: Sequence[str]) -> list[Note]:
-    """The grading notes of the answers ``names``, one per distinct wrong value."""
+def notes(net: Network, wrong: list[Mistake], part: str, names: Sequence[str]) -> list[Note]:
+    """The grading notes of the answers ``names`` of ``part``, one per distinct wrong value."""
     return [note for name in names for note in distinct_notes(
-        answer_tex(net, name), ((MISTAKE_TEXT[k], num(v)) for k, v in wrongs[name].items()))]
+        answer_tex(net, "y_hat@1" + part if name == "y_hat" else name),
+        ((m.text, num(m.value)) for m in of_answer(wrong, part, name)))]
 
 
 def transposed(p: Param) -> Param | None:
@@ -730,30 +744,30 @@ def _hidden_answers(fwd: Forward) -> list[Answer]:
             + [_answer(f"a1[{j}]", f"a_{j + 1}", fwd.a1[j]) for j in range(N_HIDDEN)])
 
 
-SKILLS = {  # part letter -> what it tests (docs/answers-json.md)
-    "a": "forward_pass_identity",
-    "b": "forward_pass_relu",
-    "c": "backprop_gradients",
-    "d": "gradient_descent_step",
-    "e": "concept_explanation",
-}
+PARTS = (  # part, default marks (42 in all), what it tests (docs/answers-json.md)
+    PartSpec("a", 6, "forward_pass_identity"),
+    PartSpec("b", 5, "forward_pass_relu"),
+    PartSpec("c", 15, "backprop_gradients"),
+    PartSpec("d", 12, "gradient_descent_step"),
+    PartSpec("e", 4, "concept_explanation"),
+)
+MISTAKES = MISTAKE_TEXT
 
 
-def _parts(net: Network, sol: Solution, n: int) -> list[Part]:
-    """Parts (a) to (e) with their prompts, answers, skills and grading notes."""
+def _parts(net: Network, sol: Solution, wrong: list[Mistake], n: int) -> list[Part]:
+    """Parts (a) to (e) with their prompts, answers and grading notes."""
     bp = sol.bp
-    wrong = mistakes(net, sol)
     pa = Part(f"{n}a", r"Compute $\hat y$ when every activation (hidden and output) is the identity, $\sigma(z) = z$.",
               _hidden_answers(sol.identity) + [_answer("y_hat", r"\hat y", sol.identity.y_hat)],
-              SKILLS["a"], notes(net, wrong, ["y_hat@1a"]))
+              notes=notes(net, wrong, "a", ["y_hat"]))
     pb = Part(f"{n}b", r"Compute $\hat y$ when every activation (hidden and output) is the ReLU, $\sigma(z) = \max(0, z)$.",
               _hidden_answers(sol.relu) + [_answer("y_hat", r"\hat y", sol.relu.y_hat)],
-              SKILLS["b"], notes(net, wrong, ["y_hat@1b"]))
+              notes=notes(net, wrong, "b", ["y_hat"]))
     asked_tex = r"\[ " + r",\qquad ".join(p.grad_tex for p in net.asked) + r". \]"
     pc_prompt = (rf"With the loss $J = (\hat y - y)^2$ and the network of part ({n}a) (identity activations), "
                  rf"compute $J$ and the four gradients {asked_tex}")
     pc = Part(f"{n}c", pc_prompt, [_answer("J", "J", bp.loss)] + [_answer(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked],
-              SKILLS["c"], notes(net, wrong, ["J"] + [f"grad:{p.name}" for p in net.asked]))
+              notes=notes(net, wrong, "c", ["J"] + [f"grad:{p.name}" for p in net.asked]))
     upd = update_params(net)
     upd_tex = " and ".join(f"${p.tex}$" for p in upd)
     pd_prompt = (rf"Apply one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex} "
@@ -762,12 +776,12 @@ def _parts(net: Network, sol: Solution, n: int) -> list[Part]:
     pd = Part(f"{n}d", pd_prompt,
               [_answer(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()]
               + [_answer("y_hat_after", r"\hat y_{\text{after}}", sol.after.y_hat), _answer("J_after", r"J_{\text{after}}", sol.loss_after)],
-              SKILLS["d"], notes(net, wrong, [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]))
+              notes=notes(net, wrong, "d", [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]))
     concept = concepts.BANK[net.concept]
     pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)],
-              SKILLS["e"], [Note("model answer", concepts.WEAK_ANSWERS[concept.key], "")])
+              notes=[Note("model answer", concepts.WEAK_ANSWERS[concept.key], "")])
     parts = [pa, pb, pc, pd, pe]
-    _mark(net, sol, parts, wrong)
+    _mark(net, sol, parts)
     return parts
 
 
@@ -777,25 +791,14 @@ def _fr(q: Num) -> str:
     return f"({q.numerator})" if q.denominator == 1 else f"({q.numerator}/{q.denominator})"
 
 
-def _wrongs(right: Num, wrongs: dict[str, Fraction]) -> list[JSONDict]:
-    """The common wrong answers of one graded answer, one per distinct value."""
-    out: list[JSONDict] = []
-    seen = {Fraction(right)}
-    for name, v in wrongs.items():
-        if Fraction(v) not in seen:
-            seen.add(Fraction(v))
-            out.append({"name": name, "text": MISTAKE_TEXT[name], "value": latex.json_number(v)})
-    return out
-
-
-def _mark(net: Network, sol: Solution, parts: list[Part], wrong: dict[str, dict[str, Fraction]]) -> None:
+def _mark(net: Network, sol: Solution, parts: list[Part]) -> None:
     """What the handout asks for in each part (graded answers, their kinds and
-    weights), the common wrong answers, and how each answer follows from the
-    student's own earlier answers (``recompute``, for error carried forward)."""
+    weights) and how each answer follows from the student's own earlier answers
+    (``recompute``, for error carried forward)."""
     pa, pb, pc, pd, pe = parts
-    for part, key, fwd in ((pa, "y_hat@1a", sol.identity), (pb, "y_hat@1b", sol.relu)):
+    for part in (pa, pb):
         a = part.answer("y_hat")
-        a.graded, a.weight, a.tolerance, a.mistakes = True, 1, dict(EXACT), _wrongs(fwd.y_hat, wrong[key])
+        a.graded, a.weight, a.tolerance = True, 1, dict(EXACT)
     for a in pc.answers + pd.answers:
         a.graded, a.weight, a.tolerance = True, 1, dict(EXACT)
     concept = pe.answers[0]
@@ -806,7 +809,6 @@ def _mark(net: Network, sol: Solution, parts: list[Part], wrong: dict[str, dict[
     error = f"2*({y_hat} - {_fr(net.y)})"
     J = pc.answer("J")
     J.depends_on, J.recompute = [pa.answer("y_hat").ref or ""], f"({y_hat} - {_fr(net.y)})**2"
-    J.mistakes = _wrongs(sol.bp.loss, wrong["J"])
     fwd = sol.identity
     for p in net.asked:
         # dJ/dtheta = 2 (y_hat - y) * d y_hat/d theta, the second factor from the network alone
@@ -821,22 +823,18 @@ def _mark(net: Network, sol: Solution, parts: list[Part], wrong: dict[str, dict[
             slope = Fraction(net.W2[j]) * net.x[p.i]
         a = pc.answer(f"grad:{p.name}")
         a.depends_on, a.recompute = list(J.depends_on), f"{error}*{_fr(slope)}"
-        a.mistakes = _wrongs(sol.bp.grads[p], wrong[f"grad:{p.name}"])
     slopes = output_slopes(net)
     shifted = []
-    for p, new in sol.updated.items():
+    for p in sol.updated:
         g = pc.answer(f"grad:{p.name}")
         a = pd.answer(f"new:{p.name}")
         a.depends_on, a.recompute = [g.ref or ""], f"{_fr(net.get(p))} - {_fr(net.eta)}*{ref_symbol(g.ref or '')}"
-        a.mistakes = _wrongs(new, wrong[f"new:{p.name}"])
         shifted.append((a.ref or "", f"{_fr(slopes[p])}*({ref_symbol(a.ref or '')} - {_fr(net.get(p))})"))
     after = pd.answer("y_hat_after")
     after.depends_on = [r for r, _ in shifted]
     after.recompute = f"{_fr(sol.identity.y_hat)} + " + " + ".join(s for _, s in shifted)
-    after.mistakes = _wrongs(sol.after.y_hat, wrong["y_hat_after"])
     J_after = pd.answer("J_after")
     J_after.depends_on, J_after.recompute = [after.ref or ""], f"({ref_symbol(after.ref or '')} - {_fr(net.y)})**2"
-    J_after.mistakes = _wrongs(sol.loss_after, wrong["J_after"])
 
 
 def _context(net: Network, sol: Solution) -> Context:
@@ -919,10 +917,10 @@ def difficulty_of(net: Network, sol: Solution, n: int) -> dict[str, int | float]
     }
 
 
-def present(net: Network, sol: Solution, number: int) -> Question:
+def present(net: Network, sol: Solution, wrong: list[Mistake], number: int) -> Question:
     difficulty = difficulty_of(net, sol, number)
     return Question(
         id=f"q{number}", family=NAME, title="A 2-3-1 network: forward pass and backpropagation",
-        params=net.to_params(), parts=_parts(net, sol, number), template=TEMPLATE,
+        params=net.to_params(), parts=_parts(net, sol, wrong, number), template=TEMPLATE,
         context=_context(net, sol), difficulty=difficulty, number=number,
     )

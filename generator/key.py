@@ -24,15 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
-import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 from .errors import UsageError
+from .files import read_input
 from .model import FORMAT, KINDS, Student
 from .plain import plain
 
@@ -234,20 +233,7 @@ def _non_finite(name: str) -> float:
 def load_json(path: Path, what: str) -> tuple[Any, bytes]:
     """A JSON file's parsed content and its bytes; a missing, unreadable,
     over-large, non-UTF-8, non-JSON or absurdly nested file is one line."""
-    try:
-        # non-blocking: a FIFO where the file belongs must not hang the run (it is refused below)
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise KeyFormatError(f"{path}: not a regular file; not a {what}")
-            raw = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise KeyFormatError(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise KeyFormatError(f"{path}: a folder where the {what} belongs") from None
-    except OSError as exc:
-        raise KeyFormatError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
-    if len(raw) > MAX_BYTES:
-        raise KeyFormatError(f"{path}: larger than {MAX_BYTES // 2**20} MB; not a {what}")
+    raw = read_input(path, what, error=KeyFormatError, limit=MAX_BYTES)  # regular files only, read with a cap
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -275,6 +275,79 @@ def test_rule_mistakes_differ():
     assert not cr.rule_mistakes_differ(sol)
 
 
+def test_rule_outer_classes():
+    # the outer functions multiplied (the product rule), two polynomial outer functions, sigma outside
+    for outer, op in ((("sin", "square"), "*"), (("square", "cube"), "+"), (("sigmoid", "square"), "+"),
+                      (("square", "sin"), "-")):
+        sol = sol_for(outer, op, ORIG_INNER, (1, 1))
+        assert not cr.rule_outer_classes(sol), (outer, op)
+        assert "outer_classes" in cr.broken_rules(sol.comp, sol)
+    assert cr.rule_outer_classes(sol_for(("log", "cube"), "-", ORIG_INNER, (1, 1)))
+
+
+def test_rule_inner_same_size():
+    assert [n for n in cr.SHAPE_NAMES if cr.shape_size(n) == cr.INNER_SIZE] == list(cr.INNER_SHAPES)
+    assert {"prod_exp", "lin_sq"} <= set(cr.INNER_SHAPES)  # the original's shapes
+    for small_or_large in ("prod", "ratio"):  # x1 x2 is smaller, x1/(1 + x2^2) larger
+        inner = (cr.Inner("prod_exp", 1, 1, False), cr.Inner(small_or_large, 1, 1, False))
+        sol = sol_for(("sin", "square"), "+", inner, (1, 1))
+        assert not cr.rule_inner_same_size(sol)
+        assert "inner_same_size" in cr.broken_rules(sol.comp, sol)
+
+
+def test_rule_no_collapse():
+    # the issue's case: f = log g1 + log g2 with g1 = x1 e^x2 gives df/dx1 = 2/x1
+    inner = (cr.Inner("prod_exp", 1, 1, False), cr.Inner("prod", 1, 1, False))
+    sol = sol_for(("log", "log"), "+", inner, (1, 1))
+    assert not cr.rule_no_collapse(sol)
+    assert "no_collapse" in cr.broken_rules(sol.comp, sol)
+    # compositions the sampler can draw: log of a product, a power of a product
+    for outer, inner in ((("log", "square"), (cr.Inner("prod_exp", 2, -1, True), cr.Inner("lin_sq", 1, 1, False))),
+                         (("log", "cube"), (cr.Inner("sin_prod", 3, 1, False), cr.Inner("sq_lin", 1, 1, False))),
+                         (("sin", "square"), (cr.Inner("lin_sq", 1, 1, False), cr.Inner("prod_exp", 1, 1, False))),
+                         (("cos", "cube"), (cr.Inner("lin_sq", 1, 1, False), cr.Inner("sin_prod", 1, 1, True)))):
+        sol = sol_for(outer, "+", inner, (1, 1))
+        assert not cr.rule_no_collapse(sol), outer
+        assert "no_collapse" in cr.broken_rules(sol.comp, sol)
+    # the check works on expressions, whatever the inner function
+    E, log, sqrt = sympy.exp, sympy.log, sympy.sqrt
+    for name, g in (("log", x1 * E(x2)), ("log", -2 * x1 * x2), ("log", E(x1 * x2)), ("log", x1**2 * E(-3 * x2)),
+                    ("log", x2 * sympy.sin(x1)), ("exp", log(x1) + x2), ("exp", log(x1 + x2**2)),
+                    ("sqrt", (x1 + x2) ** 2), ("sqrt", (x1 - 2 * x2**2) ** 2), ("square", sqrt(x1 + x2**2)),
+                    ("square", x1 * E(x2)), ("cube", x2 * sympy.sin(x1))):
+        assert cr.collapses(name, g), (name, g)
+    # and lets the original and its kind through
+    for name, g in (("sin", x1 * E(x2)), ("square", x1 + x2**2), ("log", x1 + x2**2), ("exp", x1 + x2**2),
+                    ("cos", x2 * sympy.sin(x1)), ("cube", x1**2 - 3 * x2), ("exp", 2 * x1 * E(-x2))):
+        assert not cr.collapses(name, g), (name, g)
+    assert cr.rule_no_collapse(cr.solve(cr.ORIGINAL))
+
+
+def test_rule_answer_band():
+    # exp(g1) with g1 = 3 x2 e^(2 x1): each derivative's text is longer than 60 characters
+    inner = (cr.Inner("prod_exp", 3, 2, True), cr.Inner("sq_lin", 2, -3, False))
+    sol = sol_for(("exp", "cube"), "-", inner, (1, 1))
+    assert max(cr.answer_chars(g) for g in sol.sym.grad) > cr.ANSWER_CHARS
+    assert not cr.rule_answer_band(sol)
+    assert "answer_band" in cr.broken_rules(sol.comp, sol)
+    # too many terms: (x1 + x2^2)^3 (x2 + 2 x1^2)^3 expands each derivative into 15
+    inner = (cr.Inner("lin_sq", 1, 1, False), cr.Inner("lin_sq", 2, 1, True))
+    sol = sol_for(("cube", "cube"), "*", inner, (1, 1))
+    assert max(cr.answer_terms(g) for g in sol.sym.grad) > cr.ANSWER_TERMS[1]
+    assert not cr.rule_answer_band(sol)
+    # the original: 3 terms each, expanded
+    assert [cr.answer_terms(g) for g in cr.solve(cr.ORIGINAL).sym.grad] == [3, 3]
+
+
+def test_rule_values_band():
+    # at (2, 3) the original's df/dx2 = 2 e^3 cos(2 e^3) + 12 * 11 is about 131
+    sol = cr.solve(cr.ORIGINAL.with_point((2, 3)))
+    assert max(abs(v) for v in sol.at.grad_float) > cr.VALUE_BAND[1]
+    assert not cr.rule_values_band(sol)
+    assert "values_band" in cr.broken_rules(sol.comp, sol)
+    assert cr.rule_values_band(cr.solve(cr.ORIGINAL))
+
+
 def test_every_rule_is_tested():
     tested = {name[len("test_rule_"):] for name in globals() if name.startswith("test_rule_")}
     assert set(cr.RULES) <= tested
@@ -288,9 +361,12 @@ def test_every_rule_is_tested():
 def test_many_seeds_verify_hold_rules_and_vary():
     """2,000 seeds: build() verifies each (raises on disagreement); every rule
     holds, restated independently where it can be; the checks in answers.json
-    hold numerically; the sampler reaches many structures; difficulty stays in band."""
+    hold numerically; the sampler reaches many structures; difficulty stays in
+    band: every version in the outer-function classes, no product rule, each
+    answer's terms and characters and every value of (b) in their bands."""
     fs, structures, difficulty = set(), set(), Counter()
-    ops, outer, shapes = Counter(), Counter(), Counter()
+    ops, outer, shapes, terms, largest = Counter(), Counter(), Counter(), Counter(), []
+    g1, g2 = sympy.symbols("g1 g2")
     times = []
     for seed in range(N_SEEDS):
         t0 = time.perf_counter()
@@ -307,6 +383,21 @@ def test_many_seeds_verify_hold_rules_and_vary():
         assert all(abs(v) >= cr.MIN_VALUE for v in sol.at.grad_float), seed
         lo, hi = cr.DIFFICULTY_BAND
         assert lo <= q.difficulty["2a:chain_products"] <= hi, seed
+        # restated: the classes, no product of the outer functions, the bands of 2a and 2b
+        h1, h2 = q.params["outer"]
+        assert h1 in {"sin", "cos", "exp", "log"} and h2 in {"square", "cube"} and q.params["op"] in "+-", seed
+        assert {q.params["g1"]["shape"], q.params["g2"]["shape"]} <= {"prod_exp", "lin_sq", "sq_lin", "sin_prod"}, seed
+        f_g = parse_expr(q.params["f"])
+        assert f_g.is_Add and not any(t.has(g1) and t.has(g2) for t in f_g.args), seed  # no product rule
+        for j in range(2):
+            exact = answer(q, "2a", f"df/dx{j + 1}").exact
+            assert 2 <= len(sympy.Add.make_args(sympy.expand(parse_expr(exact)))) <= 8, (seed, exact)
+            assert len(exact) <= 60, (seed, exact)
+        for a in q.part("2b").answers:
+            assert 0.01 <= abs(a.value) <= 50, (seed, a.name, a.value)
+        assert cr.rule_no_collapse(sol), seed
+        terms[q.difficulty["2a:answer_terms"]] += 1
+        largest.append(max(abs(a.value) for a in q.part("2b").answers))
         # answers.json: each value at the point equals the check's derivative there
         f = parse_expr(answer(q, "2b", "df/dx1").check["function"])
         point = q.params["point"]
@@ -329,12 +420,20 @@ def test_many_seeds_verify_hold_rules_and_vary():
         shapes.update([q.params["g1"]["shape"], q.params["g2"]["shape"]])
     print(f"\n{N_SEEDS} seeds: distinct f among the first {N_VARIETY}: {len(fs)}; "
           f"distinct structures (outer, op, shapes): {len(structures)}; chain_products {dict(sorted(difficulty.items()))}; "
-          f"ops {dict(ops)}; outer {dict(outer)}; shapes {dict(shapes)}; "
+          f"ops {dict(ops)}; outer {dict(outer)}; shapes {dict(shapes)}; answer_terms {dict(sorted(terms.items()))}; "
+          f"largest 2b value {max(largest):.2f}; "
           f"build time median {np.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
     assert len(fs) >= 0.95 * N_VARIETY
-    assert len(structures) >= 0.6 * N_VARIETY
-    assert set(ops) == set(cr.OPS) and set(outer) == set(cr.OUTER_NAMES) and set(shapes) == set(cr.SHAPE_NAMES)
-    assert len(difficulty) >= 3 and max(difficulty.values()) <= 0.7 * N_SEEDS
+    # every structure of the classes that does not collapse, at unit coefficients, is reached
+    admissible = {(h, p, op, s1, s2) for h in cr.TRANSCENDENTAL for p in cr.POLYNOMIAL for op in cr.SUM_OPS
+                  for s1 in cr.INNER_SHAPES for s2 in cr.INNER_SHAPES if s1 != s2
+                  and not cr.collapses(h, cr.SHAPES[s1].expr(1, 1, x1, x2))
+                  and not cr.collapses(p, cr.SHAPES[s2].expr(1, 1, x1, x2))}
+    reached = {(o[0], o[1], op, s1, s2) for o, op, s1, s2 in structures}
+    assert len(reached) >= 0.8 * len(admissible), (len(reached), len(admissible))
+    assert set(ops) == set(cr.SUM_OPS) and set(shapes) == set(cr.INNER_SHAPES)
+    assert set(outer) == set(cr.TRANSCENDENTAL) | set(cr.POLYNOMIAL)
+    assert set(difficulty) <= set(range(cr.DIFFICULTY_BAND[0], cr.DIFFICULTY_BAND[1] + 1))
 
 
 # --------------------------------------------------------------------------

@@ -144,7 +144,14 @@ OUTER = {
     "sqrt": Outer("sqrt", sympy.sqrt, lambda u: 1 / (2 * sympy.sqrt(u)), positive_domain=True),
 }
 OUTER_NAMES = tuple(OUTER)
-OPS = ("+", "-", "*")
+OPS = ("+", "-", "*")  # the solver's combinations; a version draws from SUM_OPS
+
+# The classes every version is drawn from: the original's shape h1(g1) +- h2(g2)
+# with one transcendental outer function (the original's sin) and one polynomial
+# outer function (the original's square), never multiplied (no product rule).
+TRANSCENDENTAL = ("sin", "cos", "exp", "log")  # h1: a derivative known by heart
+POLYNOMIAL = ("square", "cube")  # h2
+SUM_OPS = ("+", "-")
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,17 @@ SHAPES = {
                    lambda a, b, X, Y: -2 * a * b * X * Y / (1 + b * Y**2) ** 2),
 }
 SHAPE_NAMES = tuple(SHAPES)
+
+
+def shape_size(name: str) -> int:
+    """The operations in a shape's expression at unit coefficients
+    (``x e^y``: a product and an exponential, 2)."""
+    X_, Y_ = sympy.symbols("X Y")
+    return int(sympy.count_ops(SHAPES[name].expr(1, 1, X_, Y_)))
+
+
+INNER_SIZE = 2  # the original's g1 = x1 e^x2 and g2 = x1 + x2^2
+INNER_SHAPES = tuple(n for n in SHAPE_NAMES if shape_size(n) == INNER_SIZE)  # the shapes a version draws from
 
 
 @dataclass(frozen=True)
@@ -278,6 +296,70 @@ MIN_VALUE = 1e-3
 VALUE_WIDTH = 28  # plain_width of each exact value at the point
 
 
+def rule_outer_classes(sol: Solution) -> bool:
+    """f = h1(g1) +- h2(g2) with h1 transcendental and h2 polynomial (TRANSCENDENTAL,
+    POLYNOMIAL, SUM_OPS): the original's shape, no product rule."""
+    comp = sol.comp
+    return comp.outer[0] in TRANSCENDENTAL and comp.outer[1] in POLYNOMIAL and comp.op in SUM_OPS
+
+
+def rule_inner_same_size(sol: Solution) -> bool:
+    """Both inner functions come from shapes of the original's size (INNER_SIZE)."""
+    return all(shape_size(g.shape) == INNER_SIZE for g in sol.comp.inner)
+
+
+REAL_X = sympy.symbols("x1 x2", real=True)  # so that sqrt(u^2) is |u| and log(e^u) is u
+
+
+def outer_arguments(name: str, expr: sympy.Expr) -> list[sympy.Expr]:
+    """The arguments of every application of outer function ``name`` in ``expr``
+    (the base of a power for square, cube and sqrt)."""
+    u = sympy.Dummy("u")
+    head = OUTER[name].apply(u)
+    if head.is_Pow:
+        return [e.base for e in expr.find(lambda e: e.is_Pow and e.exp == head.exp)]
+    return [e.args[0] for e in expr.find(lambda e: e.func == head.func)]
+
+
+@cached(maxsize=4096)
+def collapses(name: str, g: sympy.Expr) -> bool:
+    """True when ``h(g)`` for outer function ``name`` simplifies so that no
+    application of h keeps an argument in both variables: the chain rule through
+    g is no longer needed on some path (log of a product or of an exponential,
+    exp of a log, sqrt of a square, a power of a product, ...). The term is
+    simplified over the reals with logarithms expanded and powers denested."""
+    term = OUTER[name].apply(g.xreplace(dict(zip(X, REAL_X))))
+    simplified = sympy.powdenest(sympy.expand_log(term, force=True), force=True)
+    return not any(set(REAL_X) <= a.free_symbols for a in outer_arguments(name, simplified))
+
+
+def rule_no_collapse(sol: Solution) -> bool:
+    """The simplified f still needs every local derivative the key's graph shows:
+    neither h1(g1) nor h2(g2) simplifies into functions of fewer variables
+    (:func:`collapses`)."""
+    return not any(collapses(name, g) for name, g in zip(sol.comp.outer, sol.sym.g_x))
+
+
+ANSWER_TERMS = (2, 8)  # terms of each simplified df/dx_j, expanded
+ANSWER_CHARS = 60  # characters of each df/dx_j in the key's plain text form (answers.json)
+VALUE_BAND = (0.01, 50.0)  # |v| of every value of part (b)
+
+
+def answer_terms(expr: sympy.Expr) -> int:
+    return len(sympy.Add.make_args(sympy.expand(expr)))
+
+
+def answer_chars(expr: sympy.Expr) -> int:
+    return len(text(to_machine(expr)))
+
+
+def rule_answer_band(sol: Solution) -> bool:
+    """Each simplified df/dx_j has ANSWER_TERMS terms and at most ANSWER_CHARS
+    characters in its plain text form."""
+    lo, hi = ANSWER_TERMS
+    return all(lo <= answer_terms(g) <= hi and answer_chars(g) <= ANSWER_CHARS for g in sol.sym.grad)
+
+
 def rule_paths_present(sol: Solution) -> bool:
     """Both variables reach f through both g1 and g2: every local derivative on
     the graph is not identically zero, and each g_i uses both x1 and x2."""
@@ -362,6 +444,13 @@ def rule_values_readable(sol: Solution) -> bool:
     return all(plain_width(v) <= VALUE_WIDTH for v in at.grad)
 
 
+def rule_values_band(sol: Solution) -> bool:
+    """Every value of part (b), g1, g2 and both derivatives, has VALUE_BAND[0] <= |v| <= VALUE_BAND[1]."""
+    lo, hi = VALUE_BAND
+    at = sol.at_point
+    return all(math.isfinite(v) and lo <= abs(v) <= hi for v in (*at.g_float, *at.grad_float))
+
+
 def rule_mistakes_differ(sol: Solution) -> bool:
     """No common mistake lands on the right value at the point (the pipeline's
     rule, :func:`.family.same_value`; a value that is not finite counts as landing)."""
@@ -373,14 +462,19 @@ def rule_mistakes_differ(sol: Solution) -> bool:
 
 
 STRUCTURE_RULES = {  # cheapest first: the sampler stops at the first broken one
+    "outer_classes": rule_outer_classes,
+    "inner_same_size": rule_inner_same_size,
     "distinct_inner": rule_distinct_inner,
     "difficulty_band": rule_difficulty_band,
     "paths_present": rule_paths_present,
+    "no_collapse": rule_no_collapse,
     "fits_one_line": rule_fits_one_line,
+    "answer_band": rule_answer_band,
 }
 POINT_RULES = {  # cheapest first; values_readable needs the exact values
     "domain_near_point": rule_domain_near_point,
     "terms_nonzero_at_point": rule_terms_nonzero_at_point,
+    "values_band": rule_values_band,
     "mistakes_differ": rule_mistakes_differ,
     "values_readable": rule_values_readable,
 }
@@ -416,9 +510,9 @@ def draw_inner(rng: np.random.Generator, shape: str) -> Inner:
 
 
 def draw_structure(rng: np.random.Generator) -> Composition:
-    outer = (choice(rng, OUTER_NAMES), choice(rng, OUTER_NAMES))
-    op = choice(rng, OPS)
-    shapes = (choice(rng, SHAPE_NAMES), choice(rng, SHAPE_NAMES))
+    outer = (choice(rng, TRANSCENDENTAL), choice(rng, POLYNOMIAL))
+    op = choice(rng, SUM_OPS)
+    shapes = (choice(rng, INNER_SHAPES), choice(rng, INNER_SHAPES))
     return Composition(outer, op, (draw_inner(rng, shapes[0]), draw_inner(rng, shapes[1])))
 
 

@@ -19,6 +19,7 @@ from generator.questions import cost_derivatives as cd
 from generator.questions import cost_items as ci
 from generator.pipeline import build_question
 from generator.questions import family_rng
+from generator.resources import TEMPLATES
 
 
 def items_and_instance(params):
@@ -480,3 +481,30 @@ def test_many_seeds_fixed_skills_and_difficulty_bands():
     print(f"difficulty per part: { {k: dict(v) for k, v in spread.items()} }")
     for skill, part in zip(ci.SKILL_ORDER, forms):
         assert set(forms[part]) == {it.key for it in ci.SKILLS[skill]}, part
+    # 3.6 at one difficulty: each of its measures takes one value over every version
+    measures_36 = {k: dict(v) for k, v in spread.items() if k.startswith("3.6:")}
+    assert set(measures_36) == {"3.6:product_rules", "3.6:quotient_rules", "3.6:chain_rules", "3.6:kinks"}
+    assert all(len(v) == 1 for v in measures_36.values()), measures_36
+
+
+def test_activation_rule_counts_are_the_key_derivations():
+    """Each activation's declared quotient and chain rules are the ones its
+    derivation in the key names; kinks are the absolute values in g(u)."""
+    text = (TEMPLATES / "questions" / "cost_steps.tex.j2").read_text()
+    macros = {m.split("(")[0]: m for m in text.split("<% macro act_")[1:]}
+    for key, act in ci.ACTIVATIONS.items():
+        body = macros[key].split("<% endmacro %>")[0]
+        assert act.quotient_rules == body.count("(quotient rule"), key
+        assert act.chain_rules == body.count("(chain rule"), key
+    assert ci.SOFTSIGN.kinks == 1 and all(a.kinks == 0 for a in ci.ACTIVATIONS.values() if a is not ci.SOFTSIGN)
+
+
+def test_part_6_forms_have_one_difficulty():
+    """Every form of 3.6 has the same measures (one quotient rule, no chain rule
+    inside g', no kink); softsign, with its kink, would fall outside the band."""
+    measures = {(it.act.product_rules, it.act.quotient_rules, it.act.chain_rules, it.act.kinks) for it in ci.LINEAR_ACT_ITEMS_2}
+    assert measures == {(0, 1, 0, 0)}
+    assert len({it.act.key for it in ci.LINEAR_ACT_ITEMS_2}) == 2  # two activations, each with and without a bias
+    softsign = replace(BASE_ITEMS, act2=ci.LinearActItem("softsign", ci.SOFTSIGN, False, "activation_linear_2"))
+    assert cd.part_difficulty(softsign, BASE)[".6:kinks"] == 1
+    assert "difficulty_band" in cd.broken_rules(cd.Params(softsign, BASE))

@@ -218,6 +218,9 @@ def part_difficulty(items: Items, inst: Instance) -> dict[str, int]:
         ".1:product_rules": items.scalar.act.product_rules,
         ".2:product_rules": items.act.act.product_rules,
         ".6:product_rules": items.act2.act.product_rules,
+        ".6:quotient_rules": items.act2.act.quotient_rules,
+        ".6:chain_rules": items.act2.act.chain_rules,
+        ".6:kinks": items.act2.act.kinks,
     }
     for k, it in ((3, items.robust), (4, items.lsq), (5, items.cls)):
         out[f".{k}:points"] = len(inst.X)
@@ -228,6 +231,7 @@ def part_difficulty(items: Items, inst: Instance) -> dict[str, int]:
 # The band of every measure: the same for every version.
 DIFFICULTY_BANDS = {
     ".1:chain_factors": (0, 0), ".1:product_rules": (0, 0), ".2:product_rules": (0, 0), ".6:product_rules": (0, 0),
+    ".6:quotient_rules": (1, 1), ".6:chain_rules": (0, 0), ".6:kinks": (0, 0),
     ".3:points": (3, 3), ".4:points": (3, 3), ".5:points": (3, 3),
     ".3:penalty_terms": (0, 0), ".4:penalty_terms": (1, 1), ".5:penalty_terms": (0, 0),
 }

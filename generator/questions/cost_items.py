@@ -193,6 +193,13 @@ class Activation:
     through_g: str = ""  # g' written through g itself, with f for g: "f(z)(1 - f(z))" ("" when none is short)
     slip: tuple[str, Callable[[float], float]] | None = None  # the usual slip deriving g': what the student did, and g' it gives
     product_rules: int = 0  # product or quotient rules beyond those of the standard derivation
+    quotient_rules: int = 0  # quotient rules in the key's derivation of g' (templates/questions/cost_steps.tex.j2)
+    chain_rules: int = 0  # chain rules in the key's derivation of g'
+
+    @property
+    def kinks(self) -> int:
+        """Points where g has a kink to discuss: the absolute values in g(u)."""
+        return int(sympy.sympify(self.g_sym(sympy.Symbol("u", real=True))).count(sympy.Abs))
 
     def steps(self, arg: str) -> tuple[str, tuple[str, ...]]:
         """The macro of templates/questions/cost_steps.tex.j2 deriving g'(arg), and its arguments."""
@@ -238,6 +245,7 @@ SIGMOID = Activation(
     at=lambda u: (rf"\sigma({u})\bigl(1 - \sigma({u})\bigr)", _e_sig_prime(u)),
     through_g=r"f(z)\bigl(1 - f(z)\bigr)",
     slip=(r"dropped the $-1$ from the derivative of $e^{-u}$", lambda u: -sigma_f(u) * (1 - sigma_f(u))),
+    quotient_rules=1,
 )
 
 TANH = Activation(
@@ -252,6 +260,7 @@ TANH = Activation(
     at=lambda u: (rf"1 - \tanh^2({u})", 4 * sympy.exp(2 * abs(u)) / (1 + sympy.exp(2 * abs(u))) ** 2),
     through_g=r"1 - f(z)^2",
     slip=(r"slipped a sign in the quotient rule, getting $1 + \tanh^2$", lambda u: 1 + math.tanh(u) ** 2),
+    quotient_rules=1,
 )
 
 SOFTPLUS = Activation(
@@ -265,6 +274,7 @@ SOFTPLUS = Activation(
     dg_float=sigma_f,
     at=lambda u: (rf"\sigma({u})", _e_sig(u)),
     slip=(r"forgot the chain rule inside the logarithm, getting $1/(1 + e^{u})$", lambda u: 1 - sigma_f(u)),
+    chain_rules=1,
 )
 
 LOG_SIGMOID = Activation(
@@ -279,6 +289,7 @@ LOG_SIGMOID = Activation(
     at=lambda u: (rf"1 - \sigma({u})", _e_sig(-u)),
     slip=(r"forgot the chain rule on the logarithm, getting $\sigma'(u) = \sigma(u)(1 - \sigma(u))$",
           lambda u: sigma_f(u) * (1 - sigma_f(u))),
+    chain_rules=1,
 )
 
 BIPOLAR = Activation(
@@ -293,6 +304,7 @@ BIPOLAR = Activation(
     at=lambda u: (rf"2\sigma({u})\bigl(1 - \sigma({u})\bigr)", 2 * _e_sig_prime(u)),
     through_g=r"\tfrac12\bigl(1 - f(z)^2\bigr)",
     slip=(r"dropped the $-1$ from the derivative of $e^{-u}$", lambda u: -2 * sigma_f(u) * (1 - sigma_f(u))),
+    quotient_rules=1,
 )
 
 SOFTSIGN = Activation(
@@ -307,6 +319,7 @@ SOFTSIGN = Activation(
     at=lambda u: (rf"\frac{{1}}{{(1 + |{u}|)^2}}", sympy.Rational(1, (1 + abs(u)) ** 2)),
     note=r"Although $|u|$ has a kink at $0$, the softsign does not: both one-sided difference quotients at $u = 0$ tend to $1$, so the formula holds for every $u$.",
     slip=(r"slipped a sign in the quotient rule, getting $(1 + 2|u|)/(1 + |u|)^2$", lambda u: (1 + 2 * abs(u)) / (1 + abs(u)) ** 2),
+    quotient_rules=1,
 )
 
 ACTIVATIONS = {a.key: a for a in (SIGMOID, TANH, SOFTPLUS, LOG_SIGMOID, BIPOLAR, SOFTSIGN)}
@@ -468,11 +481,14 @@ LINEAR_ACT_ITEMS = [
     LinearActItem("bipolar_sigmoid", BIPOLAR, False, "activation_linear"),
 ]
 
+# 3.6 at one difficulty: both forms derive g' by one quotient rule of exponentials,
+# with no chain rule inside g' and no kink (softsign's |u| would add one), then one
+# chain factor, grad_w u = x.
 LINEAR_ACT_ITEMS_2 = [
     LinearActItem("tanh", TANH, False, "activation_linear_2"),
     LinearActItem("tanh_bias", TANH, True, "activation_linear_2"),
-    LinearActItem("softsign", SOFTSIGN, False, "activation_linear_2"),
-    LinearActItem("softsign_bias", SOFTSIGN, True, "activation_linear_2"),
+    LinearActItem("bipolar_sigmoid", BIPOLAR, False, "activation_linear_2"),
+    LinearActItem("bipolar_sigmoid_bias", BIPOLAR, True, "activation_linear_2"),
 ]
 
 

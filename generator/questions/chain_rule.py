@@ -1,10 +1,12 @@
 """Question 2: the multivariable chain rule through two intermediate functions.
 
-Every version is a composition ``f = h1(g1) (+ | - | *) h2(g2)`` with outer
-functions ``h1, h2`` from a small table (sin, cos, exp, log, tanh, sigmoid,
-square, cube, sqrt) and inner functions ``g1, g2`` of ``(x1, x2)`` from a table
-of shapes with small integer coefficients. The original assignment,
-``f = sin(g1) + g2^2``, ``g1 = x1 e^(x2)``, ``g2 = x1 + x2^2``, is one member.
+Every version is a composition ``f = h1(g1) +- h2(g2)`` with a transcendental
+outer function ``h1`` (sin, cos, exp, log) and a polynomial one ``h2`` (square,
+cube), never multiplied, and inner functions ``g1, g2`` of ``(x1, x2)`` from the
+shapes of the original's size with small integer coefficients. The original
+assignment, ``f = sin(g1) + g2^2``, ``g1 = x1 e^(x2)``, ``g2 = x1 + x2^2``, is
+one member. The solver's tables hold more (tanh, sigmoid, sqrt, products of the
+outer functions, smaller and larger shapes); the rules keep them out of a version.
 
 Parts: (a) the six intermediate partials and ``df/dx1``, ``df/dx2`` by the
 chain rule; (b) both derivatives at a point with integer coordinates.

@@ -382,9 +382,11 @@ def test_many_seeds_verify_cover_every_item_and_vary():
     sizes = Counter(m for _, _, _, m in results)
     print(f"\n{N_SEEDS} seeds in {elapsed:.1f} s; {len(combos)} distinct six-item combinations "
           f"among {N_COMBO_SEEDS} seeds; data sizes {dict(sizes)}")
-    # 944 of the first 1,000 seeds have distinct combinations (of about 9,000 allowed now that every
-    # part keeps its skill); the bound sits just below, so a narrower draw shows up here
-    assert len(combos) >= 940
+    # 927 of the first 1,000 seeds have distinct combinations (of 6,912 allowed now that every
+    # part keeps its skill and 3.6 is tanh or the bipolar sigmoid, each different from 3.1's and
+    # 3.2's; 8,448 and 944 with softsign in 3.6); the bound sits just below, so a narrower draw
+    # shows up here
+    assert len(combos) >= 920
     assert set(sizes) == set(cd.M_VALUES)
 
 

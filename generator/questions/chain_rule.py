@@ -171,11 +171,11 @@ class Shape:
 
 E = sympy.exp
 SHAPES = {
-    "prod_exp": Shape("prod_exp", (1, 2, 3, -1, -2), (1, -1, 2),
+    "prod_exp": Shape("prod_exp", (1, 2, 3, -1, -2, -3), (1, -1, 2, -2),
                       lambda a, b, X, Y: a * X * E(b * Y),
                       lambda a, b, X, Y: a * E(b * Y),
                       lambda a, b, X, Y: a * b * X * E(b * Y)),
-    "lin_sq": Shape("lin_sq", (1, 2, 3, -1, -2), (1, 2, -1, -2),
+    "lin_sq": Shape("lin_sq", (1, 2, 3, -1, -2, -3), (1, 2, 3, -1, -2, -3),
                     lambda a, b, X, Y: a * X + b * Y**2,
                     lambda a, b, X, Y: sympy.Integer(a),
                     lambda a, b, X, Y: 2 * b * Y),
@@ -183,14 +183,14 @@ SHAPES = {
                   lambda a, b, X, Y: a * X * Y,
                   lambda a, b, X, Y: a * Y,
                   lambda a, b, X, Y: a * X),
-    "sq_lin": Shape("sq_lin", (1, 2, -1), (1, 2, 3, -1, -2, -3),
+    "sq_lin": Shape("sq_lin", (1, 2, 3, -1, -2, -3), (1, 2, 3, -1, -2, -3),
                     lambda a, b, X, Y: a * X**2 + b * Y,
                     lambda a, b, X, Y: 2 * a * X,
                     lambda a, b, X, Y: sympy.Integer(b)),
-    "sin_prod": Shape("sin_prod", (1, 2, 3, -1, -2), (1,),
-                      lambda a, b, X, Y: a * Y * sympy.sin(X),
-                      lambda a, b, X, Y: a * Y * sympy.cos(X),
-                      lambda a, b, X, Y: a * sympy.sin(X)),
+    "sin_prod": Shape("sin_prod", (1, 2, 3, -1, -2, -3), (1, 2, 3),
+                      lambda a, b, X, Y: a * Y * sympy.sin(b * X),
+                      lambda a, b, X, Y: a * b * Y * sympy.cos(b * X),
+                      lambda a, b, X, Y: a * sympy.sin(b * X)),
     "ratio": Shape("ratio", (1, 2, 3, -1, -2), (1, 2),
                    lambda a, b, X, Y: a * X / (1 + b * Y**2),
                    lambda a, b, X, Y: a / (1 + b * Y**2),
@@ -503,7 +503,7 @@ def _broken(sol: Solution) -> list[str]:
 
 POINT_COORDS = (-2, -1, 0, 1, 2)
 POINT_POOL = 6  # qualifying points compared
-POINT_CHOICES = 3  # the point is drawn among this many of them with the shortest values
+POINT_CHOICES = 5  # the point is drawn among this many of them with the shortest values
 
 
 def draw_inner(rng: np.random.Generator, shape: str) -> Inner:

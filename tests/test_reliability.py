@@ -106,18 +106,18 @@ def test_class_set_with_pdfs_from_any_folder(tmp_path, where, out):
 
 
 def test_a_newcomer_never_redraws_a_student_already_in_the_class(tmp_path):
-    a = write_roster(tmp_path / "A.csv", [("20240513", "A")])
-    b = write_roster(tmp_path / "B.csv", [("20240513", "A"), ("20240610", "B")])
+    a = write_roster(tmp_path / "A.csv", [("20240889", "A")])
+    b = write_roster(tmp_path / "B.csv", [("20240889", "A"), ("20240499", "B")])
     out = tmp_path / "L"
     assert cli.main(["--seed", "9", "--roster", str(a), "--out", str(out), "--no-pdf", "--quiet"]) == 0
-    before = {p.name: p.read_bytes() for p in (out / "class-9" / "20240513").iterdir()}
+    before = {p.name: p.read_bytes() for p in (out / "class-9" / "20240889").iterdir()}
     assert cli.main(["--seed", "9", "--roster", str(b), "--out", str(out), "--no-pdf", "--quiet"]) == 0
-    after = {p.name: p.read_bytes() for p in (out / "class-9" / "20240513").iterdir()}
+    after = {p.name: p.read_bytes() for p in (out / "class-9" / "20240889").iterdir()}
     assert after == before
     students = {s["id"]: s for s in json.loads((out / "class-9" / "manifest.json").read_text())["students"]}
     # these two IDs collide at class seed 9: the newcomer is the one redrawn
-    assert students["20240513"]["redraws"] == 0 and students["20240610"]["redraws"] == 1
-    assert students["20240513"]["version"] != students["20240610"]["version"]
+    assert students["20240889"]["redraws"] == 0 and students["20240499"]["redraws"] == 1
+    assert students["20240889"]["version"] != students["20240499"]["version"]
 
 
 def test_count_folders_and_versions_stay_when_the_class_grows(tmp_path):

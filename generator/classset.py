@@ -32,11 +32,12 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from contextlib import closing
+from collections.abc import Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generator, Iterable, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 import pikepdf
 
@@ -308,10 +309,9 @@ def _distinct(outcomes: list[Outcome], settled: set[str]) -> list[int]:
     clash = []
     for i in order:
         o = outcomes[i]
-        if any(p in seen[k] for k, p in enumerate(o.params)):
-            if o.student.id not in settled:
-                clash.append(i)
-                continue
+        if any(p in seen[k] for k, p in enumerate(o.params)) and o.student.id not in settled:
+            clash.append(i)
+            continue
         for k, p in enumerate(o.params):
             seen[k].add(p)
     return sorted(clash)

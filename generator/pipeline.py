@@ -11,12 +11,11 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 import sympy
 
 from . import __version__, compile, export, names, render
@@ -241,7 +240,7 @@ def source_engine_for(ps: ProblemSet) -> str:
     return names.source_engine_for(ps.student_name, ps.student_id, *config_of(ps).course.texts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def preamble(engine: str = "pdflatex", paper: str = "a4") -> str:
     return render.render("preamble.tex.j2", engine=engine, paper=paper)
 

@@ -14,9 +14,9 @@ from sympy.parsing.sympy_parser import parse_expr
 from generator import config
 from generator.errors import VerificationError
 from generator.model import ProblemSet
+from generator.pipeline import build_question, render_documents
 from generator.questions import chain_rule as cr
 from generator.questions import family_rng
-from generator.pipeline import build_question, render_documents
 
 N_SEEDS = 2000
 N_VARIETY = 1000
@@ -401,7 +401,7 @@ def test_many_seeds_verify_hold_rules_and_vary():
         # answers.json: each value at the point equals the check's derivative there
         f = parse_expr(answer(q, "2b", "df/dx1").check["function"])
         point = q.params["point"]
-        for j, x in enumerate((x1, x2)):
+        for j, _x in enumerate((x1, x2)):
             a = answer(q, "2b", f"df/dx{j + 1}")
             d = parse_expr(a.check["derivative"][0])
             num_d = float(d.evalf(subs={x1: point["x1"], x2: point["x2"]}))

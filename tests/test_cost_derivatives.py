@@ -15,9 +15,9 @@ import sympy
 from generator import config
 from generator.errors import VerificationError
 from generator.model import ProblemSet
+from generator.pipeline import build_question
 from generator.questions import cost_derivatives as cd
 from generator.questions import cost_items as ci
-from generator.pipeline import build_question
 from generator.questions import family_rng
 from generator.resources import TEMPLATES
 

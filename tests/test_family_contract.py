@@ -2,7 +2,6 @@
 checked the same way for each built-in family (generator.questions.families())."""
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -7,8 +7,8 @@ from fractions import Fraction
 import pytest
 
 from generator.errors import VerificationError
-from generator.questions import family_rng
 from generator.pipeline import build_question
+from generator.questions import family_rng
 from generator.questions import network as nw
 
 N_SEEDS = 2000

@@ -90,7 +90,7 @@ def test_a_student_in_one_shape():
     printed = pipeline.PrintedStudent
     assert printed(s).name_tex == r"\nnname{Ann}" and printed(Student("a_b")).id_tex == r"\nnname{a\_b}"
     with pytest.raises(ValueError, match="student '7' has no name to print"):
-        printed(Student("7")).name_tex
+        _ = printed(Student("7")).name_tex
 
 
 def test_current_means_every_file(tmp_path):

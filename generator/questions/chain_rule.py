@@ -25,9 +25,10 @@ from __future__ import annotations
 import copy
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import sympy
@@ -35,12 +36,12 @@ from sympy.polys.polyerrors import PolynomialError
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import latex
+from ..model import EXACT, FOUR_PLACES, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..printers import lambdified, lambdified_once, tex, text
+from ..sampling import choice, redraw
 from ..speed import cached, factor_terms, substitute, times
 from ..symbolic import cached_diff as _diff
 from ..symbolic import derivative
-from ..model import EXACT, FOUR_PLACES, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
-from ..sampling import choice, redraw
 from .family import Disagreement, PartSpec, distinct_notes, of_answer, same_value
 
 NAME = "chain_rule"
@@ -245,10 +246,10 @@ class Composition:
     # the solution the sampler computed for this composition, handed to solve (not part of its value)
     solved: Solution | None = field(default=None, compare=False, repr=False)
 
-    def with_point(self, point: Point | None) -> "Composition":
+    def with_point(self, point: Point | None) -> Composition:
         return Composition(self.outer, self.op, self.inner, point)
 
-    def to_params(self, sym: "Symbolic | None" = None) -> JSONDict:
+    def to_params(self, sym: Symbolic | None = None) -> JSONDict:
         """The parameters for answers.json; ``sym``, if given, is this
         composition's symbolic solution (computed here otherwise)."""
         sym = solve_symbolic(self) if sym is None else sym
@@ -597,7 +598,7 @@ class Symbolic:
         self.f_parts_g = tuple(h[i].apply(G[i]) for i in range(2))
         self.f_parts_shown = tuple(substitute(e, self._shown) for e in self.f_parts_g)
 
-    def for_composition(self, comp: Composition) -> "Symbolic":
+    def for_composition(self, comp: Composition) -> Symbolic:
         """The solution of ``comp``, the same structure at most at another
         point: nothing here depends on the point, so every expression
         computed so far is shared rather than computed again."""
@@ -665,7 +666,7 @@ class AtPoint:
         self.paths_float = tuple(tuple(self.df_float[i] * dg[i][j] for i in range(2)) for j in range(2))
         self.grad_float = tuple(sum(self.paths_float[j]) for j in range(2))
 
-    def for_symbolic(self, sym: Symbolic) -> "AtPoint":
+    def for_symbolic(self, sym: Symbolic) -> AtPoint:
         """The solution at the same point of ``sym``, the same structure as
         this one's (see :meth:`Symbolic.for_composition`); values are shared."""
         other = copy.copy(self)

@@ -22,22 +22,23 @@ SymPy's derivative away from the instance too. Any disagreement aborts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import CodeType
-from typing import Any, Callable, NoReturn, Sequence, cast
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import sympy
 
-from ..speed import cached
-from ..symbolic import derivative
 from ..latex import num
 from ..model import FOUR_PLACES, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..sampling import choice, redraw
+from ..speed import cached
+from ..symbolic import derivative
 from . import cost_items as ci
 from .cost_items import Expr, Lin, sstr
-from .family import Disagreement, PartSpec, distinct_notes, of_answer, same_value
+from .family import Disagreement, PartSpec, distinct_notes, lands_on_key, of_answer
 
 NAME = "cost_derivatives"
 TEMPLATE = "questions/cost_derivatives.tex.j2"
@@ -263,8 +264,7 @@ def rule_hand_sized(items: Items, inst: Instance) -> bool:
 
 def rule_mistakes_differ(items: Items, inst: Instance) -> bool:
     """No common mistake lands on the right numeric answer (the pipeline's rule, :func:`.family.same_value`)."""
-    right = numeric_values(items, inst)
-    return not any(same_value(wrong, right[pid]) for pid, wrongs in common_mistakes(items, inst).items() for wrong in wrongs.values())
+    return not lands_on_key(numeric_values(items, inst), common_mistakes(items, inst))
 
 
 VERSION_RULES = {
@@ -763,7 +763,8 @@ def _act_context(p: PartSolution, item: ci.LinearActItem, inst: Instance) -> Num
     ]
     value_vec = _vec([num(Fraction(int(e.p), int(e.q))) for e in p.exact]) if rational else None
     if rational:
-        final = rf"\nabla_w f &= {num(Fraction(int(p.work['coef_exact'].p), int(p.work['coef_exact'].q)))}\,{ci.column(p.work['x'])} = \boxed{{{value_vec}}}"
+        coef = num(Fraction(int(p.work['coef_exact'].p), int(p.work['coef_exact'].q)))
+        final = rf"\nabla_w f &= {coef}\,{ci.column(p.work['x'])} = \boxed{{{value_vec}}}"
         approx = None
     else:
         final = rf"\nabla_w f &= g'({u})\, x = \boxed{{{ci.as_factor(p.work['coef_tex'])}\,{ci.column(p.work['x'])}}}"
@@ -813,10 +814,7 @@ def _data_context(p: PartSolution, it: ci.CostItem, inst: Instance) -> NumericWo
     M = it.grad_multiplier * it.factor.value(m)
     terms = [(c, x) for c, x in zip(p.work["coefs"], X) if not c.is_zero()]
     inner = _linear_combination(terms)
-    if M == 1:
-        total = inner
-    else:
-        total = rf"{_frac_tex(M)}\Bigl[{inner}\Bigr]"
+    total = inner if M == 1 else rf"{_frac_tex(M)}\Bigl[{inner}\Bigr]"
     if it.penalty:
         total += it.penalty.total_tex(inst.lam, w)
     grad = p.work["grad"]

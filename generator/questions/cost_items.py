@@ -23,9 +23,10 @@ Exact numbers are written in terms of ``sigma(k)`` for positive integers ``k``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import sympy
@@ -101,11 +102,11 @@ class Lin:
         self.terms = {a: Fraction(q) for a, q in (terms or {}).items() if q != 0}
 
     @classmethod
-    def const(cls, q: int | Fraction) -> "Lin":
+    def const(cls, q: int | Fraction) -> Lin:
         return cls({("1", 0): Fraction(q)})
 
     @classmethod
-    def sigma(cls, z: int) -> "Lin":
+    def sigma(cls, z: int) -> Lin:
         """sigma(z) for an integer z, using sigma(0) = 1/2 and sigma(-k) = 1 - sigma(k)."""
         if z == 0:
             return cls.const(Fraction(1, 2))
@@ -113,19 +114,19 @@ class Lin:
             return cls({("sigma", z): 1})
         return cls({("1", 0): 1, ("sigma", -z): -1})
 
-    def __add__(self, other: "Lin") -> "Lin":
+    def __add__(self, other: Lin) -> Lin:
         out = dict(self.terms)
         for a, q in other.terms.items():
             out[a] = out.get(a, Fraction(0)) + q
         return Lin(out)
 
-    def __neg__(self) -> "Lin":
+    def __neg__(self) -> Lin:
         return self * -1
 
-    def __sub__(self, other: "Lin") -> "Lin":
+    def __sub__(self, other: Lin) -> Lin:
         return self + (-other)
 
-    def __mul__(self, factor: int | Fraction) -> "Lin":
+    def __mul__(self, factor: int | Fraction) -> Lin:
         q = Fraction(factor)
         return Lin({a: c * q for a, c in self.terms.items()})
 
@@ -317,7 +318,8 @@ SOFTSIGN = Activation(
     dg_sym=lambda u: 1 / (1 + sympy.Abs(u)) ** 2,
     dg_float=lambda u: 1 / (1 + abs(u)) ** 2,
     at=lambda u: (rf"\frac{{1}}{{(1 + |{u}|)^2}}", sympy.Rational(1, (1 + abs(u)) ** 2)),
-    note=r"Although $|u|$ has a kink at $0$, the softsign does not: both one-sided difference quotients at $u = 0$ tend to $1$, so the formula holds for every $u$.",
+    note=r"Although $|u|$ has a kink at $0$, the softsign does not: both one-sided difference quotients at $u = 0$ tend "
+         r"to $1$, so the formula holds for every $u$.",
     slip=(r"slipped a sign in the quotient rule, getting $(1 + 2|u|)/(1 + |u|)^2$", lambda u: (1 + 2 * abs(u)) / (1 + abs(u)) ** 2),
     quotient_rules=1,
 )
@@ -382,7 +384,8 @@ class ScalarItem:
             return [Steps(None, None, *self.act.steps("z"))]
         u = self.inner
         return [
-            Steps(rf"Write $f(z) = g(u)$ with $u = {u}$, $g(u) = {self.act.g('u')}$ and $\frac{{du}}{{dz}} = {_exact_tex(self.a)}$. First the derivative of $g$:",
+            Steps(rf"Write $f(z) = g(u)$ with $u = {u}$, $g(u) = {self.act.g('u')}$ and "
+                  rf"$\frac{{du}}{{dz}} = {_exact_tex(self.a)}$. First the derivative of $g$:",
                   None, *self.act.steps("u")),
             Steps(rf"Then the chain rule: $f'(z) = g'(u)\,\frac{{du}}{{dz}} = {_exact_tex(self.a)}\,g'({u})$.", None),
         ]
@@ -440,7 +443,8 @@ class LinearActItem:
     def steps(self) -> list[Steps]:
         u_def = r"u = w^\top x + b = \sum_{j=1}^n w_j x_j + b" if self.bias else r"u = w^\top x = \sum_{j=1}^n w_j x_j"
         return [
-            Steps(rf"Write $f(w) = g(u)$ with ${u_def}$, so $\frac{{\partial u}}{{\partial w_j}} = x_j$, that is $\nabla_w u = x$. The derivative of $g(u) = {self.act.g('u')}$:",
+            Steps(rf"Write $f(w) = g(u)$ with ${u_def}$, so $\frac{{\partial u}}{{\partial w_j}} = x_j$, that is $\nabla_w u = x$. "
+                  rf"The derivative of $g(u) = {self.act.g('u')}$:",
                   None, *self.act.steps("u")),
             Steps(r"By the chain rule, $\nabla_w f(w) = g'(u)\,\nabla_w u = g'(u)\,x$.", None),
         ]

@@ -41,6 +41,7 @@ from ..errors import VerificationError
 from ..model import JSONValue, Mistake, MistakeValue, Note, Question
 
 P = TypeVar("P")
+K = TypeVar("K")  # what a family keys its answers by (a name, a part number)
 S = TypeVar("S")
 
 
@@ -111,6 +112,14 @@ def same_value(a: Comparable, b: Comparable) -> bool:
         return False
     return all(not (math.isfinite(x) and math.isfinite(y)) or abs(x - y) <= SAME_VALUE * max(1.0, abs(y))
                for x, y in zip(xs, ys))
+
+
+
+def lands_on_key(right: Mapping[K, Comparable], wrongs: Mapping[K, Mapping[str, Comparable]]) -> bool:
+    """Whether some common mistake gives the right answer (``wrongs``: answer ->
+    mistake -> value; ``right``: answer -> value), by :func:`same_value`: the
+    pipeline's rule, which a sampler uses to reject such a draw."""
+    return any(same_value(w, right[name]) for name, ws in wrongs.items() for w in ws.values())
 
 
 class Disagreement(VerificationError):

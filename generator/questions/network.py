@@ -17,9 +17,10 @@ forward passes in NumPy floating point. Any disagreement aborts the version.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Callable, NoReturn, Sequence
+from typing import NoReturn
 
 import numpy as np
 import sympy
@@ -29,7 +30,7 @@ from ..latex import num
 from ..model import EXACT, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..sampling import choice, integers, redraw
 from . import concepts
-from .family import Disagreement, PartSpec, distinct_notes, of_answer, same_value
+from .family import Disagreement, PartSpec, distinct_notes, lands_on_key, of_answer
 
 NAME = "network"
 TEMPLATE = "questions/network.tex.j2"
@@ -115,7 +116,7 @@ class Network:
             return self.W2[p.i]
         return self.b2
 
-    def with_values(self, new: dict[Param, Fraction]) -> "Network":
+    def with_values(self, new: dict[Param, Fraction]) -> Network:
         W1 = [list(r) for r in self.W1]
         b1, W2, b2 = list(self.b1), list(self.W2), self.b2
         v: Num
@@ -233,8 +234,7 @@ def rule_eta_band(net: Network, sol: Solution) -> bool:
 
 def rule_mistakes_differ(net: Network, sol: Solution) -> bool:
     """No common mistake lands on the right answer (the pipeline's rule, :func:`.family.same_value`)."""
-    right = right_answers(net, sol)
-    return not any(same_value(w, right[name]) for name, wrongs in wrong_values(net, sol).items() for w in wrongs.values())
+    return not lands_on_key(right_answers(net, sol), wrong_values(net, sol))
 
 
 RULES = {
@@ -472,20 +472,20 @@ def verify(net: Network, sol: Solution) -> None:
             fail(part, "y_hat", fwd.y_hat, f)
     J = closed_form_loss(net)
     vals = _values(net)
-    if J.xreplace(vals) != _rat((sol.bp.loss)):
+    if J.xreplace(vals) != _rat(sol.bp.loss):
         fail("c", "J", sol.bp.loss, J.xreplace(vals))
     for p in ALL_PARAMS:
         g = sympy.diff(J, SYMBOL[p]).xreplace(vals)
-        if g != _rat((sol.bp.grads[p])):
+        if g != _rat(sol.bp.grads[p]):
             fail("c", f"dJ/d{p.name}", sol.bp.grads[p], g)
     new_vals = dict(vals)
     for p, new in sol.updated.items():
         g = sympy.diff(J, SYMBOL[p]).xreplace(vals)
-        expected = vals[SYMBOL[p]] - _rat((net.eta)) * g
-        if expected != _rat((new)):
+        expected = vals[SYMBOL[p]] - _rat(net.eta) * g
+        if expected != _rat(new):
             fail("d", f"new {p.name}", new, expected)
         new_vals[SYMBOL[p]] = expected
-    if J.xreplace(new_vals) != _rat((sol.loss_after)):
+    if J.xreplace(new_vals) != _rat(sol.loss_after):
         fail("d", "loss after the update", sol.loss_after, J.xreplace(new_vals))
     f = _float_forward(net.with_values(sol.updated), False)
     if abs(f - float(sol.after.y_hat)) > 1e-9:
@@ -540,7 +540,7 @@ def wrong_values(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
         out[f"grad:{p.name}"] = wrong
     added = {p: net.get(p) + net.eta * sol.bp.grads[p] for p in sol.updated}
     after_added = forward(net.with_values(added), "identity")
-    for p, new in sol.updated.items():
+    for p, _new in sol.updated.items():
         g = sol.bp.grads[p]
         wrong = {
             "sign_flipped_in_update": added[p],

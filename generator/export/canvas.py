@@ -97,9 +97,9 @@ def item(version: Version, part: PartView, comp: Component | None) -> tuple[ET.E
         _metadata(el, {"question_type": "numerical_question", "points_possible": number(points),
                        "original_answer_ids": _ident(title + "/a"), "assessment_question_identifierref": _ident(title + "/q")})
     else:
-        asked = ", ".join(feedback.math_html(a["label"]) for a in part.manual)
+        asked = ", ".join(feedback.math_html(a.label) for a in part.manual)
         text += f"<p>Answer here: {asked}. Show your derivation; this answer is marked by hand.</p>"
-        points = sum(float(a["points"]) for a in part.manual)
+        points = sum(a.points for a in part.manual)
         _metadata(el, {"question_type": "essay_question", "points_possible": number(points),
                        "original_answer_ids": "", "assessment_question_identifierref": _ident(title + "/q")})
     pres = _sub(el, "presentation")
@@ -203,7 +203,7 @@ class Writer(formats.Writer[Rendered]):
         if not self.spools:
             self.title = feedback.course_label(version)
             for part, comp in mine:
-                ppi = comp.points if comp else sum(float(a["points"]) for a in part.manual)
+                ppi = comp.points if comp else sum(a.points for a in part.manual)
                 self.points += ppi
                 self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))  # noqa: SIM115 (open until finish; close() closes it)
         if [title for title, _, _ in self.spools] != [section_title(part, comp) for part, comp in mine]:

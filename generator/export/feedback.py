@@ -8,8 +8,8 @@ import math
 import re
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
 
+from .. import key
 from . import html
 from .source import Component, ExportError, PartView, Version
 
@@ -24,8 +24,8 @@ def clean(text: str) -> str:
 def course_label(version: Version) -> str:
     """"CSE 616 Neural Networks, Assignment 1" (and the term, when there is one)."""
     c = version.course
-    head = " ".join(str(c[k]) for k in ("code", "name") if c.get(k))
-    label = ", ".join(t for t in (head, str(c.get("title") or ""), str(c.get("term") or "")) if t)
+    head = " ".join(t for t in (c.code, c.name) if t) if c else ""
+    label = ", ".join(t for t in (head, c.title, c.term or "") if t) if c else ""
     return " ".join(clean(label or "nn-problem-set").split())
 
 
@@ -70,8 +70,7 @@ def tolerance_text(c: Component) -> str:
 
 
 def part_heading(part: PartView) -> str:
-    q = part.question
-    return f"<h4>{html.escape(clean(str(q['title'])))}</h4>\n"
+    return f"<h4>{html.escape(clean(part.question.title))}</h4>\n"
 
 
 def question_html(part: PartView, figure: str) -> str:
@@ -82,32 +81,34 @@ def question_html(part: PartView, figure: str) -> str:
     return re.sub(r"@@NNFIGURE:[^@]*@@", lambda m: figure, text)
 
 
-def _value_html(value: Any) -> str:
-    if isinstance(value, list):
+def _value_html(value: key.Value) -> str:
+    if isinstance(value, tuple):
         return "(" + ", ".join(_value_html(v) for v in value) + ")"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return html.escape(number(float(value)))
     return html.escape(str(value))
 
 
-def key_html(part: PartView, answers: list[dict[str, Any]]) -> str:
+def key_html(part: PartView, answers: list[key.Answer]) -> str:
     """Every answer's label and exact value, how it is graded, and its common mistakes."""
     rows = []
     for a in answers:
-        line = f"{math_html(a['label'])} \\(=\\) {math_html(a['latex'])}"
-        if a["kind"] in ("number", "vector"):
-            tol = a["tolerance"] or {"abs": 0, "rel": 0}
-            line += f" (decimal {_value_html(a['value'])}; accepted within \u00b1{html.escape(number(max(float(tol['abs']), 0.0)))}"
-            line += f" or {html.escape(number(float(tol['rel'])))} relative)" if tol.get("rel") else ")"
+        if a.latex is None:
+            raise ExportError(f"answer {a.ref}: a graded answer without its LaTeX value")
+        line = f"{math_html(a.label)} \\(=\\) {math_html(a.latex)}"
+        if a.kind in ("number", "vector"):
+            tol = a.tolerance or key.NO_TOLERANCE
+            line += f" (decimal {_value_html(a.value)}; accepted within \u00b1{html.escape(number(max(tol.abs, 0.0)))}"
+            line += f" or {html.escape(number(tol.rel))} relative)" if tol.rel else ")"
         else:
-            line += " (marked by hand)" if a["kind"] == "text" else " (marked by hand; any equivalent form is right)"
-        line += f" [{marks(float(a['points']))}]"
+            line += " (marked by hand)" if a.kind == "text" else " (marked by hand; any equivalent form is right)"
+        line += f" [{marks(a.points)}]"
         rows.append(f"<li>{line}</li>")
     out = "<p><strong>Key</strong></p>\n<ul>" + "".join(rows) + "</ul>\n"
-    mistakes = [(a, m) for a in answers for m in a.get("mistakes") or []]
+    mistakes = [(a, m) for a in answers for m in a.mistakes]
     if mistakes:
-        items = "".join(f"<li>{math_html(a['label'])}: {_value_html(m.get('value'))} if the student "
-                        f"{html.to_html(str(m.get('text', '')))[3:-4]}</li>" for a, m in mistakes)
+        items = "".join(f"<li>{math_html(a.label)}: {_value_html(m.value)} if the student "
+                        f"{html.to_html(m.text)[3:-4]}</li>" for a, m in mistakes)
         out += f"<p><strong>Common mistakes</strong></p>\n<ul>{items}</ul>\n"
     return out
 

@@ -68,7 +68,7 @@ def slot_title(part: PartView, kind: str) -> str:
 
 def slot_points(part: PartView, kind: str) -> float:
     """The points of one of a part's questions: those of its numbers, or of its hand-marked answers."""
-    return sum(float(a["points"]) for a in (part.numeric if kind == "auto" else part.manual))
+    return sum(a.points for a in (part.numeric if kind == "auto" else part.manual))
 
 
 def _img(image: Image) -> str:
@@ -84,13 +84,13 @@ def cloze_text(part: PartView) -> str:
     k = 0
     for a in part.numeric:
         boxes = []
-        size = len(a["value"]) if a["kind"] == "vector" else 1
+        size = len(a.value) if isinstance(a.value, tuple) else 1
         for c in comps[k:k + size]:
             boxes.append(f"{{{w[k]}:NUMERICAL:={number(c.value)}:{number(c.tolerance)}}}")
             k += 1
         cell = boxes[0] if size == 1 else "\\(\\Bigl(\\)" + ", ".join(boxes) + "\\(\\Bigr)\\)"
         accuracy = feedback.tolerance_text(comps[k - 1])
-        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a['label'])} \\(=\\)</td>"
+        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a.label)} \\(=\\)</td>"
                     f"<td style=\"padding:4px 8px\">{cell}</td><td style=\"padding:4px 8px\"><small>({accuracy})</small></td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
@@ -114,7 +114,7 @@ def question(version: Version, part: PartView, kind: str) -> str:
                 f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
                 f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
                 f'    <penalty>0</penalty>\n    <hidden>0</hidden>\n  </question>\n')
-    asked = ", ".join(feedback.math_html(a["label"]) for a in part.manual)
+    asked = ", ".join(feedback.math_html(a.label) for a in part.manual)
     text += f"\n<p>Answer here: {asked}. Show your derivation; this answer is marked by hand.</p>\n"
     if part.numeric:
         text += "<p>(The numeric value of this part is asked in a separate question.)</p>\n"

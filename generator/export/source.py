@@ -1,6 +1,7 @@
 """What an export reads of one version, taken from the version as it is built
 (the ProblemSet in memory, in the process that builds it): its answers as
-answers.json holds them (format 2), and the HTML of its questions.
+answers.json holds them (format 2, read by the one typed reader
+:mod:`generator.key`), and the HTML of its questions.
 
 The question templates are the single source of the questions' wording and
 worked solutions: each renders its text as fragments (the macros ``intro``,
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import render
+from .. import key, render
 from ..config import Config, default
 from ..errors import GeneratorError
 from ..model import JSONDict, ProblemSet
@@ -52,8 +53,8 @@ class Component:
 @dataclass
 class PartView:
     id: str
-    question: JSONDict
-    data: JSONDict  # the part of answers.json
+    question: key.Question
+    data: key.Part  # the part of the version's key
     prompt: str  # HTML
     solution: str  # HTML, without the grading note
     intro: str  # HTML of the question's introduction (with a figure marker)
@@ -61,16 +62,17 @@ class PartView:
     _components: list[Component] | None = None
 
     @property
-    def graded(self) -> list[JSONDict]:
-        return [a for a in self.data["answers"] if a["graded"]]
+    def graded(self) -> list[key.Answer]:
+        """The graded answers, in the order answers.json lists them."""
+        return [a for a in self.data.answers if a.graded]
 
     @property
-    def numeric(self) -> list[JSONDict]:
-        return [a for a in self.graded if a["kind"] in ("number", "vector")]
+    def numeric(self) -> list[key.Answer]:
+        return [a for a in self.graded if a.kind in ("number", "vector")]
 
     @property
-    def manual(self) -> list[JSONDict]:
-        return [a for a in self.graded if a["kind"] in ("expression", "text")]
+    def manual(self) -> list[key.Answer]:
+        return [a for a in self.graded if a.kind in ("expression", "text")]
 
     def components(self) -> list[Component]:
         """Every number a student types in this part, in the handout's order (made once)."""
@@ -81,18 +83,17 @@ class PartView:
     def _make_components(self) -> list[Component]:
         out = []
         for a in self.numeric:
-            tol = a["tolerance"] or {"abs": 0.0, "rel": 0.0}
-            values = a["value"] if a["kind"] == "vector" else [a["value"]]
-            if not isinstance(values, list) or not values:
-                raise ExportError(f"answer {a['ref']}: a {a['kind']} answer without a value")
+            tol = a.tolerance or key.NO_TOLERANCE
+            vector = a.kind == "vector"
+            values = a.value if vector else (a.value,)
+            if not isinstance(values, tuple) or not values:
+                raise ExportError(f"answer {a.ref}: a {a.kind} answer without a value")
             for k, v in enumerate(values):
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                    raise ExportError(f"answer {a['ref']}: value {v!r} is not a finite number")
-                absolute = max(float(tol["abs"]), float(tol["rel"]) * abs(float(v)))
-                vector = a["kind"] == "vector"
-                out.append(Component(a["ref"] + (f"[{k + 1}]" if vector else ""), a["label"], a["text"],
-                                     k + 1 if vector else None, len(values), float(v), absolute,
-                                     float(a["points"]) / len(values)))
+                    raise ExportError(f"answer {a.ref}: value {v!r} is not a finite number")
+                out.append(Component(a.ref + (f"[{k + 1}]" if vector else ""), a.label, a.text,
+                                     k + 1 if vector else None, len(values), float(v), tol.allows(float(v)),
+                                     a.points / len(values)))
         return out
 
 
@@ -110,32 +111,31 @@ class Version:
     """One version as an export needs it."""
 
     index: int  # 1-based position in the class (the variant number)
-    data: JSONDict
+    data: key.Version
     parts: list[PartView] = field(default_factory=list)
     files: dict[str, Image] = field(default_factory=dict)  # figures, made once per version
 
     @property
     def code(self) -> str:
-        return str(self.data["version"])
+        return self.data.version
 
     @property
-    def course(self) -> JSONDict:
-        course: JSONDict = self.data.get("course") or {}
-        return course
+    def course(self) -> key.Course | None:
+        return self.data.course
 
     def figure(self, part: PartView) -> Image | None:
         """The figure of the part's question, drawn by the figure its family
         registers (:mod:`generator.export.figure`), when its introduction shows one."""
         if "@@NNFIGURE:" not in part.intro:
             return None
-        family = str(part.question.get("family"))
+        family = part.question.family
         drawn = figure.of(family)
         if drawn is None:
-            raise ExportError(f"version {self.code}: question {part.question.get('id')} (family {family}) shows a "
+            raise ExportError(f"version {self.code}: question {part.question.id} (family {family}) shows a "
                               f"figure, and the family registers none for the exports (generator.export.figure.register)")
         name = f"{drawn.name}-{self.code}.svg"
         if name not in self.files:
-            self.files[name] = Image(name, drawn.svg(part.question["params"]).encode("utf-8"), drawn.alt)
+            self.files[name] = Image(name, drawn.svg(dict(part.question.params)).encode("utf-8"), drawn.alt)
         return self.files[name]
 
 
@@ -181,19 +181,24 @@ def _html(tex: str, where: str) -> str:
 
 
 def load(data: JSONDict, questions: list[QuestionText], index: int) -> Version:
-    """A version from its answers (answers.json's content) and its questions' fragments."""
-    code = data["version"]
-    if len(questions) != len(data["questions"]):
-        raise ExportError(f"version {code}: {len(questions)} questions rendered, answers.json has {len(data['questions'])}")
-    version = Version(index, data)
-    for q, text in zip(data["questions"], questions):
-        intro = _html(text.intro, f"version {code}, question {q['id']}")
-        for p in q["parts"]:
-            if p["id"] not in text.parts:
-                raise ExportError(f"version {code}: part {p['id']} has no fragments")
-            prompt, solution = text.parts[p["id"]]
-            where = f"version {code}, part {p['id']}"
-            version.parts.append(PartView(p["id"], q, p, _html(prompt, where), _html(solution, where), intro))
+    """A version from its answers (answers.json's content, read by :func:`key.parse`)
+    and its questions' fragments."""
+    try:
+        answers = key.parse(data, "answers.json")
+    except key.KeyFormatError as exc:
+        raise ExportError(f"the version's answers: {exc}") from None
+    code = answers.version
+    if len(questions) != len(answers.questions):
+        raise ExportError(f"version {code}: {len(questions)} questions rendered, answers.json has {len(answers.questions)}")
+    version = Version(index, answers)
+    for q, text in zip(answers.questions, questions):
+        intro = _html(text.intro, f"version {code}, question {q.id}")
+        for p in q.parts:
+            if p.id not in text.parts:
+                raise ExportError(f"version {code}: part {p.id} has no fragments")
+            prompt, solution = text.parts[p.id]
+            where = f"version {code}, part {p.id}"
+            version.parts.append(PartView(p.id, q, p, _html(prompt, where), _html(solution, where), intro))
     return version
 
 

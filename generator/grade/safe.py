@@ -288,7 +288,7 @@ def _build(node: ast.AST, names: frozenset[str], functions: frozenset[str], coun
 
 
 def _is_zero(node: Node) -> bool:
-    return node[0] == "n" and node[1] == 0.0
+    return bool(node[0] == "n" and node[1] == 0.0)
 
 
 def parse(text: str, variables: frozenset[str], extra_functions: frozenset[str] = frozenset()) -> Node:

@@ -24,7 +24,8 @@ a UTF-8 CSV (',' or ';' between cells) with a header id,name,<ref>,... and one
 row per student. Writes CLASS_DIR/grading/: grades.csv (points per part,
 total, maximum, by_hand), summary.csv and summary.pdf, and feedback/ with one
 PDF per student. Rows and cells that cannot be used are listed on stderr, one
-line each, and the rest is graded.
+line each, and the rest is graded; so is a student whose feedback cannot be
+typeset. A run that fails removes the grading/ of an earlier run.
 
 exit status: 0 done; 2 bad input (class folder, responses file, option);
 4 TeX missing or a document failed to compile; 130 interrupted.

@@ -134,11 +134,11 @@ def _typeset(name: str, documents: list[tuple[str, str]], targets: dict[str, Pat
         compile.split(pdf, unit, targets)
 
 
-def _one_line(exc: BaseException) -> str:
-    """A failure as one line: its first line, and a TeX log's first error."""
+def _one_line(exc: BaseException, label: str = "") -> str:
+    """A failure as one line: its first line (without ``label``), and a TeX log's first error."""
     first, _, log = str(exc).partition("\n")
-    error = next((line.strip() for line in log.splitlines() if line.startswith("!")), "")
-    return f"{first} {error}".strip() if error else first
+    first = first.removeprefix(f"{label}: ") if label else first
+    return f"{first} {compile.first_error(log)}" if log.strip() else first
 
 
 def write_pdfs(result: ClassGrades, folder: Path, jobs: int | None = None, failures: list[str] | None = None) -> int:
@@ -181,7 +181,7 @@ def write_pdfs(result: ClassGrades, folder: Path, jobs: int | None = None, failu
             if error is not None:
                 if not isinstance(error, Exception) or _limit(error):
                     raise _limit(error) or error
-                lost[d] = f"{who[d]}: the feedback could not be typeset: {_one_line(error)}"
+                lost[d] = f"{who[d]}: the feedback could not be typeset: {_one_line(error, f'feedback of {who[d]}')}"
     if lost and len(lost) == len(result.grades):
         raise TexError(f"no student's feedback could be made ({next(iter(lost.values()))})")
     if failures is not None:

@@ -80,6 +80,8 @@ class _Out:
         self.parts.append(_MATH_CHARS.get(ch) or latex.escape(ch))
         if self.breaks and ch in _BREAK_AFTER:
             self.parts.append(r"\allowbreak{}")
+        elif ch in "-,":  # kept from TeX's ligatures: -- and --- are dashes, ,, a quote
+            self.parts.append("{}")
 
     def boxed(self, cluster: str) -> None:
         self.box.append(cluster)

@@ -5,11 +5,14 @@ response is read by kind (:func:`read_number`, :func:`read_vector`, or the
 safe formula parser for expressions), then
 
 - right when it is within the answer's tolerance (numbers, vectors) or equal
-  to the key as a function (expressions: compared at random points of a safe
-  domain, by symbolic simplification when the points cannot decide);
+  to the key as a function (expressions: compared at points drawn where the
+  key is real and defined, :func:`domain_points`, by symbolic simplification
+  when the points cannot decide; a chain-rule formula in the other variables
+  after substituting the question's own g1 and g2);
 - right by follow-through ("error carried forward") when an answer it
   depends on was wrong and it equals the value recomputed from the student's
-  own earlier answers (the key's ``recompute``);
+  own earlier answers (the key's ``recompute``), unless one of those could
+  not be judged: then it is left to check by hand too;
 - wrong, naming the mistake when it equals one of the key's common wrong
   answers.
 

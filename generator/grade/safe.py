@@ -11,7 +11,8 @@ code). It goes through three gates:
 2. :func:`ast.parse` in ``eval`` mode reads the rewritten text, and
    :func:`_build` walks the tree accepting only an allow-list of node types
    (numbers, the question's names, ``+ - * / **``, unary minus, calls of
-   allow-listed one-argument functions), with caps on length, nesting and node
+   allow-listed one-argument functions, ``max(0, u)`` read as ``relu(u)``),
+   with caps on length, nesting and node
    count. The result is a small tuple tree (:data:`Node`), never Python code.
 3. :func:`evaluate` computes that tree in floating point (every constant is a
    float, so ``9**9**9**9`` overflows at once instead of building a huge

@@ -191,8 +191,11 @@ def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict
     rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
     assert list(rows[0])[:4] == ["id", "name", "version", "1a"]
     assert list(rows[0])[-4:] == ["total", "maximum", "by_hand", "check_by_hand"]
-    assert all(r["check_by_hand"] == "" for r in rows)
     grades = list(_grades(klass, path).values())
+    # only the hostile student's cells are left to check by hand: every one that could not be read
+    assert all(r["check_by_hand"] == "" for r in rows[:5])
+    assert rows[5]["check_by_hand"].split() == [v.ref for v in grades[5].verdicts if v.status == judge.UNREADABLE]
+    assert len(rows[5]["check_by_hand"].split()) >= 25
     expected = [run._num(g.total) for g in grades]
     assert [r["total"] for r in rows] == expected
     m = grades[0].maximum

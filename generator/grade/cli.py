@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -12,8 +11,7 @@ from typing import NoReturn
 
 from .. import compile
 from ..errors import TexError, UsageError, printable
-from ..files import install_folder, staging_folder, sweep, write_atomic
-from . import report, run, sources
+from . import output, run, sources
 
 PROG = "python -m generator grade"
 
@@ -26,7 +24,8 @@ a UTF-8 CSV (',' or ';' between cells) with a header id,name,<ref>,... and one
 row per student. Writes CLASS_DIR/grading/: grades.csv (points per part,
 total, maximum, by_hand), summary.csv and summary.pdf, and feedback/ with one
 PDF per student. Rows and cells that cannot be used are listed on stderr, one
-line each, and the rest is graded.
+line each, and the rest is graded; so is a student whose feedback cannot be
+typeset. A run that fails removes the grading/ of an earlier run.
 
 exit status: 0 done; 2 bad input (class folder, responses file, option);
 4 TeX missing or a document failed to compile; 130 interrupted.
@@ -65,32 +64,32 @@ def parser() -> argparse.ArgumentParser:
 
 def run_grade(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    with output.replacing(args.class_dir):
+        partly = _grade(args)
+    if partly is not None:
+        raise partly  # grading/ is installed and current; what is missing is said above and here
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> TexError | None:
     start = time.perf_counter()
     result = run.grade(args.class_dir, sources.open_source(args.responses), follow_through=args.follow_through)
     if not args.quiet:
         print(f"graded {len(result.grades)} rows in {time.perf_counter() - start:.2f} s"
               + ("" if args.no_pdf else "; typesetting the feedback"), file=sys.stderr, flush=True)
-    target = args.class_dir / "grading"
     pdf = not args.no_pdf and compile.tex_available("pdflatex")
-    sweep(args.class_dir)
-    staging = staging_folder(target)
-    try:
-        write_atomic(staging / "grades.csv", run.grades_csv(result))
-        write_atomic(staging / "summary.csv", run.summary_csv(result))
-        if pdf:
-            report.write_pdfs(result, staging)
-        install_folder(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    for line in result.problems:
+    target, failed = output.write(result, args.class_dir, pdf)
+    for line in result.problems + failed:
         print(f"warning: {printable(line)}", file=sys.stderr)
     if not args.no_pdf and not pdf:
-        raise TexError(f"no TeX engine (pdflatex) found; {target}/grades.csv and summary.csv were written, "
-                       f"the PDFs were not; {compile.INSTALL_HINT}")
+        return TexError(f"no TeX engine (pdflatex) found; {target}/grades.csv and summary.csv were written, "
+                        f"the PDFs were not; {compile.INSTALL_HINT}")
+    if failed:
+        return TexError(f"the feedback of {len(failed)} student{'s' if len(failed) > 1 else ''} could not be made "
+                       f"(listed above); everything else is in {target}/")
     n = len(result.grades)
     mean = sum(g.total for g in result.grades) / n if n else 0.0
     what = "grades.csv, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
     print(printable(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} automatic points; "
                     f"{len(result.problems)} problems listed above): {what} in {target}/ in {time.perf_counter() - start:.2f} s"))
-    return 0
+    return None

@@ -5,11 +5,14 @@ response is read by kind (:func:`read_number`, :func:`read_vector`, or the
 safe formula parser for expressions), then
 
 - right when it is within the answer's tolerance (numbers, vectors) or equal
-  to the key as a function (expressions: compared at random points of a safe
-  domain, by symbolic simplification when the points cannot decide);
+  to the key as a function (expressions: compared at points drawn where the
+  key is real and defined, :func:`domain_points`, by symbolic simplification
+  when the points cannot decide; a chain-rule formula in the other variables
+  after substituting the question's own g1 and g2);
 - right by follow-through ("error carried forward") when an answer it
   depends on was wrong and it equals the value recomputed from the student's
-  own earlier answers (the key's ``recompute``);
+  own earlier answers (the key's ``recompute``), unless one of those could
+  not be judged: then it is left to check by hand too;
 - wrong, naming the mistake when it equals one of the key's common wrong
   answers.
 
@@ -24,7 +27,7 @@ import random
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -37,6 +40,7 @@ from .safe import Node, Unreadable
 
 RIGHT, FOLLOW, WRONG, BLANK, UNREADABLE, UNJUDGED, HAND = ("right", "follow-through", "wrong", "blank", "unreadable",
                                                            "unjudged", "by hand")
+CHECK_BY_HAND = frozenset({UNREADABLE, UNJUDGED})  # grades.csv's check_by_hand and the summary's count
 CELL_SECONDS = 2.0  # time limit of one cell
 MAX_CELL = 2000  # characters of a response that are read at all
 
@@ -68,6 +72,11 @@ class Verdict:
     @property
     def right(self) -> bool:
         return self.status == RIGHT
+
+    @property
+    def check_by_hand(self) -> bool:
+        """Unreadable, or a check that could not decide: 0 points until a TA looks."""
+        return self.status in CHECK_BY_HAND
 
 
 # ---------------------------------------------------------------- reading
@@ -166,12 +175,64 @@ def key_node(text: str, names: frozenset[str]) -> Node:
 def sample_points(variables: tuple[str, ...]) -> tuple[dict[str, float], ...]:
     """Fixed random points (the same every run): most in (0.2, 1.6), where
     logarithms and square roots of the variables are defined, some with
-    negative coordinates."""
+    negative coordinates. :func:`domain_points` keeps those inside a key's
+    domain and draws more there."""
     rng = random.Random(",".join(variables))
     points = []
     for k in range(12):
         lo, hi = (0.2, 1.6) if k < 8 else (-1.6, 1.6)
         points.append({v: round(rng.uniform(lo, hi), 6) for v in variables})
+    return tuple(points)
+
+
+POINTS = 12  # check points of a formula, all inside the key's domain
+MAX_DRAWS = 4000  # candidate points tried for a key defined on a small region
+DOMAIN_MARGIN = 1e-3  # arguments of sqrt and log (and bases of fractional powers) stay above this
+MAX_KEY_VALUE = 1e8  # a point where the key is larger is too near a pole to compare at
+_BOXES = ((0.2, 1.6), (-1.6, 1.6), (-4.0, 4.0), (-12.0, 12.0))  # where further points are drawn, in turn
+
+
+def in_domain(knode: Node, point: Mapping[str, float]) -> bool:
+    """True when the key is real and defined at ``point`` with a margin: its
+    value finite and not huge, every argument of ``sqrt`` and ``log`` and every
+    base of a fractional power above :data:`DOMAIN_MARGIN`."""
+    k = safe.evaluate(knode, point)
+    if math.isnan(k) or abs(k) > MAX_KEY_VALUE:
+        return False
+    for sub in safe.subtrees(knode):
+        if sub[0] == "f" and sub[1] in ("sqrt", "log"):
+            inner = sub[2]
+        elif sub[0] == "^" and not float(safe.evaluate(sub[2], point)).is_integer():
+            inner = sub[1]
+        else:
+            continue
+        if not safe.evaluate(inner, point) > DOMAIN_MARGIN:  # NaN is outside too
+            return False
+    return True
+
+
+@lru_cache(maxsize=16384)  # one entry per formula key of a class: 500 students have about 4,500
+def domain_points(exact: str, variables: tuple[str, ...], function: str | None = None) -> tuple[dict[str, float], ...]:
+    """:data:`POINTS` check points where the key ``exact`` is real and defined
+    (:func:`in_domain`): the fixed :func:`sample_points` that are, then points
+    drawn from widening boxes, each kept only when the key is defined there.
+    Deterministic: the draws are seeded by the variables and the key's text.
+    ``function``, the question's own f of an answer a student may give in
+    terms of f(z), must be defined there too."""
+    nodes = [key_node(text, frozenset(variables)) for text in (exact, function) if text]
+
+    def inside(point: dict[str, float]) -> bool:
+        return all(in_domain(node, point) for node in nodes)
+
+    points = [p for p in sample_points(variables) if inside(p)]
+    rng = random.Random("domain|" + ",".join(variables) + "|" + exact)
+    draws = 0
+    while len(points) < POINTS and draws < MAX_DRAWS:
+        lo, hi = _BOXES[draws % len(_BOXES)]
+        draws += 1
+        point = {v: round(rng.uniform(lo, hi), 6) for v in variables}
+        if inside(point):
+            points.append(point)
     return tuple(points)
 
 
@@ -183,14 +244,19 @@ def own_function(key: Key) -> tuple[frozenset[str], dict[str, Any]]:
     """The question's own ``f`` (check.function) as an extra function a formula
     in one variable may use ("in terms of f(z) itself")."""
     function = key.check.function if key.check else None
-    if not function or len(key.variables) != 1:
-        return frozenset(), {}
-    var = key.variables[0]
+    extra = _function_of(function, key.variables)
+    return (frozenset({"f"}) if extra else frozenset()), extra
+
+
+def _function_of(function: str | None, variables: tuple[str, ...]) -> dict[str, Any]:
+    if not function or len(variables) != 1:
+        return {}
+    var = variables[0]
     try:
-        node = key_node(function, frozenset(key.variables))
+        node = key_node(function, frozenset(variables))
     except Unreadable:
-        return frozenset(), {}
-    return frozenset({"f"}), {"f": lambda t: safe.evaluate(node, {var: t})}
+        return {}
+    return {"f": lambda t: safe.evaluate(node, {var: t})}
 
 
 _SYMBOLIC_CACHE: dict[tuple[str, str, tuple[str, ...]], bool | None] = {}
@@ -204,10 +270,9 @@ def equal_expressions(student: Node, key: Key) -> bool | None:
     knode = key_node(key.exact, names)
     _, extra = own_function(key)
     agree = disagree = undefined = 0
-    for point in sample_points(key.variables):
+    function = key.check.function if key.check and extra else None
+    for point in domain_points(key.exact, key.variables, function):
         k = safe.evaluate(knode, point)
-        if math.isnan(k):
-            continue
         s = safe.evaluate(student, point, extra)
         if math.isnan(s):
             undefined += 1
@@ -279,6 +344,61 @@ def read(text: str, key: Key) -> Value:
     raise Unreadable(f"unknown kind {key.kind!r}")
 
 
+Inner = Mapping[str, Mapping[str, str]]  # ref -> {inner function's name: its formula}, see inner_functions
+
+
+def inner_functions(version: Version) -> dict[str, dict[str, str]]:
+    """For each formula answer of a question whose ``params`` define inner
+    functions (chain_rule's ``g1`` and ``g2``, each ``{"expr": ...}`` in
+    x1 and x2): those functions, so that a formula written in x1, x2 where
+    g1, g2 are asked (or the other way round) can be judged after
+    substituting them."""
+    out: dict[str, dict[str, str]] = {}
+    for question in version.questions:
+        defined = {name: p["expr"] for name, p in question.params.items()
+                   if isinstance(p, Mapping) and isinstance(p.get("expr"), str)}
+        if not defined:
+            continue
+        try:
+            inside = set().union(*(safe.variables_of(key_node(e, _names_in(e))) for e in defined.values()))
+        except Unreadable:
+            continue
+        for part in question.parts:
+            for answer in part.graded:
+                if answer.kind == "expression" and set(answer.variables) <= set(defined) | inside:
+                    out[answer.ref] = dict(defined)
+    return out
+
+
+def _names_in(text: str) -> frozenset[str]:
+    """The variable names of a trusted formula's text."""
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text)) - set(safe.FUNCTIONS) - set(safe.CONSTANTS) - {"Max"}
+
+
+def in_other_variables(text: str, key: Key, inner: Inner) -> tuple[Node, Key, str]:
+    """A formula not in the key's variables read in those of the question's
+    inner functions as well; the formula and a key of the same answer with the
+    inner functions substituted (both in the inner functions' variables), and
+    the substitution made ("g1 = 2*x2*exp(2*x1)"). Raises :class:`Unreadable`
+    when it is not a formula in these variables either."""
+    defined = inner.get(key.ref)
+    if not defined or key.exact is None:
+        raise Unreadable(f"not a formula in {', '.join(key.variables)}")
+    trees = {name: key_node(e, _names_in(e)) for name, e in defined.items()}
+    inside = set().union(*(safe.variables_of(t) for t in trees.values()))
+    names = set(key.variables) | set(defined) | inside
+    extra, _ = own_function(key)
+    student = safe.parse(_clean(text, nfkc=False), frozenset(names), extra)
+    used = sorted(n for n in defined if n in safe.variables_of(student) or re.search(rf"\b{n}\b", key.exact))
+    exact = re.sub(r"\b(" + "|".join(map(re.escape, defined)) + r")\b", lambda m: f"({defined[m.group(1)]})", key.exact)
+    variables = tuple(sorted((set(key.variables) - set(defined)) | inside))
+    substituted = safe.substitute(student, trees)
+    if not safe.variables_of(substituted) <= set(variables) | set(safe.CONSTANTS):
+        raise Unreadable(f"not a formula in {', '.join(key.variables)}")
+    note = ", ".join(f"{n} = {defined[n]}" for n in used)
+    return substituted, replace(key, exact=exact, variables=variables), note
+
+
 def _symbol(ref: str) -> str:
     part, k = ref.split("#", 1)
     return f"ref_{part.replace('.', '_')}_{k}"
@@ -329,7 +449,7 @@ def _show(value: Value | None, response: str) -> str:
 
 
 def judge(response: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping[str, Key],
-          follow_through: float = 1.0, seconds: float = CELL_SECONDS) -> Verdict:
+          follow_through: float = 1.0, seconds: float = CELL_SECONDS, inner: Inner | None = None) -> Verdict:
     """The verdict on one response; never raises for any text."""
     text = response.strip()
     verdict = Verdict(key.ref, key.part, response, BLANK, 0.0, key.points, "no answer")
@@ -343,7 +463,7 @@ def judge(response: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping
         return verdict
     try:
         with safe.time_limit(seconds):
-            _judge(verdict, text, key, earlier, keys, follow_through)
+            _judge(verdict, text, key, earlier, keys, follow_through, inner or {})
     except safe.Timeout:
         verdict.status, verdict.points, verdict.mistake = UNJUDGED, 0.0, None
         verdict.note = "could not be judged, please check by hand"
@@ -357,8 +477,18 @@ def judge(response: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping
 
 
 def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping[str, Key],
-           follow_through: float) -> None:
-    value = read(text, key)
+           follow_through: float, inner: Inner) -> None:
+    substituted, asked = "", key.variables
+    try:
+        value = read(text, key)
+    except Unreadable as exc:
+        if key.kind != "expression" or key.ref not in inner:
+            raise
+        # not in the asked variables: perhaps in those of the question's own g (2a#1 in x1, x2)
+        try:
+            value, key, substituted = in_other_variables(text, key, inner)
+        except Unreadable:
+            raise exc from None
     verdict.value = value
     if key.kind == "expression":
         same = equal_expressions(value if isinstance(value, tuple) else ("n", math.nan, "nan"), key)
@@ -367,6 +497,11 @@ def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict]
             return
         if same:
             verdict.status, verdict.points, verdict.note = RIGHT, key.points, "right"
+            if substituted:
+                verdict.note = f"right after substituting {substituted} (asked in {', '.join(asked)})"
+            return
+        if substituted:
+            verdict.status, verdict.note = WRONG, f"wrong (after substituting {substituted})"
             return
     elif _matches(value, key.value, key.tolerance):
         verdict.status, verdict.points, verdict.note = RIGHT, key.points, "right"
@@ -376,6 +511,12 @@ def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict]
     if wrong_deps and isinstance(value, float):
         target = recomputed(key, earlier, keys)
         if target is not None and _within(value, target, key.tolerance):
+            unjudged = [d for d in wrong_deps if earlier[d].status == UNJUDGED]
+            if unjudged:  # credit resting on an answer nobody has judged yet is no credit: a TA decides both
+                verdict.status = UNJUDGED
+                verdict.note = ("could not be judged: it follows from your " + ", ".join(_where(d, keys) for d in unjudged)
+                                + ", which must be checked by hand")
+                return
             verdict.status, verdict.points = FOLLOW, round(key.points * follow_through, 4)
             verdict.note = "correct from your " + ", ".join(
                 f"{_where(d, keys)} value {_show(earlier[d].value, earlier[d].response)}" if isinstance(earlier[d].value, float)
@@ -390,10 +531,12 @@ def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict]
 
 
 def judge_student(responses: Mapping[str, str], keys: Sequence[Key], follow_through: float = 1.0,
-                  seconds: float = CELL_SECONDS) -> list[Verdict]:
-    """Verdicts on every graded answer, in the order asked (blank where no response)."""
+                  seconds: float = CELL_SECONDS, inner: Inner | None = None) -> list[Verdict]:
+    """Verdicts on every graded answer, in the order asked (blank where no
+    response). ``inner`` (:func:`inner_functions`) lets a formula written in
+    the variables of the question's own inner functions be judged."""
     by_ref = {k.ref: k for k in keys}
     done: dict[str, Verdict] = {}
     for key in keys:
-        done[key.ref] = judge(responses.get(key.ref, ""), key, done, by_ref, follow_through, seconds)
+        done[key.ref] = judge(responses.get(key.ref, ""), key, done, by_ref, follow_through, seconds, inner)
     return list(done.values())

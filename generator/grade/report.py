@@ -13,42 +13,17 @@ from pathlib import Path
 from .. import compile, latex, names, render
 from ..errors import TexError
 from ..files import ran_out
-from . import judge, run
+from . import judge, pdftext, run
 from .run import ClassGrades, StudentGrade
 
 BATCH = 40  # feedback documents per TeX run
 MAX_SHOWN = 60  # characters of a response printed in the feedback
 
-_MATH_CHARS = {
-    "σ": r"\ensuremath{\sigma}", "·": r"\ensuremath{\cdot}", "⋅": r"\ensuremath{\cdot}", "×": r"\ensuremath{\times}",
-    "−": "-", "–": "-", "π": r"\ensuremath{\pi}", "√": r"\ensuremath{\surd}", "²": r"\textsuperscript{2}",
-    "³": r"\textsuperscript{3}", "≈": r"\ensuremath{\approx}", "÷": r"\ensuremath{\div}",
-}
-_BREAK_AFTER = set("+-*/^,;)=")
-
-
 def show_response(text: str) -> str:
-    """A student's response as safe LaTeX: escaped, shortened, characters the
-    fonts lack shown as '?', with line-break points after operators."""
-    flat = " ".join(text.split())
-    if len(flat) > MAX_SHOWN:
-        flat = flat[: MAX_SHOWN - 3] + "..."
-    out: list[str] = []
-    run = 0  # characters since the last place a line may break
-    for ch in flat:
-        run = 0 if ch == " " or ch in _BREAK_AFTER else run + 1
-        if run >= 12:  # a long word ("zzzz...") may break anywhere
-            out.append(r"\allowbreak{}")
-            run = 0
-        if ch in _MATH_CHARS:
-            out.append(_MATH_CHARS[ch])
-        elif names.pdflatex_can_show(ch):
-            out.append(latex.escape(ch))
-        else:
-            out.append("?")
-        if ch in _BREAK_AFTER:
-            out.append(r"\allowbreak{}")
-    return "".join(out) or r"\textit{(blank)}"
+    """A student's response as safe LaTeX: escaped, shortened, every character
+    shown by a font that has it or as its code point (:mod:`.pdftext`), with
+    line-break points after operators."""
+    return pdftext.to_latex(text, MAX_SHOWN) or r"\textit{(blank)}"
 
 
 def _num(x: float) -> str:
@@ -63,7 +38,7 @@ def _comment(v: judge.Verdict) -> str:
         return r"wrong: " + (v.mistake.text or latex.escape(v.mistake.name))  # the generator's own text
     if v.status == judge.BLANK:
         return "no answer"
-    return latex.escape(v.note)
+    return pdftext.to_latex(v.note)  # a note may quote the response ("unexpected character '✓'")
 
 
 def _course_line(result: ClassGrades) -> str:
@@ -159,26 +134,63 @@ def _typeset(name: str, documents: list[tuple[str, str]], targets: dict[str, Pat
         compile.split(pdf, unit, targets)
 
 
-def write_pdfs(result: ClassGrades, folder: Path, jobs: int | None = None) -> int:
+def _one_line(exc: BaseException, label: str = "") -> str:
+    """A failure as one line: its first line (without ``label``), and a TeX log's first error."""
+    first, _, log = str(exc).partition("\n")
+    first = first.removeprefix(f"{label}: ") if label else first
+    return f"{first} {compile.first_error(log)}" if log.strip() else first
+
+
+def write_pdfs(result: ClassGrades, folder: Path, jobs: int | None = None, failures: list[str] | None = None) -> int:
     """folder/summary.pdf and folder/feedback/<student folder>.pdf; returns the
-    number of PDFs written."""
+    number of PDFs written. With a ``failures`` list, a student whose feedback
+    cannot be made (a batch that fails is typeset again one student at a time)
+    is one line there naming the row and ID, and every other student's is
+    written; without, or when the summary or every student's feedback fails,
+    a :class:`TexError`."""
     compile.require_tex("pdflatex")
     feedback = folder / "feedback"
     feedback.mkdir(parents=True, exist_ok=True)
-    docs = [(f"fb{k}", feedback_body(g, result, f"fb{k}"), feedback / f"{g.student.folder}.pdf")
-            for k, g in enumerate(result.grades)]
+    rows = {f"fb{k}": g.row for k, g in enumerate(result.grades)}
+    who = {f"fb{k}": f"row {g.row} (ID {g.student.id})" for k, g in enumerate(result.grades)}
+    lost: dict[str, str] = {}  # document -> the line that says why it is missing
+    docs = []
+    for k, g in enumerate(result.grades):
+        try:
+            docs.append((f"fb{k}", feedback_body(g, result, f"fb{k}"), feedback / f"{g.student.folder}.pdf"))
+        except Exception as exc:  # one student's page that cannot be made must not stop the others
+            lost[f"fb{k}"] = f"{who[f'fb{k}']}: the feedback could not be made: {_one_line(exc) or type(exc).__name__}"
     batches: list[tuple[str, list[tuple[str, str]], dict[str, Path], str]] = [
         ("summary", [("summary", summary_body(result))], {"summary": folder / "summary.pdf"}, "class summary")]
     for start in range(0, len(docs), BATCH):
         chunk = docs[start : start + BATCH]
         batches.append((f"feedback{start // BATCH}", [(d, body) for d, body, _ in chunk], {d: t for d, _, t in chunk},
-                        f"feedback of rows {start + 1} to {start + len(chunk)}"))
+                        f"feedback of rows {rows[chunk[0][0]]} to {rows[chunk[-1][0]]}"))
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         futures = [pool.submit(_typeset, *b) for b in batches]
         errors = [f.exception() for f in futures]
-    for exc in errors:
-        if exc is not None:
-            limit = ran_out(exc) if isinstance(exc, OSError) else None  # e.g. too many open files: say which
-            raise exc if isinstance(exc, TexError) else limit or TexError(str(exc))
-    return len(docs) + 1
+        for b, error in zip(batches, errors):
+            if error is not None and (failures is None or b[0] == "summary" or not isinstance(error, Exception)
+                                      or _limit(error)):
+                raise error if isinstance(error, TexError) else _limit(error) or TexError(str(error))
+        # a batch that failed: each of its students alone, so that one page that cannot be made costs only that page
+        alone = {d: pool.submit(_typeset, f"{b[0]}-{d}", [(d, body)], {d: b[2][d]}, f"feedback of {who[d]}")
+                 for b, error in zip(batches, errors) if error is not None for d, body in b[1]}
+        for d, future in alone.items():
+            error = future.exception()
+            if error is not None:
+                if not isinstance(error, Exception) or _limit(error):
+                    raise _limit(error) or error
+                lost[d] = f"{who[d]}: the feedback could not be typeset: {_one_line(error, f'feedback of {who[d]}')}"
+    if lost and len(lost) == len(result.grades):
+        raise TexError(f"no student's feedback could be made ({next(iter(lost.values()))})")
+    if failures is not None:
+        failures.extend(lost[d] for d in sorted(lost, key=lambda d: rows[d]))
+    elif lost:
+        raise TexError(next(iter(lost.values())))
+    return 1 + sum(1 for d, _, _ in docs if d not in lost)
 
+
+def _limit(exc: BaseException) -> BaseException | None:
+    """An OS limit that ran out (too many open files, a full disk): it stops the run, naming the limit."""
+    return ran_out(exc) if isinstance(exc, OSError) else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,12 +41,9 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     wide = wide_encoding(raw)
     if wide:
         raise UsageError(f"{label}: the file is {wide}; save it as CSV UTF-8")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{label}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-    nuls = text.count("\x00")
-    text = text.replace("\x00", "")  # a stray NUL in a typed cell must not stop the class
+    # bytes that are not UTF-8 (a cell pasted from elsewhere, a file saved in another
+    # encoding) are kept as lone surrogates here and become U+FFFD row by row below
+    text = raw.decode("utf-8-sig", "surrogateescape")
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FILE)
     try:
@@ -65,8 +63,10 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     id_col = lowered.index("id")
     name_col = lowered.index("name") if "name" in lowered else None
     out = Responses([])
-    if nuls:
-        out.problems.append(f"{label}: {nuls} NUL character{'s' if nuls > 1 else ''} ignored")
+    if any(_BAD_BYTE.search(c) for c in header):
+        out.problems.append(f"{label} row 1: {_not_utf8(sum(len(_BAD_BYTE.findall(c)) for c in header))}")
+        header = [_BAD_BYTE.sub("\ufffd", c) for c in header]
+        lowered = [c.lower() for c in header]
     known = {r.lower(): r for r in refs}  # "1A#1" is 1a#1
     columns: dict[int, str] = {}
     for k, h in enumerate(header):
@@ -83,6 +83,10 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
     for line, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
+        bad = sum(len(_BAD_BYTE.findall(c)) for c in row)
+        if bad:
+            out.problems.append(f"{label} row {line}: {_not_utf8(bad)}")
+            row = [_BAD_BYTE.sub("\ufffd", c) for c in row]
         row = [read_cell(c) for c in row]  # the apostrophe the template put before =, +, -, @ goes
         sid = row[id_col].strip() if id_col < len(row) else ""
         name = row[name_col].strip() if name_col is not None and name_col < len(row) else ""
@@ -91,6 +95,14 @@ def read(path: Path, refs: list[str], where: str = "") -> Responses:
         cells = {ref: row[k] for k, ref in columns.items() if k < len(row)}
         out.rows.append(Row(line, sid, name, cells))
     return out
+
+
+_BAD_BYTE = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as decoded with surrogateescape
+
+
+def _not_utf8(count: int) -> str:
+    return (f"{count} byte{'s' if count > 1 else ''} that {'are' if count > 1 else 'is'} not UTF-8, read as U+FFFD "
+            "(a cell holding one is left to check by hand); save the file as CSV UTF-8 to read them")
 
 
 def write_template(class_dir: Path) -> Path:

@@ -132,9 +132,9 @@ def grade(class_dir: Path, source: Source | Path, follow_through: float = 1.0,
             result.problems.append(f"{where}: ID {row.id!r} again (first on row {seen[row.id]}); row skipped")
             continue
         seen[row.id] = row.line
-        verdicts = judge.judge_student(row.cells, student.keys, follow_through, seconds)
+        verdicts = judge.judge_student(row.cells, student.keys, follow_through, seconds, judge.inner_functions(student.key))
         for v in verdicts:
-            if v.status in (judge.UNREADABLE, judge.UNJUDGED):
+            if v.check_by_hand:
                 result.problems.append(f"{where} (ID {row.id}), {v.ref}: {v.note}")
         result.grades.append(StudentGrade(student, row.line, verdicts))
     for s in students:
@@ -150,14 +150,14 @@ def _num(x: float) -> str:
 def grades_csv(result: ClassGrades) -> str:
     """grades.csv: id, name, version, points per part (automatic marking), total,
     maximum, then by_hand: the points marked by hand (text answers), not
-    included, and check_by_hand: the refs whose check could not decide (0 points
-    until a TA looks)."""
+    included, and check_by_hand: the refs that could not be read or whose check
+    could not decide (0 points until a TA looks)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(text_row(["id", "name", "version"] + result.parts + ["total", "maximum", "by_hand", "check_by_hand"]))
     for g in result.grades:
         cells = [_num(g.part_points(p)) if g.part_max(p) else "" for p in result.parts]
-        check = " ".join(v.ref for v in g.verdicts if v.status == judge.UNJUDGED)
+        check = " ".join(v.ref for v in g.verdicts if v.check_by_hand)
         w.writerow(text_row([g.student.id, g.student.name, g.student.version]) + cells
                    + [_num(g.total), _num(g.maximum), _num(g.hand_max()), text_cell(check)])
     return buf.getvalue()
@@ -172,7 +172,7 @@ class PartSummary:
     median: float
     share_full: float
     mistakes: list[tuple[str, str, int]]  # (name, text, count), most frequent first
-    unjudged: int  # cells a TA must check
+    unjudged: int  # cells a TA must check: unreadable or not decided
 
 
 def summarize(result: ClassGrades) -> list[PartSummary]:
@@ -190,7 +190,7 @@ def summarize(result: ClassGrades) -> list[PartSummary]:
             statistics.median(marks) if marks and top else 0.0,
             (sum(1 for m, x in zip(marks, maxima) if x and m >= x - 1e-9) / len(marks)) if marks and top else 0.0,
             [(n, t, c) for (n, t), c in counts.most_common(3)],
-            sum(1 for g in result.grades for v in g.verdicts if v.part == p and v.status == judge.UNJUDGED),
+            sum(1 for g in result.grades for v in g.verdicts if v.part == p and v.check_by_hand),
         ))
     return out
 

@@ -11,7 +11,8 @@ code). It goes through three gates:
 2. :func:`ast.parse` in ``eval`` mode reads the rewritten text, and
    :func:`_build` walks the tree accepting only an allow-list of node types
    (numbers, the question's names, ``+ - * / **``, unary minus, calls of
-   allow-listed one-argument functions), with caps on length, nesting and node
+   allow-listed one-argument functions, ``max(0, u)`` read as ``relu(u)``),
+   with caps on length, nesting and node
    count. The result is a small tuple tree (:data:`Node`), never Python code.
 3. :func:`evaluate` computes that tree in floating point (every constant is a
    float, so ``9**9**9**9`` overflows at once instead of building a huge
@@ -74,7 +75,10 @@ _TOKEN = re.compile(
 
 # name -> (float function, SymPy builder); students may use every one of these
 FUNCTIONS: dict[str, Callable[[float], float]] = {}
-_ALIASES = {"ln": "log", "abs": "Abs", "sgn": "sign", "logistic": "sigmoid", "sig": "sigmoid"}
+# words read as another function (a word that is one of the question's variables stays the variable)
+_ALIASES = {"ln": "log", "abs": "Abs", "sgn": "sign", "logistic": "sigmoid", "sig": "sigmoid", "sigma": "sigmoid",
+            "max": "Max"}
+_TWO_ARGUMENTS = frozenset({"Max"})  # read only as max(0, u) or max(u, 0): the ReLU
 
 
 def _sigmoid(x: float) -> float:
@@ -88,6 +92,10 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
+def _softplus(x: float) -> float:
+    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+
+
 FUNCTIONS.update(
     {
         "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
@@ -95,6 +103,7 @@ FUNCTIONS.update(
         "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
         "sech": lambda x: 1.0 / math.cosh(x),
         "sigmoid": _sigmoid, "Abs": abs, "sign": _sign,
+        "softplus": _softplus, "relu": lambda x: max(0.0, x),
     }
 )
 CONSTANTS = {"e": math.e, "E": math.e, "pi": math.pi}
@@ -133,7 +142,7 @@ def _tokens(text: str, names: frozenset[str], functions: frozenset[str]) -> Iter
             yield "num", literal
         elif m.group("name") is not None:
             word = m.group("name").lower()
-            word = _ALIASES.get(word, word)
+            word = word if word in names else _ALIASES.get(word, word)
             if word in names or word in functions:
                 yield ("fun" if word in functions else "name"), word
             else:
@@ -266,9 +275,21 @@ def _build(node: ast.AST, names: frozenset[str], functions: frozenset[str], coun
     if isinstance(node, ast.Name) and node.id in names:
         return ("v", node.id)
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in functions
-            and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)):
+            and node.func.id not in _TWO_ARGUMENTS and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred)):
         return ("f", node.func.id, _build(node.args[0], names, functions, count, d))
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TWO_ARGUMENTS
+            and node.func.id in functions and len(node.args) == 2 and not node.keywords):
+        a, b = (_build(arg, names, functions, count, d) for arg in node.args)
+        if _is_zero(a):
+            return ("f", "relu", b)
+        if _is_zero(b):
+            return ("f", "relu", a)
+        raise Unreadable("max is read only as max(0, ...), the ReLU")
     raise Unreadable("not a formula this grader reads")
+
+
+def _is_zero(node: Node) -> bool:
+    return bool(node[0] == "n" and node[1] == 0.0)
 
 
 def parse(text: str, variables: frozenset[str], extra_functions: frozenset[str] = frozenset()) -> Node:
@@ -278,7 +299,7 @@ def parse(text: str, variables: frozenset[str], extra_functions: frozenset[str] 
     if len(text) > 4 * MAX_LENGTH:
         raise Unreadable(f"longer than {MAX_LENGTH} characters")
     names = frozenset(v.lower() for v in variables) | {"e", "pi"}
-    functions = frozenset(FUNCTIONS) | extra_functions  # typed words are lowered, then aliased (abs -> Abs)
+    functions = frozenset(FUNCTIONS) | _TWO_ARGUMENTS | extra_functions  # typed words are lowered, then aliased (abs -> Abs)
     code = normalize(text, names, functions)
     if not code.strip():
         raise Unreadable("empty")
@@ -299,7 +320,29 @@ def _rename(node: Node, names: Mapping[str, str]) -> Node:
 def parse_trusted(text: str, names: frozenset[str]) -> Node:
     """Parse generator-written SymPy text (an answers.json key): the same
     allow-list, without the rewriting of typed input."""
-    return _parse(text, names | frozenset(CONSTANTS), frozenset(FUNCTIONS))
+    return _parse(text, names | frozenset(CONSTANTS), frozenset(FUNCTIONS) | _TWO_ARGUMENTS)
+
+
+def substitute(node: Node, values: Mapping[str, Node]) -> Node:
+    """``node`` with each variable named in ``values`` replaced by its tree
+    (g1 by the question's own g1 in x1 and x2)."""
+    if node[0] == "v":
+        return values.get(node[1], node)
+    if node[0] == "n":
+        return node
+    if node[0] == "f":
+        return ("f", node[1], substitute(node[2], values))
+    return (node[0],) + tuple(substitute(child, values) for child in node[1:])
+
+
+def subtrees(node: Node) -> Iterator[Node]:
+    """``node`` and every tree inside it."""
+    yield node
+    if node[0] == "f":
+        yield from subtrees(node[2])
+    elif node[0] not in ("n", "v"):
+        for child in node[1:]:
+            yield from subtrees(child)
 
 
 def variables_of(node: Node) -> set[str]:
@@ -405,6 +448,7 @@ def _sympy_functions() -> dict[str, Callable[[Sym], Sym]]:
         "sech": lambda x: 1 / sympy.cosh(x),
         "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
         "Abs": sympy.Abs, "sign": sympy.sign,
+        "softplus": lambda x: sympy.log(1 + sympy.exp(x)), "relu": lambda x: sympy.Max(0, x),
     }
 
 

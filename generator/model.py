@@ -160,6 +160,8 @@ class Part:
     skill: str = ""  # what the part tests, the same for every version (docs/answers-json.md)
     notes: list[Note] = field(default_factory=list)  # the key's grading note: common wrong answers
     points: float = 0  # the part's marks, from the configuration (set by the pipeline)
+    refers_to: list[str] = field(default_factory=list)  # ids of the other parts the prompt names ("the network of part (1a)")
+    alone: str = ""  # the prompt naming none of them, for when the configuration leaves one out
 
     def note_items(self) -> list[tuple[str, list[Note]]]:
         """The grading notes grouped by answer, in order: [(answer, its notes)]."""

@@ -152,11 +152,18 @@ def largest_remainder(units: int, weights: list[int]) -> list[int]:
 
 
 def apply_config(question: Question, config: Config, version: str) -> Question:
-    """Keep the parts the configuration includes, give them their points, and
-    drop dependencies on left-out parts (nothing to carry an error from)."""
+    """Keep the parts the configuration includes, give them their points, word
+    each prompt without naming a left-out part, and drop dependencies on
+    left-out parts (nothing to carry an error from)."""
     question.parts = [p for p in question.parts if config.includes(p.id)]
     by_ref = {a.ref: a for p in question.parts for a in p.answers if a.ref}
+    kept = {p.id for p in question.parts}
+    question.difficulty = {k: v for k, v in question.difficulty.items() if k.split(":")[0] in kept}  # "<part>:<measure>"
     for part in question.parts:
+        if any(r not in kept for r in part.refers_to):
+            if not part.alone:
+                raise ValueError(f"part {part.id} names the parts {part.refers_to} in its prompt but has no prompt without them")
+            part.prompt = part.alone
         part.points = config.points_of(part.id)
         graded = part.graded
         for a, pts in zip(graded, share_points(part.points, [a.weight for a in graded])):

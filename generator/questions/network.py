@@ -560,13 +560,13 @@ def wrong_values(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
 MISTAKE_TEXT = {  # the family's catalogue of mistakes
     "factor_2_dropped": r"forgot the $2$ from differentiating $(\hat y - y)^2$",
     "sign_flipped": r"used $y - \hat y$ instead of $\hat y - y$",
-    "relu_values_in_1c": r"used the ReLU network of part (b) instead of the identity network",
-    "relu_values_derivative_forgotten": r"used the ReLU values of part (b) and took every ReLU derivative as $1$",
+    "relu_values_in_1c": r"used the ReLU network instead of the identity network",
+    "relu_values_derivative_forgotten": r"used the ReLU network's values and took every ReLU derivative as $1$",
     "indices_transposed": r"read $w_{ji}$ for $w_{ij}$ (swapped the weight's indices)",
     "sign_flipped_in_update": r"added $\eta\,\partial J/\partial\theta$ instead of subtracting it",
     "error_not_squared": r"forgot to square the error",
-    "identity_values_in_1b": r"did not apply the ReLU (kept the identity values of part (a))",
-    "relu_values_in_1a": r"applied a ReLU, as in part (b)",
+    "identity_values_in_1b": r"did not apply the ReLU (kept the identity network's values)",
+    "relu_values_in_1a": r"applied the ReLU instead of the identity",
     "biases_dropped": r"left out the biases",
     "old_values_kept": r"ran the network with the old parameter values",
 }
@@ -754,6 +754,10 @@ PARTS = (  # part, default marks (42 in all), what it tests (docs/answers-json.m
 MISTAKES = MISTAKE_TEXT
 
 
+# Parts (c) and (d) without naming the parts they build on (for when the configuration leaves those out).
+IDENTITY_LOSS = r"With the loss $J = (\hat y - y)^2$ and every activation (hidden and output) the identity, $\sigma(z) = z$"
+
+
 def _parts(net: Network, sol: Solution, wrong: list[Mistake], n: int) -> list[Part]:
     """Parts (a) to (e) with their prompts, answers and grading notes."""
     bp = sol.bp
@@ -767,16 +771,19 @@ def _parts(net: Network, sol: Solution, wrong: list[Mistake], n: int) -> list[Pa
     pc_prompt = (rf"With the loss $J = (\hat y - y)^2$ and the network of part ({n}a) (identity activations), "
                  rf"compute $J$ and the four gradients {asked_tex}")
     pc = Part(f"{n}c", pc_prompt, [_answer("J", "J", bp.loss)] + [_answer(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked],
-              notes=notes(net, wrong, "c", ["J"] + [f"grad:{p.name}" for p in net.asked]))
+              notes=notes(net, wrong, "c", ["J"] + [f"grad:{p.name}" for p in net.asked]),
+              refers_to=[f"{n}a"], alone=rf"{IDENTITY_LOSS}, compute $J$ and the four gradients {asked_tex}")
     upd = update_params(net)
     upd_tex = " and ".join(f"${p.tex}$" for p in upd)
-    pd_prompt = (rf"Apply one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex} "
-                 rf"(the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. "
-                 r"Give their new values, the output $\hat y$ and the loss $J$ after the step. Did the step decrease the loss?")
+    step = rf"one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex}"
+    asks = r"Give their new values, the output $\hat y$ and the loss $J$ after the step. Did the step decrease the loss?"
+    pd_prompt = (rf"Apply {step} (the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. {asks}")
+    pd_alone = rf"{IDENTITY_LOSS}, apply {step}, keeping every other parameter fixed. {asks}"
     pd = Part(f"{n}d", pd_prompt,
               [_answer(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()]
               + [_answer("y_hat_after", r"\hat y_{\text{after}}", sol.after.y_hat), _answer("J_after", r"J_{\text{after}}", sol.loss_after)],
-              notes=notes(net, wrong, "d", [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]))
+              notes=notes(net, wrong, "d", [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]),
+              refers_to=[f"{n}c"], alone=pd_alone)
     concept = concepts.BANK[net.concept]
     pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)],
               notes=[Note("model answer", concepts.WEAK_ANSWERS[concept.key], "")])

@@ -1,4 +1,4 @@
-"""The one reader of answers.json (formats ``nn-problem-set/1`` and ``/2``) and
+"""The one reader of answers.json (formats ``nn-problem-set/1``, ``/2`` and ``/3``) and
 of a class set's manifest.json, into frozen, typed objects every consumer uses.
 
 :func:`parse` takes a parsed JSON object, :func:`read` a file. Both check as
@@ -12,7 +12,8 @@ conveniences: an ungraded answer has ``ref`` ``""`` and ``points`` 0 (both
 ``null`` in the file), and ``variables``, ``depends_on`` and ``mistakes`` are
 tuples (empty for ``null``). A vector is a tuple of numbers. A format-1 file
 reads as a version with no graded answers (its kinds inferred from the
-values; no course, student or points).
+values; no course, student or points); a format-2 file as one whose answers
+have no ``choices`` (format 3 added the kind ``choice``).
 
 :func:`read_manifest` reads ``manifest.json``: every student's folder must be
 one plain folder name inside the class folder (never absolute, never ``..``),
@@ -36,7 +37,10 @@ from .model import FORMAT, KINDS, Student
 from .plain import plain
 
 FORMAT_1 = "nn-problem-set/1"
-FORMATS = (FORMAT_1, FORMAT)
+FORMAT_2 = "nn-problem-set/2"
+FORMATS = (FORMAT_1, FORMAT_2, FORMAT)
+MARKED = (FORMAT_2, FORMAT)  # the formats with marks: what the grader and the grading sheet read
+CHOICE_FORMATS = (FORMAT,)  # the formats that may hold choice answers
 MANIFEST_FORMAT = "nn-problem-set-class/1"
 MAX_POINTS = 10**6  # any points field: far above any real assignment, far below overflow
 MAX_BYTES = 256 * 1024 * 1024  # of one answers.json or manifest.json
@@ -118,6 +122,7 @@ class Answer:
     depends_on: tuple[str, ...]  # refs of earlier answers this one is computed from
     recompute: str | None  # SymPy text in the symbols ref_<part>_<k>
     mistakes: tuple[Mistake, ...]
+    choices: tuple[str, ...] = ()  # a choice answer's options (``exact`` is the right one); () for any other kind
 
     @property
     def position(self) -> int:
@@ -211,14 +216,16 @@ class Version:
         return tuple(self.answer(r) for r in self.answer(ref).depends_on)
 
     def finals(self) -> list[tuple[str, str]]:
-        """(ref, exact) of every graded answer with one exact value (not marked by hand)."""
-        return [(a.ref, a.exact) for a in self.graded if a.exact is not None and a.kind != "text"]
+        """(ref, exact) of every graded answer with one exact value: not marked by hand, and no choice (a
+        yes or no is shared by half a class, which says nothing of who worked with whom)."""
+        return [(a.ref, a.exact) for a in self.graded if a.exact is not None and a.kind not in ("text", "choice")]
 
-    def require(self, fmt: str = FORMAT, what: str = "this") -> Version:
-        """This version, or a :class:`KeyFormatError` when it is not in ``fmt``."""
-        if self.format != fmt:
-            raise KeyFormatError(f"{self.source}: format {self.format!r}, not {fmt!r}: make the class set again "
-                                 f"with this version of the generator for {what}")
+    def require(self, fmt: str | tuple[str, ...] = MARKED, what: str = "this") -> Version:
+        """This version, or a :class:`KeyFormatError` when it is not in ``fmt`` (a format or several)."""
+        formats = (fmt,) if isinstance(fmt, str) else fmt
+        if self.format not in formats:
+            raise KeyFormatError(f"{self.source}: format {self.format!r}, not {' or '.join(map(repr, formats))}: make the "
+                                 f"class set again with this version of the generator for {what}")
         return self
 
 
@@ -381,8 +388,10 @@ def _answer(r: _Reader, a: Any, part_id: str, where: str, fmt: str) -> Answer:
     text = r.text(r.get(d, "text", where), where, ".text")
     graded = r.flag(r.get(d, "graded", where), where, ".graded")
     kind = r.text(r.get(d, "kind", where), where, ".kind")
-    if kind not in KINDS:
-        r.fail(where + ".kind", f"expected one of {', '.join(KINDS)}, not {kind!r}")
+    kinds = KINDS if fmt in CHOICE_FORMATS else tuple(k for k in KINDS if k != "choice")
+    if kind not in kinds:
+        r.fail(where + ".kind", f"expected one of {', '.join(kinds)}, not {kind!r}")
+    choices = r.strs(r.get(d, "choices", where), where, ".choices") if fmt in CHOICE_FORMATS else ()
     ref_raw, points_raw = r.get(d, "ref", where), r.get(d, "points", where)
     ref, points = "", 0.0
     if graded:
@@ -418,8 +427,17 @@ def _answer(r: _Reader, a: Any, part_id: str, where: str, fmt: str) -> Answer:
             r.fail(where + ".value", f"a vector answer needs a list of numbers, not {r.kind(d['value'])}")
         if kind == "expression" and (exact is None or not variables):
             r.fail(where, "an expression answer needs its exact formula and its variables")
+    if kind == "choice":
+        if len(choices) < 2 or len(set(choices)) != len(choices) or not all(c.strip() for c in choices):
+            r.fail(where + ".choices", "a choice answer needs two or more distinct options")
+        if exact not in choices:
+            r.fail(where + ".exact", f"a choice answer's exact is one of its choices, not {r.kind(exact)}")
+        if value is not None:
+            r.fail(where + ".value", f"a choice answer has no value (null), not {r.kind(d['value'])}")
+    elif choices:
+        r.fail(where + ".choices", f"only a choice answer has choices, not a {kind} answer")
     return Answer(part_id, name, label, text, latex, exact, value, check, graded, ref, points, kind, tolerance,
-                  variables, depends_on, recompute, tuple(mistakes))
+                  variables, depends_on, recompute, tuple(mistakes), choices)
 
 
 def _check(r: _Reader, x: object, where: str) -> Check | None:
@@ -475,13 +493,13 @@ def parse(data: object, source: str = "answers.json") -> Version:
             pw = f"part {pid[:20]}"
             answers = tuple(_answer(r, a, pid, f"{pw}, answers[{k}]", fmt)
                             for k, a in enumerate(r.items(r.get(pd, "answers", pw), pw, ".answers")))
-            v2 = fmt == FORMAT
+            v2 = fmt in MARKED
             parts.append(Part(pid, r.text(r.get(pd, "skill", pw), pw, ".skill") if v2 else "",
                               r.points(r.get(pd, "points", pw), pw, ".points") if v2 else 0.0,
                               r.text(r.get(pd, "prompt", pw), pw, ".prompt"), answers))
         questions.append(Question(r.text(r.get(qd, "id", qw), qw, ".id"), r.text(r.get(qd, "family", qw), qw, ".family"),
                                   r.text(r.get(qd, "title", qw), qw, ".title"), params, tuple(parts)))
-    v2 = fmt == FORMAT
+    v2 = fmt in MARKED
     version = Version(
         fmt, r.text(r.get(d, "generator", "the top level"), "generator"), seed,
         r.text(r.get(d, "version", "the top level"), "version"),

@@ -1,6 +1,6 @@
 """The printed grading sheet of a class set (not the grader, which is
 generator/grade/), read back from the students' answers.json files (format
-``nn-problem-set/2``): the graded answers only, in ref order, under the labels
+``nn-problem-set/2`` or ``/3``): the graded answers only, in ref order, under the labels
 printed on the handout, with a score column per part.
 
 ``grading-sheet.csv`` (written with or without PDFs) has one row per student:
@@ -19,6 +19,7 @@ Cells, so that a spreadsheet reads them as meant:
 * an expression is its exact form with ``**`` written ``^``
   (``-2*g2``, ``3*x2*cos(x1)``);
 * an answer marked by hand (``kind: "text"``) reads ``marked by hand``;
+* a choice is its right option (``yes``);
 * any text cell (names, IDs, expressions) that starts with ``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return (or their full-width forms, or
   spaces before one of them), or with an apostrophe, gets a leading
@@ -50,9 +51,9 @@ from . import compile, names, render
 from .csvcells import text_cell as text_cell  # the grading sheet's cells follow the rule of every CSV
 from .errors import GeneratorError
 from .files import replace_atomic
-from .key import Answer, Course, Part, Version
+from .key import MARKED, Answer, Course, Part, Version
 from .latex import decimal_str, escape, terminates
-from .model import FORMAT, Student
+from .model import Student
 
 HAND = "marked by hand"
 
@@ -79,9 +80,9 @@ class Entry(Protocol):
 def parts(data: Version) -> tuple[Part, ...]:
     """The parts of a version (format 2) in order; each part's ``graded``
     answers are in ref order."""
-    if data.format != FORMAT:
+    if data.format not in MARKED:
         raise GeneratorError(f"answers.json of version {data.version!r} is format {data.format!r}, "
-                             f"not {FORMAT!r}; make the class set again with this generator")
+                             f"not {' or '.join(map(repr, MARKED))}; make the class set again with this generator")
     return data.parts
 
 

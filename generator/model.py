@@ -1,4 +1,4 @@
-"""Plain data that mirrors answers.json (format nn-problem-set/2).
+"""Plain data that mirrors answers.json (format nn-problem-set/3).
 
 A question family builds a :class:`Question`; the pipeline collects them in a
 :class:`ProblemSet`. Everything the key prints comes from these objects:
@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from .plain import plain
 
-FORMAT = "nn-problem-set/2"
+FORMAT = "nn-problem-set/3"
 
-KINDS = ("number", "vector", "expression", "text")
+KINDS = ("number", "vector", "expression", "text", "choice")
 
 JSONDict = dict[str, Any]  # a JSON object
 JSONValue = int | float | list[int | float] | None  # an answer's ``value``: a number, a vector, or none
@@ -83,6 +83,7 @@ class Answer:
     ref: str | None = None  # "<part>#<k>", set by :func:`number_refs`
     points: float | None = None  # set by the pipeline from the configuration
     text: str = ""  # the label as readable plain text, set by :func:`number_refs`
+    choices: list[str] | None = None  # a choice answer's options, as the student writes them; ``exact`` is the right one
 
     def to_json(self) -> JSONDict:
         return {
@@ -102,6 +103,7 @@ class Answer:
             "depends_on": list(self.depends_on),
             "recompute": self.recompute,
             "mistakes": [m.to_json() for m in self.mistakes],
+            "choices": None if self.choices is None else list(self.choices),
         }
 
 
@@ -160,6 +162,8 @@ class Part:
     skill: str = ""  # what the part tests, the same for every version (docs/answers-json.md)
     notes: list[Note] = field(default_factory=list)  # the key's grading note: common wrong answers
     points: float = 0  # the part's marks, from the configuration (set by the pipeline)
+    refers_to: list[str] = field(default_factory=list)  # ids of the other parts the prompt names ("the network of part (1a)")
+    alone: str = ""  # the prompt naming none of them, for when the configuration leaves one out
 
     def note_items(self) -> list[tuple[str, list[Note]]]:
         """The grading notes grouped by answer, in order: [(answer, its notes)]."""
@@ -266,7 +270,7 @@ def sheet_label(a: Answer) -> str:
 
 
 def sheet_width(a: Answer) -> Fraction:
-    if a.kind == "number":
+    if a.kind in ("number", "choice"):
         return Fraction(1, 3)
     if a.label == "model answer":
         return Fraction(1)

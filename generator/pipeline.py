@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -108,24 +109,61 @@ def write_mistakes(family: Family[Any, Any], question: Question, mistakes: list[
             answer.mistakes.append(m)
 
 
+GRAINS = (Fraction(1, 2), Fraction(1, 4), Fraction(1, 100))  # answer points, coarsest first (a cent: the configuration's resolution)
+
+
 def share_points(points: float, weights: list[int]) -> list[float]:
-    """A part's points split over its graded answers by weight, to the cent,
-    adding up exactly to ``points`` (the last answer takes the rounding)."""
+    """A part's points split over its graded answers in the proportions of
+    their weights, in exact arithmetic, adding up exactly to ``points``.
+
+    The split counts in grains: half marks, or quarter marks where the part
+    has fewer marks than answers (or its marks are not a whole number of
+    halves), or cents where quarters cannot give every answer a share (or
+    the marks are not a whole number of quarters). The part's grains go to
+    its answers by largest remainder: each answer gets the whole grains of
+    its exact share, and the grains left over go to the largest fractions,
+    the earlier answer first on a tie. So an answer of greater weight never
+    gets fewer points than one of smaller weight."""
     total = sum(weights)
     if not weights or total == 0:
         return [0.0] * len(weights)
-    cents = round(points * 100)
-    shares = [cents * w // total for w in weights]
-    shares[-1] = cents - sum(shares[:-1])
-    return [s / 100 for s in shares]
+    marks = Fraction(round(points * 100), 100)  # the configuration allows at most two decimals
+    for grain in GRAINS:
+        units = marks / grain
+        if units.denominator != 1 or (grain == GRAINS[0] and marks < len(weights)):
+            continue
+        shares = largest_remainder(int(units), weights)
+        if grain == GRAINS[-1] or all(s > 0 for s, w in zip(shares, weights) if w > 0):
+            return [float(s * grain) for s in shares]
+    raise AssertionError("unreachable: a cent divides every configured mark")
+
+
+def largest_remainder(units: int, weights: list[int]) -> list[int]:
+    """``units`` whole grains shared in the proportions of ``weights`` (not all 0):
+    the whole part of each exact share, then one more grain each to the largest
+    remainders, the earlier on a tie, until all are given."""
+    total = sum(weights)
+    quotas = [Fraction(units * w, total) for w in weights]
+    shares = [int(q) for q in quotas]  # floor: quotas are non-negative
+    by_remainder = sorted(range(len(weights)), key=lambda k: (-(quotas[k] - shares[k]), k))
+    for k in by_remainder[:units - sum(shares)]:
+        shares[k] += 1
+    return shares
 
 
 def apply_config(question: Question, config: Config, version: str) -> Question:
-    """Keep the parts the configuration includes, give them their points, and
-    drop dependencies on left-out parts (nothing to carry an error from)."""
+    """Keep the parts the configuration includes, give them their points, word
+    each prompt without naming a left-out part, and drop dependencies on
+    left-out parts (nothing to carry an error from)."""
     question.parts = [p for p in question.parts if config.includes(p.id)]
     by_ref = {a.ref: a for p in question.parts for a in p.answers if a.ref}
+    kept = {p.id for p in question.parts}
+    question.difficulty = {k: v for k, v in question.difficulty.items() if k.split(":")[0] in kept}  # "<part>:<measure>"
     for part in question.parts:
+        if any(r not in kept for r in part.refers_to):
+            if not part.alone:
+                raise ValueError(f"part {part.id} names the parts {part.refers_to} in its prompt but has no prompt without them")
+            part.prompt = part.alone
         part.points = config.points_of(part.id)
         graded = part.graded
         for a, pts in zip(graded, share_points(part.points, [a.weight for a in graded])):

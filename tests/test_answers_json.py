@@ -16,7 +16,7 @@ def load(seed=None, preset=None):
 def test_top_level():
     data = load(seed=7)
     assert list(data) == ["format", "generator", "seed", "version", "course", "student", "points_total", "questions"]
-    assert data["format"] == "nn-problem-set/2"
+    assert data["format"] == "nn-problem-set/3"
     assert data["course"] == {"code": "CSE 616", "name": "Neural Networks", "title": "Assignment 1",
                               "term": None, "instructor": None, "due": None}
     assert data["student"] is None
@@ -39,8 +39,11 @@ def test_questions_parts_answers_shape():
             assert len(names) == len(set(names)), part["id"]
             for a in part["answers"]:
                 assert set(a) == {"name", "label", "text", "latex", "exact", "value", "check", "graded", "ref", "points",
-                                  "kind", "tolerance", "variables", "depends_on", "recompute", "mistakes"}
-                if a["exact"] is not None:
+                                  "kind", "tolerance", "variables", "depends_on", "recompute", "mistakes", "choices"}
+                assert (a["choices"] is not None) == (a["kind"] == "choice")
+                if a["kind"] == "choice":
+                    assert a["exact"] in a["choices"] and a["value"] is None
+                elif a["exact"] is not None:
                     sympy.parse_expr(a["exact"])  # readable by sympy
 
 
@@ -50,7 +53,7 @@ def test_network_exact_matches_value():
     assert q["family"] == "network"
     for part in q["parts"]:
         for a in part["answers"]:
-            if a["exact"] is not None:
+            if a["exact"] is not None and a["kind"] != "choice":
                 assert float(sympy.Rational(a["exact"])) == a["value"]
 
 
@@ -64,7 +67,7 @@ def test_every_part_has_the_same_skill_in_every_version():
 
 
 GRADED = {  # the refs every version asks for, with their kinds (docs/answers-json.md)
-    "1a": ["number"], "1b": ["number"], "1c": ["number"] * 5, "1d": ["number"] * 4, "1e": ["text"],
+    "1a": ["number"], "1b": ["number"], "1c": ["number"] * 5, "1d": ["number"] * 4 + ["choice"], "1e": ["text"],
     "2a": ["expression"] * 8, "2b": ["number"] * 4, "3.1": ["expression", "number"],
     **{f"3.{k}": ["text", "vector"] for k in range(2, 7)},
 }

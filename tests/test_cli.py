@@ -56,7 +56,7 @@ def test_no_pdf_writes_sources_and_answers(tmp_path):
     folder = tmp_path / "seed-7"
     assert sorted(p.name for p in folder.iterdir()) == ["answers.json", "assignment.tex", "key.tex"]
     data = json.loads((folder / "answers.json").read_text())
-    assert data["seed"] == 7 and data["format"] == "nn-problem-set/2"
+    assert data["seed"] == 7 and data["format"] == "nn-problem-set/3"
 
 
 def test_preset_original_folder(tmp_path):

@@ -122,7 +122,7 @@ def test_the_answer_sheet_has_one_box_per_graded_ref(tmp_path, paper):
     folder = tmp_path / "seed-12"
     data = json.loads((folder / "answers.json").read_text())
     refs = [a["ref"] for q in data["questions"] for p in q["parts"] for a in p["answers"] if a["graded"]]
-    assert len(refs) == 36
+    assert len(refs) == 37  # 1d#5, the choice, is the 37th
     sheet = pdf_text(folder / "assignment.pdf", layout=True).split("\f")[-2]
     assert is_sheet(sheet) and data["version"] in sheet
     assert re.findall(r"\b\d(?:[a-e]|\.\d)#\d\b", sheet) == refs  # one box each, in ref order (read row by row)

@@ -51,6 +51,8 @@ def right_other(k: Key) -> str:
         return "(" + "; ".join(decimal_comma(v) for v in as_vector(k.value)) + ")"
     if k.kind == "expression":
         return typed(str(k.exact))
+    if k.kind == "choice":
+        return " Decreased " if k.exact == "yes" else "HIGHER"
     return "my derivation"
 
 
@@ -69,7 +71,7 @@ def follow_from_wrong_y_hat(keys: list[Key]) -> dict[str, str]:
             subs = {sympy.Symbol(judge._symbol(d)): values[d] for d in k.depends_on}
             values[k.ref] = sympy.nsimplify(expr.subs(subs))
             changed.add(k.ref)
-        elif k.kind in ("number", "expression", "vector"):
+        elif k.kind in ("number", "expression", "vector", "choice"):
             cells[k.ref] = str(k.exact)
             if k.kind == "number":
                 values[k.ref] = sympy.sympify(k.exact)
@@ -291,7 +293,7 @@ def test_a_configured_class_is_graded_on_its_own_parts_and_points(tmp_path: Path
     classset.make(7, classset.count_students(2), tmp_path, pdf=False, quiet=True, config=cfg)
     klass = tmp_path / "class-7"
     header = (klass / responses.TEMPLATE).read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header[2:] == ["1a#1", "1b#1", "1c#1", "1c#2", "1c#3", "1c#4", "1c#5", "1d#1", "1d#2", "1d#3", "1d#4"]
+    assert header[2:] == ["1a#1", "1b#1", "1c#1", "1c#2", "1c#3", "1c#4", "1c#5", "1d#1", "1d#2", "1d#3", "1d#4", "1d#5"]
     students, _ = run.load_class(klass)
     path = tmp_path / "r.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:

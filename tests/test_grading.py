@@ -78,7 +78,7 @@ def test_graded_answers_only_in_ref_order(class_dir):
 def test_finals_are_the_graded_answers_with_one_exact_value(class_dir):
     d, outcomes = class_dir
     data = raw(outcomes[0], d)
-    expected = [(ref, a["exact"]) for ref, a in graded_answers(data) if a["exact"] is not None and a["kind"] != "text"]
+    expected = [(ref, a["exact"]) for ref, a in graded_answers(data) if a["exact"] is not None and a["kind"] not in ("text", "choice")]
     assert marksheet.finals(outcomes[0].answers(d)) == expected
     assert all(ref and "#" in ref for ref, _ in expected)
 
@@ -123,6 +123,7 @@ def test_answer_cells_by_kind():
     assert marksheet.answer_cell(g("expression", "3*x2*cos(x1)")) == "3*x2*cos(x1)"
     assert marksheet.answer_cell(g("text", None)) == "marked by hand"
     assert marksheet.answer_cell(g("text", "[w1, w2]")) == "marked by hand"
+    assert marksheet.answer_cell(g("choice", "no")) == "no"
 
 
 @pytest.mark.parametrize("text, cell", [
@@ -173,6 +174,8 @@ def test_csv_one_row_per_student_one_column_per_graded_ref(class_dir):
                 assert cell == "marked by hand"
             elif a["kind"] == "expression":
                 assert cell.lstrip("'") == a["exact"].replace("**", "^")
+            elif a["kind"] == "choice":
+                assert cell == a["exact"] and cell in a["choices"]
             else:
                 assert [float(x) for x in cell.strip("[]").split(",")] == pytest.approx(a["value"], abs=5e-5)
         assert all(cells[h] == "" for h in header[4 + len(refs) :])  # score columns left for the grader

@@ -43,13 +43,14 @@ def test_every_field_reads_back_as_written(seed: int) -> None:
         assert a.tolerance == (key.Tolerance(**raw["tolerance"]) if raw["tolerance"] else None)
         assert a.depends_on == tuple(raw["depends_on"]) and a.variables == tuple(raw["variables"] or ())
         assert [(m.name, m.text) for m in a.mistakes] == [(m["name"], m["text"]) for m in raw["mistakes"]]
+        assert a.choices == tuple(raw["choices"] or ())
         if raw["check"]:
             assert a.check is not None and a.check.function == raw["check"]["function"]
             assert a.check.derivative == tuple(raw["check"]["derivative"]) and a.check.at == raw["check"]["at"]
     assert v.refs == tuple(a.ref for p in ps.parts for a in p.graded)
     assert [p.id for p in v.parts] == [p.id for p in ps.parts]
     assert v.answer("1c#1").name == "J" and [a.ref for a in v.depends_on("1c#1")] == ["1a#1"]
-    assert v.finals() == [(a.ref, a.exact) for a in v.graded if a.exact is not None and a.kind != "text"]
+    assert v.finals() == [(a.ref, a.exact) for a in v.graded if a.exact is not None and a.kind not in ("text", "choice")]
 
 
 def test_a_configured_version_and_format_1() -> None:
@@ -67,8 +68,10 @@ def test_a_configured_version_and_format_1() -> None:
     v1 = key.parse(old)
     assert v1.format == key.FORMAT_1 and v1.graded == () and v1.course is None and v1.points_total == 0
     assert {a.kind for p in v1.parts for a in p.answers} >= {"number", "vector", "expression"}
-    with pytest.raises(key.KeyFormatError, match="format 'nn-problem-set/1', not 'nn-problem-set/2'"):
+    with pytest.raises(key.KeyFormatError, match="format 'nn-problem-set/1', not 'nn-problem-set/3'"):
         v1.require(FORMAT, "grading")
+    with pytest.raises(key.KeyFormatError, match="format 'nn-problem-set/1', not 'nn-problem-set/2' or 'nn-problem-set/3'"):
+        v1.require(key.MARKED, "grading")
 
 
 def _edit(data: dict[str, Any], where: str, value: Any) -> dict[str, Any]:

@@ -8,7 +8,9 @@ holding that number's variant from every version, with
 ``<selection_number>1</selection_number>`` and ``points_per_item`` its points
 (R/exams writes one section per exercise in the same way). An item is scored
 100 when the response equals the key or lies within ``vargte``/``varlte``
-bounds of key -/+ tolerance. Expressions and text become one essay question
+bounds of key -/+ tolerance. A choice answer (1d's "did the step lower the
+loss?") is a multiple-choice item of its own section, scored 100 for the
+right option. Expressions and text become one essay question
 per part (a section of their own), marked by hand. A question's figure (the
 network) is an SVG file in the zip (``images/``), referenced as Canvas's own
 exports do (``$IMS-CC-FILEBASE$/...``). Written with the standard library's ElementTree.
@@ -24,10 +26,13 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
+from .. import key
 from . import checks, feedback, formats
 from .feedback import clean, number
 from .html import escape as html_escape
 from .source import Component, Image, PartView, Version
+
+Slot = Component | key.Answer | None  # a number, a choice answer, or None for the part's essay
 
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
@@ -62,33 +67,37 @@ def _img(image: Image) -> str:
             f'style="max-width:100%;height:auto">')
 
 
-def slots(version: Version) -> list[tuple[PartView, Component | None]]:
-    """The sections of a version, in order: (part, the number) or (part, None) for its essay."""
-    out: list[tuple[PartView, Component | None]] = []
+def slots(version: Version) -> list[tuple[PartView, Slot]]:
+    """The sections of a version, in order: (part, the number), (part, the choice answer) or (part, None) for its essay."""
+    out: list[tuple[PartView, Slot]] = []
     for part in version.parts:
         out += [(part, c) for c in part.components()]
+        out += [(part, a) for a in part.choices]
         if part.manual:
             out.append((part, None))
     return out
 
 
-def section_title(part: PartView, comp: Component | None) -> str:
+def section_title(part: PartView, comp: Slot) -> str:
     """The same in every version: the answer's ref (which gradient it is may differ between versions)."""
     if comp is None:
         return f"{part.id}, marked by hand"
     return comp.ref
 
 
-def item_title(version: Version, part: PartView, comp: Component | None) -> str:
+def item_title(version: Version, part: PartView, comp: Slot) -> str:
     return f"{section_title(part, comp)} v{version.index} {version.code}"
 
 
-def item(version: Version, part: PartView, comp: Component | None) -> tuple[ET.Element, Image | None]:
+def item(version: Version, part: PartView, comp: Slot) -> tuple[ET.Element, Image | None]:
     """One item (a variant) and the figure it shows, if any."""
     fig = version.figure(part)
     text = feedback.question_html(part, _img(fig) if fig else "")
     title = item_title(version, part, comp)
     el = ET.Element("item", {"ident": _ident(f"{version.index}/{version.code}/{title}"), "title": clean(title)})
+    if isinstance(comp, key.Answer):
+        _choice_item(el, part, comp, text, title)
+        return el, fig
     if comp is not None:
         where = f" (component {comp.position} of the vector)" if comp.position else ""
         text += (f"<p>Enter {feedback.math_html(comp.label)}{where} as a decimal number, "
@@ -127,6 +136,27 @@ def item(version: Version, part: PartView, comp: Component | None) -> tuple[ET.E
     fb = feedback.feedback_html(part)
     _material(_sub(_sub(el, "itemfeedback", ident="general_fb"), "flow_mat"), fb)
     return el, fig
+
+
+def _choice_item(el: ET.Element, part: PartView, a: key.Answer, text: str, title: str) -> None:
+    """A multiple-choice item: one option per choice, 100 for the right one."""
+    idents = [_ident(f"{title}/{k}") for k in range(len(a.choices))]
+    text += f"<p>Choose for {feedback.math_html(a.label)}.</p>"
+    _metadata(el, {"question_type": "multiple_choice_question", "points_possible": number(a.points),
+                   "original_answer_ids": ",".join(idents), "assessment_question_identifierref": _ident(title + "/q")})
+    pres = _sub(el, "presentation")
+    _material(pres, text)
+    choice = _sub(_sub(pres, "response_lid", ident="response1", rcardinality="Single"), "render_choice")
+    for ident, option in zip(idents, a.choices):
+        _sub(_sub(_sub(choice, "response_label", ident=ident), "material"), "mattext", option, texttype="text/plain")
+    proc = _sub(el, "resprocessing")
+    _sub(_sub(proc, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    cond = _sub(proc, "respcondition", **{"continue": "No"})
+    _sub(_sub(cond, "conditionvar"), "varequal", idents[a.choices.index(a.exact or "")], respident="response1")
+    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+    _sub(_sub(proc, "respcondition", **{"continue": "Yes"}), "conditionvar").append(ET.Element("other"))
+    proc[-1].append(ET.Element("displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"}))
+    _material(_sub(_sub(el, "itemfeedback", ident="general_fb"), "flow_mat"), feedback.feedback_html(part))
 
 
 def _manifest(aid: str, title: str, images: list[str]) -> bytes:
@@ -203,7 +233,7 @@ class Writer(formats.Writer[Rendered]):
         if not self.spools:
             self.title = feedback.course_label(version)
             for part, comp in mine:
-                ppi = comp.points if comp else sum(a.points for a in part.manual)
+                ppi = comp.points if comp is not None else sum(a.points for a in part.manual)
                 self.points += ppi
                 self.spools.append((section_title(part, comp), ppi, tempfile.TemporaryFile("w+", encoding="utf-8")))  # noqa: SIM115 (open until finish; close() closes it)
         if [title for title, _, _ in self.spools] != [section_title(part, comp) for part, comp in mine]:
@@ -213,6 +243,9 @@ class Writer(formats.Writer[Rendered]):
             name = item_title(version, part, comp)
             if comp is None:
                 self.expected.manual.add(name)
+            elif isinstance(comp, key.Answer):
+                self.expected.numbers[name] = []
+                self.expected.choices[name] = [(comp.exact or "", comp.choices)]
             else:
                 self.expected.numbers[name] = [(comp.value, comp.tolerance)]
         texts, images = rendered

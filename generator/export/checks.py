@@ -4,7 +4,8 @@ into what an LMS would grade.
 
 Every export is also checked against the keys (:class:`Expected`): one
 variant per version in every category or section, every question present,
-every number's key accepted and the key +/- 1.01 tolerance rejected.
+every number's key accepted and the key +/- 1.01 tolerance rejected, every
+choice offering the key's options with the right one alone full marks.
 
 Moodle (question/format/xml/format.php, question/type/multianswer/
 questiontype.php, question/type/numerical): well-formed UTF-8 XML; a category
@@ -64,6 +65,15 @@ class Numeric:
 
 
 @dataclass
+class Choice:
+    """A choice as an LMS grades it: one option right, the others not."""
+
+    right: str
+    options: tuple[str, ...]
+    weight: float = 1.0
+
+
+@dataclass
 class Parsed:
     """A question as read back from an export."""
 
@@ -72,6 +82,7 @@ class Parsed:
     qtype: str
     numbers: list[Numeric] = field(default_factory=list)
     points: float = 0.0
+    choices: list[Choice] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +92,7 @@ class Expected:
     numbers: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     manual: set[str] = field(default_factory=set)
     versions: int = 0
+    choices: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)  # name -> [(right, options)]
 
     def problems(self, found: dict[str, Parsed], per_slot: dict[str, int]) -> list[str]:
         """Every way the questions read back (``found`` by name, and the number
@@ -91,6 +103,11 @@ class Expected:
                 problems.append(f"{slot!r} holds {variants} variants for {self.versions} versions")
         if set(found) != set(self.numbers) | self.manual:
             problems.append(f"{len(found)} questions written, {len(self.numbers) + len(self.manual)} expected")
+        for name in sorted(set(found) | set(self.choices)):
+            want = self.choices.get(name, [])
+            have = [(c.right, c.options) for c in found[name].choices] if name in found else []
+            if have != want:
+                problems.append(f"{name}: the choices {have}, the key has {want}")
         for name, keys in self.numbers.items():
             got = found.get(name)
             if got is None or len(got.numbers) != len(keys):
@@ -106,11 +123,49 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+_CLOZE_SPECIAL = re.compile(r'([\\}#~/"])')
+
+
+def cloze_escape(text: str) -> str:
+    """An option's text as a cloze answer: Moodle's special characters escaped with a backslash."""
+    return _CLOZE_SPECIAL.sub(r"\\\1", text)
+
+
+def cloze_choices(text: str) -> tuple[list[Choice], list[str]]:
+    """The MULTICHOICE sub-questions of a cloze text as Moodle parses them, and problems."""
+    out: list[Choice] = []
+    problems: list[str] = []
+    for m in _ANSWER.finditer(text):
+        if not m.group(4):
+            continue
+        options, right, remaining = [], [], m.group(16)
+        while remaining:
+            alt = _ALTERNATIVE.match(remaining)
+            if not alt or not alt.group(0):
+                problems.append(f"cannot read the answers {remaining[:40]!r}")
+                break
+            option = re.sub(r"\\(.)", r"\1", alt.group(3))
+            options.append(option)
+            if alt.group(1) == "=":
+                right.append(option)
+            elif alt.group(2) and float(alt.group(2)) != 0:
+                problems.append(f"option {option!r} of a choice earns {alt.group(2)}%: only the right one earns marks")
+            remaining = remaining[len(alt.group(0)):]
+        if len(right) != 1:
+            problems.append(f"sub-question {m.group(0)[:60]!r} has {len(right)} right options, not one")
+        else:
+            out.append(Choice(right[0], tuple(options), float(m.group(1) or 1)))
+    return out, problems
+
+
 def cloze_numbers(text: str) -> tuple[list[Numeric], list[str]]:
-    """The NUMERICAL sub-questions of a cloze text as Moodle parses them, and problems."""
+    """The NUMERICAL sub-questions of a cloze text as Moodle parses them, and
+    problems (a MULTICHOICE sub-question is read by :func:`cloze_choices`)."""
     out: list[Numeric] = []
     problems: list[str] = []
     for m in _ANSWER.finditer(text):
+        if m.group(4):
+            continue
         if not m.group(3):
             problems.append(f"sub-question {m.group(0)[:40]!r} is not NUMERICAL")
             continue
@@ -178,10 +233,11 @@ def moodle(source: str | IO[bytes]) -> tuple[list[Parsed], list[str]]:
                 problems.append(f"{name}: @@PLUGINFILE@@/{ref} has no <file>")
         if qtype == "cloze":
             parsed.numbers, found = cloze_numbers(text)
-            problems += [f"{name}: {p}" for p in found]
-            if not parsed.numbers:
+            parsed.choices, found_choices = cloze_choices(text)
+            problems += [f"{name}: {p}" for p in found + found_choices]
+            if not parsed.numbers and not parsed.choices:
                 problems.append(f"{name}: a cloze question without sub-questions")
-            parsed.points = sum(n.weight for n in parsed.numbers)
+            parsed.points = sum(n.weight for n in parsed.numbers) + sum(c.weight for c in parsed.choices)
         elif qtype == "numerical":
             for ans in q.findall("answer"):
                 value, tol = ans.findtext("text") or "", ans.findtext("tolerance") or "0"
@@ -289,8 +345,25 @@ def canvas(path: str | IO[bytes]) -> tuple[list[Section], list[str]]:
                                 p.numbers.append(Numeric((low + high) / 2, (high - low) / 2))
                         if not p.numbers:
                             problems.append(f"item {p.name!r}: a numerical question without scoring bounds")
+                    elif qtype == "multiple_choice_question":
+                        p.choices, found = _canvas_choice(item)
+                        problems += [f"item {p.name!r}: {q}" for q in found]
                     elif qtype != "essay_question":
                         problems.append(f"item {p.name!r}: unexpected question type {qtype!r}")
                     s.items.append(p)
                 sections.append(s)
     return sections, problems
+
+
+def _canvas_choice(item: ET.Element) -> tuple[list[Choice], list[str]]:
+    """A multiple-choice item's options and the one that scores 100."""
+    options = {label.get("ident", ""): label.findtext(f".//{_Q}mattext") or ""
+               for label in item.iter(f"{_Q}response_label")}
+    right = []
+    for cond in item.iter(f"{_Q}respcondition"):
+        score, eq = cond.findtext(f"{_Q}setvar"), cond.find(f".//{_Q}varequal")
+        if score and float(score) == 100 and eq is not None:
+            right.append(eq.text or "")
+    if len(right) != 1 or right[0] not in options:
+        return [], [f"a multiple-choice question with {len(right)} scoring options, not one of its {len(options)}"]
+    return [Choice(options[right[0]], tuple(options.values()))], []

@@ -100,6 +100,8 @@ def key_html(part: PartView, answers: list[key.Answer]) -> str:
             tol = a.tolerance or key.NO_TOLERANCE
             line += f" (decimal {_value_html(a.value)}; accepted within \u00b1{html.escape(number(max(tol.abs, 0.0)))}"
             line += f" or {html.escape(number(tol.rel))} relative)" if tol.rel else ")"
+        elif a.kind == "choice":
+            line += f" (one of {html.escape(', '.join(a.choices))})"
         else:
             line += " (marked by hand)" if a.kind == "text" else " (marked by hand; any equivalent form is right)"
         line += f" [{marks(a.points)}]"

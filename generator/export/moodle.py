@@ -6,7 +6,9 @@ question per version; a quiz then takes one random question from each
 category. Numbers (kind number and vector) are graded automatically in a
 cloze question: one ``{w:NUMERICAL:=value:tolerance}`` per number, with the
 answer's tolerance as Moodle's absolute tolerance and integer weights ``w``
-in the proportions of the answers' points. Expressions and text cannot be
+in the proportions of the answers' points; a choice answer (1d's "did the
+step lower the loss?") is a ``{w:MULTICHOICE:=yes~no}`` in the same cloze.
+Expressions and text cannot be
 graded by stock Moodle: they go to an essay question (in a category "<part>,
 marked by hand") whose grader information holds the model answer. Every
 variant carries its question's introduction, its figure if it has one (an
@@ -55,7 +57,7 @@ def slots(version: Version) -> list[tuple[PartView, str]]:
     """The questions of a version, in order: (part, "auto" or "manual")."""
     out = []
     for part in version.parts:
-        if part.numeric:
+        if part.numeric or part.choices:
             out.append((part, "auto"))
         if part.manual:
             out.append((part, "manual"))
@@ -68,7 +70,7 @@ def slot_title(part: PartView, kind: str) -> str:
 
 def slot_points(part: PartView, kind: str) -> float:
     """The points of one of a part's questions: those of its numbers, or of its hand-marked answers."""
-    return sum(a.points for a in (part.numeric if kind == "auto" else part.manual))
+    return sum(a.points for a in (part.numeric + part.choices if kind == "auto" else part.manual))
 
 
 def _img(image: Image) -> str:
@@ -77,10 +79,11 @@ def _img(image: Image) -> str:
 
 
 def cloze_text(part: PartView) -> str:
-    """The answer table of a cloze: one row per number answer, one box per number."""
+    """The answer table of a cloze: one row per number answer, one box per
+    number, then one row per choice answer with its menu of options."""
     rows = []
     comps = part.components()
-    w = feedback.weights([c.points for c in comps])
+    w = feedback.weights([c.points for c in comps] + [a.points for a in part.choices])
     k = 0
     for a in part.numeric:
         boxes = []
@@ -92,6 +95,10 @@ def cloze_text(part: PartView) -> str:
         accuracy = feedback.tolerance_text(comps[k - 1])
         rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a.label)} \\(=\\)</td>"
                     f"<td style=\"padding:4px 8px\">{cell}</td><td style=\"padding:4px 8px\"><small>({accuracy})</small></td></tr>")
+    for a, weight in zip(part.choices, w[len(comps):]):
+        options = "~".join(("=" if c == a.exact else "") + checks.cloze_escape(c) for c in a.choices)
+        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a.label)}</td>"
+                    f"<td style=\"padding:4px 8px\">{{{weight}:MULTICHOICE:{options}}}</td><td></td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -165,6 +172,8 @@ class Writer(formats.Writer[list[str]]):
             name = question_name(version, part, kind)
             if kind == "auto":
                 self.expected.numbers[name] = [(c.value, c.tolerance) for c in part.components()]
+                if part.choices:
+                    self.expected.choices[name] = [(a.exact or "", a.choices) for a in part.choices]
             else:
                 self.expected.manual.add(name)
         for text, (_, spool) in zip(rendered, self.spools):

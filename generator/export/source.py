@@ -71,6 +71,11 @@ class PartView:
         return [a for a in self.graded if a.kind in ("number", "vector")]
 
     @property
+    def choices(self) -> list[key.Answer]:
+        """The choice answers (graded automatically, one option among several)."""
+        return [a for a in self.graded if a.kind == "choice"]
+
+    @property
     def manual(self) -> list[key.Answer]:
         return [a for a in self.graded if a.kind in ("expression", "text")]
 

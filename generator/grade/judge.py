@@ -1,8 +1,8 @@
 """Judging one student's typed responses against their own version's key.
 
-Every graded answer of answers.json format 2 becomes a :class:`Key`. A
-response is read by kind (:func:`read_number`, :func:`read_vector`, or the
-safe formula parser for expressions), then
+Every graded answer of answers.json (format 2 or 3) becomes a :class:`Key`. A
+response is read by kind (:func:`read_number`, :func:`read_vector`, the
+safe formula parser for expressions, or :func:`read_choice` for a choice), then
 
 - right when it is within the answer's tolerance (numbers, vectors) or equal
   to the key as a function (expressions: compared at points drawn where the
@@ -32,9 +32,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from ..key import NO_TOLERANCE, Answer, Tolerance, Version, parse
+from ..key import MARKED, NO_TOLERANCE, Answer, Tolerance, Version, parse
 from ..key import Mistake as Mistake  # judge.Mistake: what a verdict names
-from ..model import FORMAT
 from . import safe
 from .safe import Node, Unreadable
 
@@ -54,7 +53,7 @@ def keys_of(data: Version | Mapping[str, Any]) -> list[Key]:
     """The graded answers of a version (or of a parsed answers.json, format 2),
     in the order asked."""
     version = data if isinstance(data, Version) else parse(data)
-    return list(version.require(FORMAT, "grading").graded)
+    return list(version.require(MARKED, "grading").graded)
 
 
 @dataclass
@@ -161,6 +160,29 @@ def read_vector(text: str, size: int) -> list[float]:
     if len(pieces) != size:
         raise Unreadable(f"expected {size} components, read {len(pieces)}")
     return [read_number(p) for p in pieces]
+
+
+# The spellings a choice between "yes" and "no" accepts, in any case and with spaces around: the
+# question is whether the step lowered the loss, so "decreased" and "lower" say yes. Anything else
+# (a "maybe", both words, a number) is unreadable rather than guessed.
+SPELLINGS = {
+    "yes": ("yes", "y", "true", "decreased", "lower"),
+    "no": ("no", "n", "false", "increased", "higher"),
+}
+
+
+def read_choice(text: str, choices: Sequence[str]) -> str:
+    """The option a response names: one of ``choices`` as written or, for a
+    choice between yes and no, one of their :data:`SPELLINGS`; in any case
+    (and width), with spaces around it. Anything else is unreadable."""
+    t = unicodedata.normalize("NFKC", text).strip().casefold()
+    if not t:
+        raise Unreadable("empty")
+    yes_no = sorted(c.casefold() for c in choices) == ["no", "yes"]
+    for option in choices:
+        if t == option.casefold() or (yes_no and t in SPELLINGS[option.casefold()]):
+            return option
+    raise Unreadable(f"expected {' or '.join(choices)}")
 
 
 # ---------------------------------------------------------------- expressions
@@ -478,6 +500,12 @@ def judge(response: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping
 
 def _judge(verdict: Verdict, text: str, key: Key, earlier: Mapping[str, Verdict], keys: Mapping[str, Key],
            follow_through: float, inner: Inner) -> None:
+    if key.kind == "choice":  # right or wrong, nothing to carry forward and no mistake to name
+        if read_choice(text, key.choices) == key.exact:
+            verdict.status, verdict.points, verdict.note = RIGHT, key.points, "right"
+        else:
+            verdict.status, verdict.note = WRONG, "wrong"
+        return
     substituted, asked = "", key.variables
     try:
         value = read(text, key)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ..csvcells import text_cell, text_row
 from ..errors import UsageError
-from ..key import Course, Version, read_manifest
-from ..model import FORMAT, Student
+from ..key import MARKED, Course, Version, read_manifest
+from ..model import Student
 from . import judge
 from .judge import Key, Verdict
 from .sources import Source, open_source
@@ -91,7 +91,7 @@ def load_class(class_dir: Path) -> tuple[list[Member], Course | None]:
     students: list[Member] = []
     course: Course | None = None
     for entry, version in manifest.read_keys():
-        version.require(FORMAT, "grading")
+        version.require(MARKED, "grading")
         course = course or version.course
         students.append(Member(entry.student, entry.folder, entry.version or version.version, version))
     if not students:

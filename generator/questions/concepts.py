@@ -114,7 +114,7 @@ BANK: tuple[Concept, ...] = (
         "What happens in gradient descent when the learning rate $\\eta$ is too large, and when it is too small? "
         "How would you notice each from the training loss, and how would you choose $\\eta$?",
         "Too large: steps overshoot the minimum, the loss oscillates or grows from one step to the next and can diverge "
-        "to very large values or NaN (compare part (d)). Too small: the loss decreases, but very slowly, and training may "
+        "to very large values or NaN. Too small: the loss decreases, but very slowly, and training may "
         "stall on plateaus within the time budget. One chooses $\\eta$ by trying values on a logarithmic grid and "
         "comparing the training and validation loss after a few epochs, possibly with a decaying schedule or an adaptive "
         "method (momentum, Adam).",

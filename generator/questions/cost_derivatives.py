@@ -662,6 +662,33 @@ class DataRow:
 
 
 @dataclass(frozen=True)
+class DataSet:
+    """The data set as the introduction prints it for the parts asked: the
+    parts that use it and a column of targets for each kind of part asked."""
+
+    parts: str  # "parts 3.3–3.5", "part 3.5"
+    regression: str | None  # "3.3, 3.4": the parts whose targets a column holds; None: no such part asked
+    classification: str | None  # "3.5", or None
+    rows: list[DataRow]
+
+    @property
+    def columns(self) -> int:
+        return 2 + (self.regression is not None) + (self.classification is not None)
+
+
+def part_list(ids: Sequence[str], among: Sequence[str]) -> str:
+    """Part ids as a list: a run of three or more neighbours in ``among`` (the
+    family's order) as a range, "3.3–3.5", the others one by one, "3.3, 3.5"."""
+    runs: list[list[str]] = []
+    for pid in ids:
+        if runs and among.index(pid) == among.index(runs[-1][-1]) + 1:
+            runs[-1].append(pid)
+        else:
+            runs.append([pid])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) >= 3 else ", ".join(r) for r in runs)
+
+
+@dataclass(frozen=True)
 class Context:
     """What templates/questions/cost_derivatives.tex.j2 reads (as ``c``)."""
 
@@ -670,9 +697,21 @@ class Context:
     m: int
     table: list[DataRow]
     label_set: str
-    data_parts: str
-    regression_parts: str
-    classification_part: str
+    regression_parts: tuple[str, ...]  # the parts whose data set has regression targets (3.3, 3.4)
+    classification_parts: tuple[str, ...]  # those with class labels (3.5)
+
+    def data_for(self, asked: Sequence[str]) -> DataSet | None:
+        """The data set as printed when the parts ``asked`` are (a configuration
+        may leave some out): it names only those, and None when none uses it."""
+        order = [p.id for p in self.parts]
+        regression = [p for p in self.regression_parts if p in asked]
+        classification = [p for p in self.classification_parts if p in asked]
+        users = [p for p in order if p in regression + classification]
+        if not users:
+            return None
+        return DataSet(("parts " if len(users) > 1 else "part ") + part_list(users, order),
+                       part_list(regression, order) if regression else None,
+                       part_list(classification, order) if classification else None, self.table)
 
 
 def _vec(entries: Sequence[str]) -> str:
@@ -1008,9 +1047,8 @@ def present(params: Params, sol: Solution, wrong: list[Mistake], number: int) ->
         m=len(inst.X),
         table=table,
         label_set=r"\{0, 1\}",
-        data_parts=f"{n}.3\u2013{n}.5",
-        regression_parts=f"{n}.3, {n}.4",
-        classification_part=f"{n}.5",
+        regression_parts=(f"{n}.3", f"{n}.4"),
+        classification_parts=(f"{n}.5",),
     )
     difficulty: dict[str, int | float] = {f"{n}{key}": v for key, v in part_difficulty(items, inst).items()}
     return Question(

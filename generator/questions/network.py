@@ -392,6 +392,11 @@ class Solution:
     loss_after: Fraction
     sensitivity: Fraction  # s = |d y_hat / d theta|^2; the threshold is 1/s
 
+    @property
+    def lowered(self) -> bool:
+        """Part (d)'s last question: did the step lower the loss? From the losses themselves."""
+        return self.loss_after < self.bp.loss
+
 
 def update_params(net: Network) -> list[Param]:
     """Part (d) updates the two layer-1 parameters asked in (c), as in the original."""
@@ -497,6 +502,11 @@ def verify(net: Network, sol: Solution) -> None:
     err = _rat(sol.identity.y_hat - net.y)
     if err * (1 - 2 * _rat(net.eta) * s) != _rat(sol.after.y_hat - net.y):
         fail("d", "error after the update", sol.after.y_hat - net.y, err * (1 - 2 * _rat(net.eta) * s))
+    # did the step lower the loss: by the threshold, never looking at the losses (the error is scaled by
+    # 1 - 2 eta s, so the loss goes down exactly when there is an error and |1 - 2 eta s| < 1)
+    by_threshold = bool(err != 0 and abs(1 - 2 * _rat(net.eta) * s) < 1)
+    if by_threshold != sol.lowered:
+        fail("d", "whether the step lowered the loss", sol.lowered, by_threshold)
 
 
 # --------------------------------------------------------------------------
@@ -560,13 +570,13 @@ def wrong_values(net: Network, sol: Solution) -> dict[str, dict[str, Fraction]]:
 MISTAKE_TEXT = {  # the family's catalogue of mistakes
     "factor_2_dropped": r"forgot the $2$ from differentiating $(\hat y - y)^2$",
     "sign_flipped": r"used $y - \hat y$ instead of $\hat y - y$",
-    "relu_values_in_1c": r"used the ReLU network of part (b) instead of the identity network",
-    "relu_values_derivative_forgotten": r"used the ReLU values of part (b) and took every ReLU derivative as $1$",
+    "relu_values_in_1c": r"used the ReLU network instead of the identity network",
+    "relu_values_derivative_forgotten": r"used the ReLU network's values and took every ReLU derivative as $1$",
     "indices_transposed": r"read $w_{ji}$ for $w_{ij}$ (swapped the weight's indices)",
     "sign_flipped_in_update": r"added $\eta\,\partial J/\partial\theta$ instead of subtracting it",
     "error_not_squared": r"forgot to square the error",
-    "identity_values_in_1b": r"did not apply the ReLU (kept the identity values of part (a))",
-    "relu_values_in_1a": r"applied a ReLU, as in part (b)",
+    "identity_values_in_1b": r"did not apply the ReLU (kept the identity network's values)",
+    "relu_values_in_1a": r"applied the ReLU instead of the identity",
     "biases_dropped": r"left out the biases",
     "old_values_kept": r"ran the network with the old parameter values",
 }
@@ -739,6 +749,14 @@ def _answer(name: str, label: str, value: Num) -> Answer:
     return Answer(name, label, num(value), latex.exact_str(value), latex.json_number(value))
 
 
+LOWERED_LABEL = r"\text{loss lowered?}"  # 1d's last answer, as the sheet, the key and the grading sheet name it
+
+
+def _choice(name: str, label: str, option: str, options: list[str]) -> Answer:
+    """A choice answer: ``option``, one of ``options`` (``exact`` is the option itself)."""
+    return Answer(name, label, rf"\text{{{option}}}", option, None, kind="choice", choices=list(options))
+
+
 def _hidden_answers(fwd: Forward) -> list[Answer]:
     return ([_answer(f"z1[{j}]", f"z_{j + 1}", fwd.z1[j]) for j in range(N_HIDDEN)]
             + [_answer(f"a1[{j}]", f"a_{j + 1}", fwd.a1[j]) for j in range(N_HIDDEN)])
@@ -754,6 +772,10 @@ PARTS = (  # part, default marks (42 in all), what it tests (docs/answers-json.m
 MISTAKES = MISTAKE_TEXT
 
 
+# Parts (c) and (d) without naming the parts they build on (for when the configuration leaves those out).
+IDENTITY_LOSS = r"With the loss $J = (\hat y - y)^2$ and every activation (hidden and output) the identity, $\sigma(z) = z$"
+
+
 def _parts(net: Network, sol: Solution, wrong: list[Mistake], n: int) -> list[Part]:
     """Parts (a) to (e) with their prompts, answers and grading notes."""
     bp = sol.bp
@@ -767,22 +789,29 @@ def _parts(net: Network, sol: Solution, wrong: list[Mistake], n: int) -> list[Pa
     pc_prompt = (rf"With the loss $J = (\hat y - y)^2$ and the network of part ({n}a) (identity activations), "
                  rf"compute $J$ and the four gradients {asked_tex}")
     pc = Part(f"{n}c", pc_prompt, [_answer("J", "J", bp.loss)] + [_answer(f"grad:{p.name}", p.grad_tex, bp.grads[p]) for p in net.asked],
-              notes=notes(net, wrong, "c", ["J"] + [f"grad:{p.name}" for p in net.asked]))
+              notes=notes(net, wrong, "c", ["J"] + [f"grad:{p.name}" for p in net.asked]),
+              refers_to=[f"{n}a"], alone=rf"{IDENTITY_LOSS}, compute $J$ and the four gradients {asked_tex}")
     upd = update_params(net)
     upd_tex = " and ".join(f"${p.tex}$" for p in upd)
-    pd_prompt = (rf"Apply one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex} "
-                 rf"(the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. "
-                 r"Give their new values, the output $\hat y$ and the loss $J$ after the step. Did the step decrease the loss?")
+    step = rf"one step of gradient descent with learning rate $\eta = {num(net.eta)}$ to {upd_tex}"
+    asks = r"Give their new values, the output $\hat y$ and the loss $J$ after the step. Did the step lower the loss (yes or no)?"
+    pd_prompt = (rf"Apply {step} (the layer-1 parameters of part ({n}c)), keeping every other parameter fixed. {asks}")
+    pd_alone = rf"{IDENTITY_LOSS}, apply {step}, keeping every other parameter fixed. {asks}"
     pd = Part(f"{n}d", pd_prompt,
               [_answer(f"new:{p.name}", p.tex, v) for p, v in sol.updated.items()]
-              + [_answer("y_hat_after", r"\hat y_{\text{after}}", sol.after.y_hat), _answer("J_after", r"J_{\text{after}}", sol.loss_after)],
-              notes=notes(net, wrong, "d", [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]))
+              + [_answer("y_hat_after", r"\hat y_{\text{after}}", sol.after.y_hat), _answer("J_after", r"J_{\text{after}}", sol.loss_after),
+                 _choice("loss_lowered", LOWERED_LABEL, "yes" if sol.lowered else "no", ["yes", "no"])],
+              notes=notes(net, wrong, "d", [f"new:{p.name}" for p in sol.updated] + ["y_hat_after", "J_after"]),
+              refers_to=[f"{n}c"], alone=pd_alone)
     concept = concepts.BANK[net.concept]
     pe = Part(f"{n}e", concept.question, [Answer("concept", "model answer", concept.answer, None, None)],
               notes=[Note("model answer", concepts.WEAK_ANSWERS[concept.key], "")])
     parts = [pa, pb, pc, pd, pe]
     _mark(net, sol, parts)
     return parts
+
+
+D_WEIGHTS = (3, 3, 3, 2, 1)  # 1d's answers: the two updated parameters, y_hat_after, J_after, loss_lowered
 
 
 def _fr(q: Num) -> str:
@@ -799,8 +828,13 @@ def _mark(net: Network, sol: Solution, parts: list[Part]) -> None:
     for part in (pa, pb):
         a = part.answer("y_hat")
         a.graded, a.weight, a.tolerance = True, 1, dict(EXACT)
-    for a in pc.answers + pd.answers:
+    for a in pc.answers:
         a.graded, a.weight, a.tolerance = True, 1, dict(EXACT)
+    # 1d: the step itself (3 each), the forward pass after it (3), the loss after it (2), whether it went down (1)
+    if len(pd.answers) != len(D_WEIGHTS):
+        raise ValueError(f"part (d) has {len(pd.answers)} answers and {len(D_WEIGHTS)} weights")
+    for a, weight in zip(pd.answers, D_WEIGHTS):
+        a.graded, a.weight, a.tolerance = True, weight, None if a.kind == "choice" else dict(EXACT)
     concept = pe.answers[0]
     concept.graded, concept.kind, concept.weight, concept.tolerance = True, "text", 1, None
     for part in parts:

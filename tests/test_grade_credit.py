@@ -213,3 +213,18 @@ def test_bad_grading_values_are_refused(tmp_path: Path) -> None:
     credit.apply(verdicts, keys, students[0].key.marking)
     grads = [v for v in verdicts if v.part == "1c" and v.ref != "1c#1"]
     assert grads[0].points == 0 and all(v.status == credit.SLIP for v in grads[1:])
+
+
+def test_a_long_key_formula_breaks_only_at_its_top_level() -> None:
+    from generator.grade import report
+
+    tex = (r"4 x_{1} \left(x_{1}^{2} + 2 x_{2}\right) - 4 x_{2} e^{- 2 x_{1}} \cos{\left(2 x_{2} e^{- 2 x_{1}} \right)}"
+           r" + \begin{pmatrix} 1 - a \\ b + 2 \end{pmatrix} + \frac{1}{2} \sum_{i=1}^m \bigl(w^\top x^{(i)} - y\bigr)")
+    out = report.show_formula(tex)
+    pieces = [p.removeprefix(r"\nnfit{$").removesuffix("$}") for p in out.split(r"\allowbreak{}")]
+    assert len(pieces) > 1 and " ".join(pieces).split() == tex.split()
+    for p in pieces:  # every piece a whole formula: braces, \left..\right and environments closed in it
+        assert p.count("{") - p.count(r"\{") == p.count("}") - p.count(r"\}")
+        assert p.count(r"\left") == p.count(r"\right") and p.count(r"\begin") == p.count(r"\end")
+        assert p.count(r"\bigl") == p.count(r"\bigr")
+    assert report.show_formula("2 g_{2}") == r"\nnfit{$2 g_{2}$}"

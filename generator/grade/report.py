@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import compile, latex, names, render
 from ..errors import TexError
 from ..files import ran_out
+from ..questions import concepts
 from . import credit, judge, pdftext, run
 from .run import ClassGrades, StudentGrade
 
@@ -34,6 +35,7 @@ def _num(x: float) -> str:
 _MARKS = {judge.RIGHT: r"\nnright", judge.FOLLOW: r"\nnright", judge.HAND: r"\nnhand", credit.SLIP: r"\nnright",
           credit.PARTIAL: r"\nnpart"}
 MAX_COMMENT = 600  # characters of a TA comment printed
+MIN_PIECE = 28  # characters of LaTeX a key formula's line holds at least before it may break
 
 
 def _share(x: float) -> str:
@@ -82,7 +84,13 @@ def show_formula(tex: str) -> str:
             start = k
         k += 1
     pieces.append(tex[start:])
-    return r"\allowbreak{}".join(r"\nnfit{$" + p.strip() + "$}" for p in pieces if p.strip())
+    lines: list[str] = []  # pieces joined up to a readable length, so that a line never starts a short term
+    for p in (p.strip() for p in pieces if p.strip()):
+        if lines and (len(lines[-1]) < MIN_PIECE or len(p) < MIN_PIECE // 2):
+            lines[-1] += " " + p
+        else:
+            lines.append(p)
+    return r"\allowbreak{}".join(r"\nnfit{$" + p + "$}" for p in lines)
 
 
 def _model_answer(k: judge.Key) -> str:
@@ -90,7 +98,9 @@ def _model_answer(k: judge.Key) -> str:
     if not k.latex:
         return r"\textit{see the key}"
     if k.label == "model answer":  # a text answer: the model answer is text, the generator's own LaTeX
-        return r"{\footnotesize " + k.latex + "}"
+        points = concepts.marking_of(k.latex)
+        listed = (r"\par\smallskip\textit{Marking points:} " + "; ".join(points) + ".") if points else ""
+        return r"{\footnotesize " + k.latex + listed + "}"
     return r"{\footnotesize model answer: }" + show_formula(k.latex)
 
 

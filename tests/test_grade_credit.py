@@ -181,7 +181,7 @@ def test_feedback_shows_hand_marks_comment_and_model_answer(klass: Path, files: 
     ta = text["7"]
     assert "Comment from your TA" in ta and "good work on 1e" in ta and "marked 1a as a whole" in ta
     assert "Marked by hand by your TA" in ta and "see the key" not in ta
-    assert "same slip again" in text["3"]
+    assert "the same slip as 1c#2, counted once in the part" in text["3"]
     assert "for the method" in text["2"]
     assert "still to come" in text["8"]
     summary = " ".join(" ".join(page.extract_text() for page in PdfReader(klass / "grading" / "summary.pdf").pages).split())

@@ -101,7 +101,7 @@ def apply(verdicts: Sequence[Verdict], keys: Sequence[Key], marking: Marking) ->
             first = slipped.get((v.part, m.name)) if m.scope == "part" else None
             if first is not None:
                 v.status, v.points = SLIP, key.points
-                v.note = f"the same slip as in {first} ({m.name}), counted once in the part: right from the slipped values"
+                v.note = f"the same slip as {first}, counted once in the part"
                 continue
             if m.scope == "part":
                 slipped[(v.part, m.name)] = v.ref

@@ -50,7 +50,7 @@ def _comment(v: judge.Verdict, g: StudentGrade | None = None) -> str:
     if v.mistake is not None:
         what = v.mistake.text or latex.escape(v.mistake.name)  # the generator's own text
         if v.status == credit.SLIP:
-            return r"the same slip again (" + what + r"): counted once in the part, so right from your slipped values"
+            return latex.escape(v.note)  # "the same slip as 1c#2, counted once in the part"
         if v.status == credit.PARTIAL:
             return r"wrong: " + what + f"; {_share(v.mistake.credit)} of the marks for the method"
         return r"wrong: " + what

@@ -228,3 +228,14 @@ def test_a_long_key_formula_breaks_only_at_its_top_level() -> None:
         assert p.count(r"\left") == p.count(r"\right") and p.count(r"\begin") == p.count(r"\end")
         assert p.count(r"\bigl") == p.count(r"\bigr")
     assert report.show_formula("2 g_{2}") == r"\nnfit{$2 g_{2}$}"
+
+
+def test_the_command_needs_responses_or_marks(klass: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["grade", str(klass), "--no-pdf"]) == 2
+    assert "give --responses FILE.csv, --marks FILE.csv or both" in capsys.readouterr().err
+    assert cli.main(["grade", str(klass), "--marks", str(tmp_path / "none.csv"), "--no-pdf"]) == 2
+    assert "marks file not found" in capsys.readouterr().err
+    (tmp_path / "m.csv").write_text("name,1e#1 (of 4)\nA,3\n", encoding="utf-8")
+    assert cli.main(["grade", str(klass), "--marks", str(tmp_path / "m.csv"), "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "no 'id' column" in err and err.count("\n") == 1

@@ -59,7 +59,10 @@ def respond(keys: list[Key], rng: random.Random) -> dict[str, str]:
         roll = rng.random()
         if k.kind == "number":
             v = as_number(k.value)
-            if wrong_deps and k.recompute and roll < 0.6 and all(d in values for d in k.depends_on):
+            again = next((m for m in k.mistakes if slips.get(k.part) == m.name), None)
+            if again is not None and rng.random() < 0.5:  # the part's slip made again, consistently
+                cells[k.ref] = repr(as_number(again.value))
+            elif wrong_deps and k.recompute and roll < 0.6 and all(d in values for d in k.depends_on):
                 at = {sympy.Symbol(n): x for n, x in ((k.check.at if k.check else None) or {}).items()}
                 subs = {_symbol(d): values[d].subs(at) if isinstance(values[d], sympy.Basic) else values[d]
                         for d in k.depends_on}

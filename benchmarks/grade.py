@@ -1,15 +1,19 @@
 """Time `python -m generator grade` on a large class, several runs each.
 
-    .venv/bin/python benchmarks/grade.py [--students 500] [--runs 3] [--pdf-runs 1] [--class-students 40]
+    .venv/bin/python benchmarks/grade.py [--students 500] [--runs 3] [--pdf-runs 3] [--class-students 40] [--no-marks]
 
 Makes a class of K unnamed versions (``--count K --no-pdf``, not timed), fills
 a responses file with a deterministic random mix per answer (right as in the
 key, right in another typed form, blank, a common mistake, wrong, and values
-carried forward from the student's own wrong earlier answers), then times:
+carried forward from the student's own wrong earlier answers) and a marks
+file (a hand mark for every hand-marked answer, a TA's mark of a whole part
+now and then, a comment; left out with ``--no-marks``), then times:
 
-1. ``grade CLASS --responses R --no-pdf`` (grades.csv and summary.csv): every
-   run a fresh process, the median reported (the issue's budget: 20 s for 500);
-2. ``grade`` with the feedback PDFs and the summary PDF, per student;
+1. ``grade CLASS --responses R --marks M --no-pdf`` (grades.csv, the
+   gradebooks and summary.csv): every run a fresh process, the median
+   reported (the issue's budget: 20 s for 500);
+2. the same with the feedback PDFs and the summary PDF: the median of
+   ``--pdf-runs`` runs, in all and per student;
 3. a class set with PDFs of ``--class-students`` students, per student; and
    prints the ratio of (2) to (3) (the budget: at most 1).
 """
@@ -87,12 +91,31 @@ def responses(class_dir: Path, target: Path, seed: int = 15) -> None:
             w.writerow([s.id, s.name or ""] + [cells.get(r, "") for r in refs])
 
 
+def marks_file(class_dir: Path, target: Path, seed: int = 16) -> None:
+    """The class's marks-template.csv filled in: every hand mark, a whole part now and then, a comment."""
+    rng = random.Random(seed)
+    with (class_dir / "marks-template.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    with target.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for row in rows[1:]:
+            for n, h in enumerate(header[2:-1], start=2):
+                top = float(h.rsplit("(of ", 1)[1].rstrip(")"))
+                whole = " mark " in h
+                row[n] = "" if whole and rng.random() > 0.05 else f"{rng.randrange(int(2 * top) + 1) / 2:g}"
+            row[-1] = "good work" if rng.random() < 0.3 else ""
+            w.writerow(row)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--students", type=int, default=500)
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--pdf-runs", type=int, default=1)
+    p.add_argument("--pdf-runs", type=int, default=3)
     p.add_argument("--class-students", type=int, default=40)
+    p.add_argument("--no-marks", action="store_true", help="grade the responses alone, without a marks file")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -101,17 +124,23 @@ def main() -> None:
         print(f"class of {args.students} made in {t:.1f} s (not timed below)", flush=True)
         resp = out / "responses.csv"
         responses(class_dir, resp)
+        inputs = ["--responses", str(resp)]
+        if not args.no_marks:
+            marks_file(class_dir, out / "marks.csv")
+            inputs += ["--marks", str(out / "marks.csv")]
         times = []
         for k in range(args.runs):
-            times.append(gen("grade", str(class_dir), "--responses", str(resp), "--no-pdf", "--quiet"))
+            times.append(gen("grade", str(class_dir), *inputs, "--no-pdf", "--quiet"))
             print(f"grade --no-pdf, run {k + 1}: {times[-1]:.2f} s", flush=True)
         median = statistics.median(times)
         print(f"grades.csv and summary for {args.students} students: median {median:.2f} s "
               f"({median / 20:.2f} of the 20 s budget)", flush=True)
         pdf_times = []
         for k in range(args.pdf_runs):
-            pdf_times.append(gen("grade", str(class_dir), "--responses", str(resp), "--quiet"))
+            pdf_times.append(gen("grade", str(class_dir), *inputs, "--quiet"))
             print(f"grade with PDFs, run {k + 1}: {pdf_times[-1]:.2f} s", flush=True)
+        print(f"grades, gradebooks, summary and {args.students} feedback PDFs: median {statistics.median(pdf_times):.2f} s",
+              flush=True)
         per_grade = statistics.median(pdf_times) / args.students
         class_times = []
         for k in range(args.pdf_runs):

@@ -282,7 +282,7 @@ class Result:
         per = self.seconds / n if n else 0.0
         files = ["handouts.pdf", "keys.pdf", "grading-sheet.csv", "grading-sheet.pdf", "manifest.json"] if self.pdf else [
             "grading-sheet.csv", "manifest.json"]
-        files.append("responses-template.csv")
+        files += ["responses-template.csv", "marks-template.csv"]
         lines = [
             f"class set: {n} students, {self.pages} pages, {self.seconds:.1f} s ({per:.3f} s per student); "
             f"{self.compiled} written, {self.skipped} already complete"
@@ -532,9 +532,10 @@ def _make(class_seed: int, students: list[Student], out: Path, jobs: int | None,
         "fairness": fair,
     }
     write_atomic(class_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    from .grade import responses  # responses-template.csv: one column per graded ref, for `generator grade`
+    from .grade import marks, responses  # responses-template.csv: one column per graded ref, for `generator grade`
 
     responses.write_template(class_dir)
+    marks.write_template(class_dir)  # marks-template.csv: hand marks, whole-part marks, a comment (`grade --marks`)
     phases["grading sheet and manifest"] = time.perf_counter() - start - sum(phases.values())
     lms.remove_stale(class_dir, [fmt.name for fmt in export])
     if export and ok:  # the LMS exports of the class, from the shares its workers rendered

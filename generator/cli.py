@@ -44,7 +44,8 @@ a class set (--roster or --count) writes DIR/class-SEED/ with a folder per
 student (the same five files), handouts.pdf and keys.pdf (every document
 starting on an odd page, for duplex printing), grading-sheet.csv and
 grading-sheet.pdf (graded answers and score boxes), responses-template.csv
-(typed answers for `grade`) and manifest.json.
+(typed answers for `grade`), marks-template.csv (hand marks for `grade
+--marks`) and manifest.json.
 A student's version depends only on the class seed and their ID. The roster
 is a UTF-8 CSV file with a header row naming an 'id' and a 'name' column.
 

@@ -144,10 +144,39 @@ class Layout:
 
 
 @dataclass(frozen=True)
+class Grading:
+    """How answers are marked beyond right and wrong (the ``[grading]``
+    table): the key's marking notes are printed from these values and the
+    grader reads them back from each version's answers.json."""
+
+    follow_through: float = 1.0  # share of an answer's points when right from the student's own wrong earlier answers
+    method: float = 0.5  # share kept by a named slip with a correct method ("half for a correct method")
+    rounding: float = 0.5  # share of an answer right to fewer decimals than asked
+    credit: tuple[tuple[str, float], ...] = ()  # a mistake's own share, replacing the default (by mistake name)
+
+    def credit_of(self, name: str, slip: bool) -> float:
+        """The share of an answer's points a mistake still earns: its own
+        [grading.credit] value, else the method share for a slip the family
+        declares (its SLIPS), else 0."""
+        own = dict(self.credit)
+        return own.get(name, self.method if slip else 0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"follow_through": _number(self.follow_through), "method": _number(self.method),
+                "rounding": _number(self.rounding), "credit": {k: _number(v) for k, v in self.credit}}
+
+
+def mistake_names() -> tuple[str, ...]:
+    """Every mistake name of the families registered now (their MISTAKES), sorted."""
+    return tuple(sorted({name for f in questions.families() for name in f.MISTAKES}))
+
+
+@dataclass(frozen=True)
 class Config:
     course: Course = field(default_factory=Course)
     points: tuple[tuple[str, float], ...] = field(default_factory=lambda: tuple(default_points().items()))
     layout: Layout = field(default_factory=Layout)
+    grading: Grading = field(default_factory=Grading)
     include: tuple[str, ...] = field(default_factory=part_ids)  # the parts in the documents, in printed order
     source: str | None = None  # the file it was read from (its name as given), None for the default
 
@@ -181,6 +210,7 @@ class Config:
             "layout": {"paper": self.layout.paper, "answer_space": self.layout.answer_space,
                        "answer_sheet": self.layout.answer_sheet},
             "questions": {"include": list(self.include)},
+            "grading": self.grading.to_json(),
         }
         digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         return {"file": self.source, "sha256": digest, **data}
@@ -209,6 +239,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "points": (),  # the part ids of the catalogue
     "layout": ("paper", "answer_space", "answer_sheet"),
     "questions": ("include", "exclude"),
+    "grading": ("follow_through", "method", "rounding", "credit"),
 }
 
 
@@ -435,7 +466,33 @@ def parse(text: str, path: Path) -> Config:
         raise r.fail("the included parts are worth 0 points in total: give at least one part points", "points")
 
     return Config(course=course, points=tuple((p, float(points[p])) for p in PART_IDS),
-                  layout=Layout(paper, space, sheet), include=tuple(include), source=str(path))
+                  layout=Layout(paper, space, sheet), include=tuple(include), grading=_grading(r, data.get("grading", {})),
+                  source=str(path))
+
+
+def _share(r: _Reader, value: object, key: str, table: str = "grading") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise r.fail(f"expected a share of the points from 0 to 1, not {_tomltype(value)}", table, key)
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        raise r.fail(f"expected a share of the points from 0 to 1, not {value}", table, key)
+    return float(value)
+
+
+def _grading(r: _Reader, g: dict[str, Any]) -> Grading:
+    args: dict[str, Any] = {k: _share(r, g[k], k) for k in ("follow_through", "method", "rounding") if k in g}
+    if "credit" in g:
+        table = g["credit"]
+        if not isinstance(table, dict):
+            raise r.fail(f"expected a table of mistake names and shares ([grading.credit]), not {_tomltype(table)}",
+                         "grading", "credit")
+        known = mistake_names()
+        credit = []
+        for name, value in table.items():
+            if name not in known:
+                raise r.fail(f"unknown mistake {name[:40]!r} (mistakes: {', '.join(known)})", "grading.credit", name)
+            credit.append((name, _share(r, value, name, "grading.credit")))
+        args["credit"] = tuple(sorted(credit))
+    return Grading(**args)
 
 
 def load(path: Path) -> Config:
@@ -482,4 +539,13 @@ answer_sheet = true             # a page with one box per final answer, to copy 
 # Numbering always stays that of the original assignment.
 include = [{numbers}]
 # exclude = ["1e", 2]           # parts or questions to leave out
+
+[grading]
+# Shares of an answer's points (0 to 1), printed in the key's marking notes and
+# used by `python -m generator grade`:
+follow_through = 1              # right from the student's own wrong earlier answers (error carried forward)
+method = 0.5                    # a named slip with a correct method: the method's share of the marks
+rounding = 0.5                  # right to fewer decimals than asked
+# [grading.credit]              # one mistake's own share instead (names: {", ".join(mistake_names())})
+# sign_flipped = 0.25
 '''

@@ -101,6 +101,25 @@ class Mistake:
     name: str
     text: str
     value: Value
+    credit: float = 0.0  # the share of the answer's points it still earns (the method marks)
+    scope: str = "answer"  # "answer": it costs in every answer; "part": once per part (see :data:`SCOPES`)
+
+
+SCOPES = ("answer", "part")
+
+
+@dataclass(frozen=True)
+class Marking:
+    """How a version's answers are marked beyond right and wrong (answers.json's
+    ``grading``; a file without it marks all or nothing): the share of an
+    answer's points for an answer right from the student's own wrong earlier
+    answers, and for one right to fewer decimals than asked."""
+
+    follow_through: float = 1.0
+    rounding: float = 0.0
+
+
+ALL_OR_NOTHING = Marking(1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -182,6 +201,7 @@ class Version:
     points_total: float
     questions: tuple[Question, ...]
     source: str = field(default="answers.json", compare=False)  # how messages name the file
+    marking: Marking = ALL_OR_NOTHING  # answers.json's grading (all or nothing when the file has none)
 
     @property
     def parts(self) -> tuple[Part, ...]:
@@ -418,8 +438,12 @@ def _answer(r: _Reader, a: Any, part_id: str, where: str, fmt: str) -> Answer:
     for k, m in enumerate(r.items(r.get(d, "mistakes", where) or [], where, ".mistakes")):
         at = f"{where}.mistakes[{k}]"
         md = r.obj(m, at)
+        scope = md.get("scope", "answer")
+        if scope not in SCOPES:
+            r.fail(at + ".scope", f"expected one of {', '.join(map(repr, SCOPES))}, not {r.kind(scope)}")
         mistakes.append(Mistake(r.text(r.get(md, "name", at), at, ".name"), r.text(r.get(md, "text", at), at, ".text"),
-                                r.value(r.get(md, "value", at), at, ".value")))
+                                r.value(r.get(md, "value", at), at, ".value"),
+                                float(r.number(md.get("credit", 0), at, ".credit", lo=0, hi=1)), str(scope)))
     if graded:  # what a grader relies on
         if kind == "number" and not isinstance(value, (int, float)):
             r.fail(where + ".value", f"a number answer needs a number, not {r.kind(d['value'])}")
@@ -506,9 +530,17 @@ def parse(data: object, source: str = "answers.json") -> Version:
         _course(r, r.get(d, "course", "the top level")) if v2 else None,
         _student(r, r.get(d, "student", "the top level")) if v2 else None,
         r.points(r.get(d, "points_total", "the top level"), "points_total") if v2 else 0.0,
-        tuple(questions), source)
+        tuple(questions), source, _marking(r, d.get("grading")) if v2 else ALL_OR_NOTHING)
     _check_refs(r, version)
     return version
+
+
+def _marking(r: _Reader, x: object) -> Marking:
+    if x is None:
+        return ALL_OR_NOTHING
+    d = r.obj(x, "grading")
+    return Marking(float(r.number(d.get("follow_through", 1), "grading", ".follow_through", lo=0, hi=1)),
+                   float(r.number(d.get("rounding", 0), "grading", ".rounding", lo=0, hi=1)))
 
 
 def _check_refs(r: _Reader, version: Version) -> None:

@@ -36,9 +36,12 @@ class Mistake:
     name: str  # the mistake, a key of the family's catalogue (its MISTAKES)
     text: str  # what the student did, in the student's terms (LaTeX in text mode)
     value: MistakeValue  # the value it gives
+    credit: float = 0.0  # the share of the answer's points it still earns (set by the pipeline from the configuration)
+    scope: str = "answer"  # "part": made consistently through a part, it costs once there (the family's SLIPS)
 
     def to_json(self) -> JSONDict:
-        return {"name": self.name, "text": self.text, "value": json_value(self.value)}
+        return {"name": self.name, "text": self.text, "value": json_value(self.value), "credit": number(self.credit),
+                "scope": self.scope}
 
     @property
     def number(self) -> float:
@@ -164,6 +167,7 @@ class Part:
     points: float = 0  # the part's marks, from the configuration (set by the pipeline)
     refers_to: list[str] = field(default_factory=list)  # ids of the other parts the prompt names ("the network of part (1a)")
     alone: str = ""  # the prompt naming none of them, for when the configuration leaves one out
+    marking: Marking | None = None  # the configuration's shares, for the key's marking notes (set by the pipeline)
 
     def note_items(self) -> list[tuple[str, list[Note]]]:
         """The grading notes grouped by answer, in order: [(answer, its notes)]."""
@@ -179,6 +183,19 @@ class Part:
     def graded(self) -> list[Answer]:
         """The answers the handout asks for, in ref order."""
         return [a for a in self.answers if a.graded]
+
+    def note_credit(self, note: Note) -> str:
+        """What a common wrong answer of the grading note still earns, as the
+        key prints it after the note: " (half the marks, once in the part)",
+        or "" when it earns nothing (from the mistakes' credit and scope)."""
+        for a in self.graded:
+            for m in a.mistakes:
+                if m.text == note.mistake and m.credit > 0:
+                    share = {1.0: "all", 0.5: "half", 0.25: "a quarter", 0.75: "three quarters"}.get(m.credit, f"{m.credit:g} of")
+                    return f" ({share} the marks{', once in the part' if m.scope == 'part' else ''})"
+                if m.text == note.mistake and m.scope == "part":
+                    return " (once in the part)"
+        return ""
 
     @property
     def carried_from(self) -> list[str]:
@@ -302,12 +319,28 @@ class CourseJSON(Protocol):
     def to_json(self) -> dict[str, str | None]: ...
 
 
+class Marking(Protocol):
+    """The shares of the points beyond right and wrong (:class:`generator.config.Grading`)."""
+
+    @property
+    def follow_through(self) -> float: ...
+
+    @property
+    def method(self) -> float: ...
+
+    @property
+    def rounding(self) -> float: ...
+
+
 class Configured(Protocol):
     """What a problem set reads of the configuration it was made with
     (:class:`generator.config.Config`, which the model does not import)."""
 
     @property
     def course(self) -> CourseJSON: ...
+
+    @property
+    def grading(self) -> Marking: ...
 
 
 @dataclass
@@ -344,6 +377,8 @@ class ProblemSet:
             "course": course.to_json(),
             "student": None if self.student_id is None else {"id": self.student_id, "name": self.student_name},
             "points_total": number(self.points_total),
+            "grading": {"follow_through": number(self.config.grading.follow_through),
+                        "rounding": number(self.config.grading.rounding)},
             "questions": [q.to_json() for q in self.questions],
         }
 

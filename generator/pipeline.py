@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
@@ -77,7 +78,22 @@ def build_question(family: Family[Any, Any], rng: np.random.Generator | None, nu
     question = family.present(params, solution, wrong, number)
     declared_parts(family, question)
     write_mistakes(family, question, wrong, version)
-    return apply_config(question, config or default(), version)
+    config = config or default()
+    mark_mistakes(family, question, config)
+    return apply_config(question, config, version)
+
+
+def mark_mistakes(family: Family[Any, Any], question: Question, config: Config) -> None:
+    """Give every usual mistake its credit and scope: a slip the family
+    declares (its SLIPS: name -> scope) keeps the method's share of the
+    configuration's [grading], any other mistake none, unless [grading.credit]
+    names it; every part carries the shares for the key's marking notes."""
+    slips: Mapping[str, str] = getattr(family, "SLIPS", {})
+    for part in question.parts:
+        part.marking = config.grading
+        for a in part.answers:
+            a.mistakes = [replace(m, credit=config.grading.credit_of(m.name, m.name in slips),
+                                  scope=slips.get(m.name, "answer")) for m in a.mistakes]
 
 
 def declared_parts(family: Family[Any, Any], question: Question) -> None:

@@ -55,11 +55,17 @@ def environment() -> jinja2.Environment:
     env.filters["user"] = names.to_tex
     env.filters["points"] = points_number
     env.filters["marks"] = lambda x: f"{points_number(x)}~{'mark' if float(x) == 1 else 'marks'}"
+    env.filters["share"] = share
     return env
 
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def share(x: float) -> str:
+    """A share of the marks as the key words it: all, half, a quarter, 0.3."""
+    return {1.0: "all", 0.5: "half", 0.25: "a quarter", 0.75: "three quarters", 0.0: "none"}.get(float(x), f"{float(x):g}")
 
 
 def points_number(x: float) -> str:

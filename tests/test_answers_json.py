@@ -15,7 +15,9 @@ def load(seed=None, preset=None):
 
 def test_top_level():
     data = load(seed=7)
-    assert list(data) == ["format", "generator", "seed", "version", "course", "student", "points_total", "questions"]
+    assert list(data) == ["format", "generator", "seed", "version", "course", "student", "points_total", "grading",
+                          "questions"]
+    assert data["grading"] == {"follow_through": 1, "rounding": 0.5}  # the default [grading] shares
     assert data["format"] == "nn-problem-set/3"
     assert data["course"] == {"code": "CSE 616", "name": "Neural Networks", "title": "Assignment 1",
                               "term": None, "instructor": None, "due": None}
@@ -141,6 +143,7 @@ def test_mistakes_are_wrong_answers_of_graded_numbers():
         for m in a["mistakes"]:
             assert a["kind"] in ("number", "vector")
             assert m["name"] and m["text"]
+            assert 0 <= m["credit"] <= 1 and m["scope"] in ("answer", "part")
             right = a["value"] if isinstance(a["value"], list) else [a["value"]]
             wrong = m["value"] if isinstance(m["value"], list) else [m["value"]]
             assert max(abs(x - y) for x, y in zip(right, wrong)) > 1e-9, (a["ref"], m["name"])

@@ -150,9 +150,9 @@ def test_every_scenario(klass: Path, filled: tuple[Path, dict[str, dict[str, str
     path, _ = filled
     grades = _grades(klass, path)
     by_scenario = dict(zip(SCENARIOS, grades.values()))
-    maximum = by_scenario["exact"].maximum
     keys = by_scenario["exact"].student.keys
-    assert maximum == sum(k.points for k in keys if k.kind != "text")
+    assert by_scenario["exact"].maximum == by_scenario["exact"].student.key.points_total == 100
+    maximum = sum(k.points for k in keys if k.kind != "text")  # the automatic points: the hand marks are still missing
     assert maximum + by_scenario["exact"].hand_max() == by_scenario["exact"].student.key.points_total
     y_hat_points = next(k.points for k in keys if k.ref == "1a#1")
     assert by_scenario["exact"].total == maximum
@@ -165,9 +165,10 @@ def test_every_scenario(klass: Path, filled: tuple[Path, dict[str, dict[str, str
     note = next(v.note for v in wrong.verdicts if v.ref == "1c#1")
     assert re.fullmatch(r"correct from your 1a value -?\d+", note), note
     mistaken = by_scenario["mistake in 1c"]
-    assert mistaken.total == maximum - next(v.max_points for v in mistaken.verdicts if v.mistake is not None)
     named = [v for v in mistaken.verdicts if v.mistake is not None]
     assert len(named) == 1 and named[0].part == "1c" and named[0].note.startswith("wrong: ")
+    credit = named[0].mistake.credit if named[0].mistake else 0.0
+    assert mistaken.total == maximum - named[0].max_points * (1 - credit)  # the key's method credit kept
     hostile = by_scenario["hostile"]
     assert hostile.total == 0
     # code is unreadable; the power towers are formulas, judged wrong (or unreadable where no formula is asked)
@@ -183,7 +184,8 @@ def test_partial_follow_through(klass: Path, filled: tuple[Path, dict[str, dict[
     follows = [v for v in wrong.verdicts if v.status == judge.FOLLOW]
     assert follows and all(v.points == v.max_points / 2 for v in follows)
     y_hat_points = next(v.max_points for v in wrong.verdicts if v.ref == "1a#1")
-    assert wrong.total == wrong.maximum - y_hat_points - sum(v.max_points for v in follows) / 2
+    automatic = wrong.maximum - wrong.hand_max()
+    assert wrong.total == automatic - y_hat_points - sum(v.max_points for v in follows) / 2
 
 
 def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict[str, dict[str, str]]],
@@ -192,7 +194,7 @@ def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict
     assert cli.main(["grade", str(klass), "--responses", str(path), "--no-pdf"]) == 0
     rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
     assert list(rows[0])[:4] == ["id", "name", "version", "1a"]
-    assert list(rows[0])[-4:] == ["total", "maximum", "by_hand", "check_by_hand"]
+    assert list(rows[0])[-5:] == ["total", "maximum", "by_hand", "missing_hand_marks", "check_by_hand"]
     grades = list(_grades(klass, path).values())
     # only the hostile student's cells are left to check by hand: every one that could not be read
     assert all(r["check_by_hand"] == "" for r in rows[:5])
@@ -200,15 +202,16 @@ def test_command_writes_grades_and_summary(klass: Path, filled: tuple[Path, dict
     assert len(rows[5]["check_by_hand"].split()) >= 25
     expected = [run._num(g.total) for g in grades]
     assert [r["total"] for r in rows] == expected
-    m = grades[0].maximum
+    m = grades[0].maximum - grades[0].hand_max()  # every automatic point; the hand marks are missing
     assert expected[:3] == [run._num(m), run._num(m), "0"] and expected[5] == "0"
-    assert rows[0]["1e"] == "" and rows[0]["by_hand"] == run._num(grades[0].hand_max())
-    assert [r["maximum"] for r in rows] == [run._num(m)] * 6
+    assert rows[0]["1e"] == "0" and rows[0]["by_hand"] == run._num(grades[0].hand_max())
+    assert rows[0]["missing_hand_marks"].split() == [k.ref for k in grades[0].student.keys if k.kind == "text"]
+    assert [r["maximum"] for r in rows] == ["100"] * 6
     manifest = json.loads((klass / "manifest.json").read_text(encoding="utf-8"))
     assert [r["version"] for r in rows] == [s["version"] for s in manifest["students"]]
     summary = list(csv.DictReader((klass / "grading" / "summary.csv").open(encoding="utf-8")))
     c = next(r for r in summary if r["part"] == "1c")
-    assert c["maximum"] == run._num(grades[0].part_max("1c")) and c["most_frequent_mistakes"].endswith("(1)")
+    assert c["maximum"] == run._num(grades[0].part_max("1c")) and c["most_frequent_mistakes"].endswith("(1 student)")
     err = capsys.readouterr().err
     assert err.count("warning: row 7 (ID 6)") >= 25  # each unreadable hostile cell reported, one line each
     assert "Traceback" not in err
@@ -260,8 +263,8 @@ def test_feedback_and_summary_pdfs(klass: Path, filled: tuple[Path, dict[str, di
     pdfs = sorted((folder / "feedback").glob("*.pdf"))
     assert [p.stem for p in pdfs] == ["1", "2", "3", "4", "5", "6"]
     text = {p.stem: " ".join(page.extract_text() for page in PdfReader(p).pages) for p in pdfs}
-    m = run._num(run.grade(klass, path).grades[0].maximum)
-    assert f"{m} of {m} points" in text["1"]
+    first = run.grade(klass, path).grades[0]
+    assert f"{run._num(first.total)} of 100 points" in text["1"] and first.total == first.maximum - first.hand_max()
     assert "correct from your 1a value" in text["4"]
     assert "forgot" in text["5"] or "dropped" in text["5"] or "wrong:" in text["5"]
     assert "could not read" in text["6"]

@@ -197,9 +197,11 @@ def test_unreadable_cells_are_in_check_by_hand_and_in_the_summary_count(klass: P
     rows = list(csv.DictReader((klass / "grading" / "grades.csv").open(encoding="utf-8")))
     assert rows[0]["check_by_hand"].split() == [r for r in refs if r in odd]
     assert rows[1]["check_by_hand"] == rows[2]["check_by_hand"] == ""
-    summary = {r["part"]: int(r["check_by_hand"]) for r in csv.DictReader((klass / "grading" / "summary.csv").open(encoding="utf-8"))}
+    table = list(csv.DictReader((klass / "grading" / "summary.csv").open(encoding="utf-8")))
+    summary = {r["part"]: int(r["check_by_hand_answers"]) for r in table}  # answers; check_by_hand_students: students
     assert sum(summary.values()) == len(odd)
     assert summary["1a"] == summary["1b"] == summary["3.2"] == summary["3.3"] == summary["2a"] == 1
+    assert {r["part"]: int(r["check_by_hand_students"]) for r in table} == summary  # one student, one answer per part
 
 
 CHARACTERS = ["✓", "✗", "≤", "∞", "μ", "θ", "★", "😀", "\u200f", "\x00", "ש", "中", "\u202e", "\ue000", "Ħ", "é"]

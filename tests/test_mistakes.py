@@ -38,8 +38,10 @@ def test_the_pipeline_writes_the_mistakes_once_in_order_without_repeats():
     q = toy_question(params, wrong)
     pipeline.write_mistakes(TinySum, q, wrong, "TEST")
     (answer,) = q.parts[0].answers
-    assert [m.to_json() for m in answer.mistakes] == [{"name": "subtracted", "text": "s", "value": 3},
-                                                      {"name": "swapped_sign", "text": "w", "value": -3}]
+    # credit and scope come later, from the configuration (pipeline.mark_mistakes): none yet
+    assert [m.to_json() for m in answer.mistakes] == [
+        {"name": "subtracted", "text": "s", "value": 3, "credit": 0, "scope": "answer"},
+        {"name": "swapped_sign", "text": "w", "value": -3, "credit": 0, "scope": "answer"}]
 
 
 def test_a_mistake_that_lands_on_the_key_stops_the_version():

@@ -292,7 +292,8 @@ def test_no_pdf_summary_lists_only_what_was_written(tmp_path, capsys):
     assert cli.main(["--seed", "3", "--count", "2", "--no-pdf", "--quiet", "--out", str(tmp_path)]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("files:"))
     assert "handouts.pdf" not in line and "grading-sheet.pdf" not in line and "manifest.json" in line
-    assert sorted(p.name for p in (tmp_path / "class-3").iterdir() if p.is_file()) == ["grading-sheet.csv", "manifest.json", "responses-template.csv"]
+    assert sorted(p.name for p in (tmp_path / "class-3").iterdir() if p.is_file()) == [
+        "grading-sheet.csv", "manifest.json", "marks-template.csv", "responses-template.csv"]
 
 
 def test_students_stream_through_a_bounded_window():

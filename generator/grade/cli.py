@@ -21,10 +21,13 @@ example:
 
 the responses file is the class folder's responses-template.csv filled in:
 a UTF-8 CSV (',' or ';' between cells) with a header id,name,<ref>,... and one
-row per student. Writes CLASS_DIR/grading/: grades.csv (points per part,
-total, maximum, by_hand), summary.csv and summary.pdf, and feedback/ with one
-PDF per student. Rows and cells that cannot be used are listed on stderr, one
-line each, and the rest is graded; so is a student whose feedback cannot be
+row per student; the marks file is its marks-template.csv filled in (hand
+marks, whole-part marks replacing the automatic ones, a comment). Writes
+CLASS_DIR/grading/: grades.csv (points per part, total out of the configured
+total, by_hand and missing_hand_marks, check_by_hand), gradebook-moodle.csv and
+gradebook-canvas.csv, summary.csv and summary.pdf, and feedback/ with one PDF
+per student. Rows and cells that cannot be used are listed on stderr, one line
+each, and the rest is graded; so is a student whose feedback cannot be
 typeset. A run that fails removes the grading/ of an earlier run.
 
 exit status: 0 done; 2 bad input (class folder, responses file, option);
@@ -53,10 +56,14 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Grade typed student responses of a class set against each student's own version.",
                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("class_dir", type=Path, metavar="CLASS_DIR", help="the class folder (holds manifest.json)")
-    p.add_argument("--responses", type=Path, required=True, metavar="FILE.csv", help="the filled-in responses file")
-    p.add_argument("--follow-through", type=_fraction, default=1.0, metavar="F",
+    p.add_argument("--responses", type=Path, metavar="FILE.csv", help="the filled-in responses file")
+    p.add_argument("--marks", type=Path, metavar="FILE.csv",
+                   help="the filled-in marks-template.csv: hand marks, whole-part marks that replace the automatic "
+                        "ones, TA comments (with --responses or alone)")
+    p.add_argument("--follow-through", type=_fraction, default=None, metavar="F",
                    help="share of an answer's points given when it is right from the student's own wrong earlier "
-                        "answer (error carried forward); default 1 (full credit)")
+                        "answer (error carried forward); default: the course configuration's [grading] "
+                        "follow_through the class was made with")
     p.add_argument("--no-pdf", action="store_true", help="write grades.csv and summary.csv only, no PDFs")
     p.add_argument("--quiet", action="store_true", help="no progress line, only the problems and the final summary")
     return p
@@ -64,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
 
 def run_grade(argv: list[str]) -> int:
     args = parser().parse_args(argv)
+    if args.responses is None and args.marks is None:
+        raise UsageError(f"give --responses FILE.csv, --marks FILE.csv or both (see {PROG} --help)")
     with output.replacing(args.class_dir):
         partly = _grade(args)
     if partly is not None:
@@ -73,7 +82,8 @@ def run_grade(argv: list[str]) -> int:
 
 def _grade(args: argparse.Namespace) -> TexError | None:
     start = time.perf_counter()
-    result = run.grade(args.class_dir, sources.open_source(args.responses), follow_through=args.follow_through)
+    result = run.grade(args.class_dir, sources.open_source(args.responses) if args.responses is not None else None,
+                       follow_through=args.follow_through, marks=args.marks)
     if not args.quiet:
         print(f"graded {len(result.grades)} rows in {time.perf_counter() - start:.2f} s"
               + ("" if args.no_pdf else "; typesetting the feedback"), file=sys.stderr, flush=True)
@@ -89,7 +99,9 @@ def _grade(args: argparse.Namespace) -> TexError | None:
                        f"(listed above); everything else is in {target}/")
     n = len(result.grades)
     mean = sum(g.total for g in result.grades) / n if n else 0.0
-    what = "grades.csv, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
-    print(printable(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} automatic points; "
+    what = "grades.csv, the gradebooks, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
+    missing = sum(1 for g in result.grades if g.missing())
+    print(printable(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} points"
+                    + (f", {missing} with hand marks missing" if missing else "") + "; "
                     f"{len(result.problems)} problems listed above): {what} in {target}/ in {time.perf_counter() - start:.2f} s"))
     return None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import GeneratorError
 from ..files import install_folder, staging_folder, sweep, write_atomic
-from . import report, run
+from . import gradebook, report, run
 
 FOLDER = "grading"
 
@@ -54,7 +54,7 @@ def replacing(class_dir: Path) -> Iterator[None]:
 
 
 def write(result: run.ClassGrades, class_dir: Path, pdf: bool) -> tuple[Path, list[str]]:
-    """Write grading/ (grades.csv, summary.csv and, with ``pdf``, the PDFs)
+    """Write grading/ (grades.csv, the gradebooks, summary.csv and, with ``pdf``, the PDFs)
     in a folder beside it and rename it into place. Returns the folder and
     one line per student whose feedback could not be made."""
     target = class_dir / FOLDER
@@ -64,6 +64,8 @@ def write(result: run.ClassGrades, class_dir: Path, pdf: bool) -> tuple[Path, li
     try:
         write_atomic(staging / "grades.csv", run.grades_csv(result))
         write_atomic(staging / "summary.csv", run.summary_csv(result))
+        write_atomic(staging / gradebook.MOODLE, gradebook.moodle_csv(result))
+        write_atomic(staging / gradebook.CANVAS, gradebook.canvas_csv(result))
         if pdf:
             report.write_pdfs(result, staging, failures=failures)
         install_folder(staging, target)

@@ -13,32 +13,95 @@ from pathlib import Path
 from .. import compile, latex, names, render
 from ..errors import TexError
 from ..files import ran_out
-from . import judge, pdftext, run
+from ..questions import concepts
+from . import credit, judge, pdftext, run
 from .run import ClassGrades, StudentGrade
 
 BATCH = 40  # feedback documents per TeX run
 MAX_SHOWN = 60  # characters of a response printed in the feedback
 
-def show_response(text: str) -> str:
-    """A student's response as safe LaTeX: escaped, shortened, every character
-    shown by a font that has it or as its code point (:mod:`.pdftext`), with
-    line-break points after operators."""
-    return pdftext.to_latex(text, MAX_SHOWN) or r"\textit{(blank)}"
+def show_response(text: str, limit: int = MAX_SHOWN) -> str:
+    """A student's response (or a TA's comment) as safe LaTeX: escaped,
+    shortened to ``limit`` characters, every character shown by a font that
+    has it or as its code point (:mod:`.pdftext`), with line-break points
+    after operators."""
+    return pdftext.to_latex(text, limit) or r"\textit{(blank)}"
 
 
 def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
-_MARKS = {judge.RIGHT: r"\nnright", judge.FOLLOW: r"\nnright", judge.HAND: r"\nnhand"}
+_MARKS = {judge.RIGHT: r"\nnright", judge.FOLLOW: r"\nnright", judge.HAND: r"\nnhand", credit.SLIP: r"\nnright",
+          credit.PARTIAL: r"\nnpart"}
+MAX_COMMENT = 600  # characters of a TA comment printed
+MIN_PIECE = 28  # characters of LaTeX a key formula's line holds at least before it may break
 
 
-def _comment(v: judge.Verdict) -> str:
+def _share(x: float) -> str:
+    return {0.5: "half", 0.25: "a quarter", 0.75: "three quarters"}.get(x, f"{x:g}")
+
+
+def _comment(v: judge.Verdict, g: StudentGrade | None = None) -> str:
+    if v.status == judge.HAND:
+        if g is not None and v.part in g.part_marks:
+            return r"marked with the part (below)"
+        return "marked by hand" if g is None or v.ref in g.hand else r"marked by hand: \textit{mark not yet given}"
     if v.mistake is not None:
-        return r"wrong: " + (v.mistake.text or latex.escape(v.mistake.name))  # the generator's own text
+        what = v.mistake.text or latex.escape(v.mistake.name)  # the generator's own text
+        if v.status == credit.SLIP:
+            return latex.escape(v.note)  # "the same slip as 1c#2, counted once in the part"
+        if v.status == credit.PARTIAL:
+            return r"wrong: " + what + f"; {_share(v.mistake.credit)} of the marks for the method"
+        return r"wrong: " + what
     if v.status == judge.BLANK:
         return "no answer"
     return pdftext.to_latex(v.note)  # a note may quote the response ("unexpected character '✓'")
+
+
+def show_formula(tex: str) -> str:
+    """A key formula that wraps inside its column: split before each + and -
+    at the top level (outside braces, brackets, \\left..\\right and environments), each
+    piece its own formula that shrinks when it alone is wider than the column."""
+    pieces, depth, start, k = [], 0, 0, 0
+    while k < len(tex):
+        ch = tex[k]
+        if tex.startswith((r"\left", r"\bigl", r"\Bigl", r"\begin"), k):
+            depth += 1
+        elif tex.startswith((r"\right", r"\bigr", r"\Bigr", r"\end"), k):
+            depth -= 1
+        if ch == "\\":
+            k += 2 if k + 1 < len(tex) and not tex[k + 1].isalpha() else 1
+            while k < len(tex) and tex[k].isalpha():
+                k += 1
+            continue
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch in "+-" and depth == 0 and k > start and tex[start:k].strip():
+            pieces.append(tex[start:k])
+            start = k
+        k += 1
+    pieces.append(tex[start:])
+    lines: list[str] = []  # pieces joined up to a readable length, so that a line never starts a short term
+    for p in (p.strip() for p in pieces if p.strip()):
+        if lines and (len(lines[-1]) < MIN_PIECE or len(p) < MIN_PIECE // 2):
+            lines[-1] += " " + p
+        else:
+            lines.append(p)
+    return r"\allowbreak{}".join(r"\nnfit{$" + p + "$}" for p in lines)
+
+
+def _model_answer(k: judge.Key) -> str:
+    """What the feedback shows for an answer marked by hand: the model answer."""
+    if not k.latex:
+        return r"\textit{see the key}"
+    if k.label == "model answer":  # a text answer: the model answer is text, the generator's own LaTeX
+        points = concepts.marking_of(k.latex)
+        listed = (r"\par\smallskip\textit{Marking points:} " + "; ".join(points) + ".") if points else ""
+        return r"{\footnotesize " + k.latex + listed + "}"
+    return r"{\footnotesize model answer: }" + show_formula(k.latex)
 
 
 def _course_line(result: ClassGrades) -> str:
@@ -64,27 +127,34 @@ def feedback_body(g: StudentGrade, result: ClassGrades, doc: str) -> str:
                 continue
             k = keys[v.ref]
             if k.kind == "text":
-                key_tex = r"\textit{see the key}"
+                key_tex = _model_answer(k)
             elif k.latex:
-                key_tex = f"${k.latex}$"
+                key_tex = show_formula(k.latex)
             else:
                 key_tex = latex.escape(k.exact or "")
+            hand = v.status == judge.HAND
             rows.append({
                 "mark": _MARKS.get(v.status, r"\nnwrong"), "ref": latex.escape(v.ref),
                 "label": f"${k.label}$" if k.label and k.kind != "text" else latex.escape(k.text),
                 "response": show_response(v.response) if v.response.strip() else r"\textit{(blank)}",
-                "key": key_tex, "points": "--" if v.status == judge.HAND else _num(v.points), "max": _num(v.max_points),
-                "comment": _comment(v),
+                "key": key_tex, "points": (_num(g.hand[v.ref]) if hand and v.ref in g.hand else "--") if hand else _num(v.points),
+                "max": _num(v.max_points), "comment": _comment(v, g),
             })
         if rows:
-            parts.append({"id": latex.escape(p), "rows": rows})
-    hand_parts = sorted({v.part for v in g.verdicts if v.status == judge.HAND}, key=result.parts.index)
+            parts.append({"id": latex.escape(p), "rows": rows,
+                          "override": (f"{_num(g.part_marks[p])} of {_num(g.part_max(p))}" if p in g.part_marks else ""),
+                          "automatic": _num(g.automatic(p))})
+    hand_parts = sorted({v.part for v in g.missing()}, key=result.parts.index)
+    given = [v for v in g.verdicts if v.status == judge.HAND and v.ref in g.hand and v.part not in g.part_marks]
     follow = [v for v in g.verdicts if v.status == judge.FOLLOW]
     s = g.student
     return render.render(
         "feedback.tex.j2", preamble=False, doc=doc, course_line=_course_line(result), version=latex.escape(s.version),
         student_id=names.to_tex(s.id), student_name=names.to_tex(s.name) if s.name else "",
         total=_num(g.total), maximum=_num(g.maximum), hand=_num(g.hand_max()), hand_parts=_hand_parts(hand_parts),
+        hand_given=_num(sum(g.hand[v.ref] for v in given)), hand_given_max=_num(sum(v.max_points for v in given)),
+        hand_count=len(given), ta_parts=", ".join(p for p in result.parts if p in g.part_marks),
+        comment=show_response(g.comment, MAX_COMMENT) if g.comment.strip() else "",
         follow=(f"{len(follow)} answer{'s' if len(follow) > 1 else ''} earned follow-through credit: right from your own "
                 "earlier answer (see the comments).") if follow else "",
         parts=parts,
@@ -93,24 +163,24 @@ def feedback_body(g: StudentGrade, result: ClassGrades, doc: str) -> str:
 
 def summary_body(result: ClassGrades) -> str:
     rows = []
-    for s in run.summarize(result):
-        if not s.maximum:
-            rows.append({"part": latex.escape(s.part), "maximum": "--", "mean": "", "median": "", "share": "",
-                         "mistakes": r"\textit{marked by hand}"})
-            continue
+    summaries = run.summarize(result)
+    for s in summaries:
         rows.append({
             "part": latex.escape(s.part), "maximum": _num(s.maximum), "mean": f"{s.mean:.2f}", "median": _num(s.median),
             "share": f"{100 * s.share_full:.0f}\\%",
-            "mistakes": "; ".join(f"{t or latex.escape(n)} ({c})" for n, t, c in s.mistakes) or "--",
+            "mistakes": "; ".join(f"{t or latex.escape(n)} ({run.counted(st, an)})" for n, t, st, an in s.mistakes) or "--",
         })
     totals = [g.total for g in result.grades]
     hand_parts = [p for p in result.parts if any(g.hand_max(p) for g in result.grades)]
+    missing = sum(1 for g in result.grades if g.missing())
+    unjudged = {g.student.id for g in result.grades for v in g.verdicts if v.check_by_hand and v.part not in g.part_marks}
     return render.render(
         "summary.tex.j2", course_line=_course_line(result), students=len(result.grades),
         mean=f"{statistics.fmean(totals):.1f}" if totals else "--", median=_num(statistics.median(totals)) if totals else "--",
         maximum=_num(result.grades[0].maximum) if result.grades else "0",
         hand=_num(max((g.hand_max() for g in result.grades), default=0.0)), hand_parts=_hand_parts(hand_parts),
-        problems=len(result.problems), rows=rows, unjudged=sum(s.unjudged for s in run.summarize(result)), follow_share=f"{result.follow_through:g}",
+        missing=missing, problems=len(result.problems), rows=rows, unjudged=len(unjudged),
+        unjudged_answers=sum(s.unjudged_answers for s in summaries), follow_share=f"{result.follow_through:g}",
         follow_partial=result.follow_through < 1,
     )
 

@@ -187,3 +187,10 @@ WEAK_ANSWERS = {
     "bias_variance": "swaps the two (calls an over-fitting model high-bias)",
     "cross_validation": "describes one train/validation split, not the rotation over k folds and the averaging",
 }
+
+
+def marking_of(answer: str) -> tuple[str, ...]:
+    """The marking points of the concept whose model answer is ``answer`` (as
+    answers.json records it), or none: the grader's feedback prints them
+    beside the model answer of an answer marked by hand."""
+    return next((c.marking for c in BANK if c.answer == answer), ())

@@ -927,6 +927,14 @@ MISTAKES = {  # the family's catalogue of mistakes (each part's text names it in
 }
 
 
+SLIPS = {  # the mistakes made with a correct method (they keep the method's share), and their scope
+    "sign_flipped": "part",  # in the formula and its value alike: costs once in the part
+    "factor_2_dropped": "part",
+    "derivation_slip": "answer",
+    "penalty_factor_2_dropped": "part",
+}
+
+
 def _answers_names(p: PartSolution) -> tuple[str, str]:
     """The names of a part's two answers: the formula and its value."""
     return ("derivative", "derivative_at") if isinstance(p.item, ci.ScalarItem) else ("grad", "grad_at")

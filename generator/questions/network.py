@@ -770,6 +770,12 @@ PARTS = (  # part, default marks (42 in all), what it tests (docs/answers-json.m
     PartSpec("e", 4, "concept_explanation"),
 )
 MISTAKES = MISTAKE_TEXT
+SLIPS = {  # the mistakes made with a correct method (they keep the method's share), and their scope
+    "factor_2_dropped": "part",  # made in every gradient of the part: costs once there
+    "sign_flipped": "part",
+    "relu_values_in_1c": "answer",  # the right method on part (b)'s network: the method marks of each answer
+    "indices_transposed": "answer",
+}
 
 
 # Parts (c) and (d) without naming the parts they build on (for when the configuration leaves those out).

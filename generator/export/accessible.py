@@ -64,6 +64,10 @@ def esc(text: str) -> str:
 
 _BOXED = re.compile(r'<menclose notation="box">')
 _COLUMN = re.compile(r'<mtd columnalign="(left|right|center)"')
+# a minus sign that starts a number (after "=", a comma, an opening parenthesis, at the start of a
+# row or cell) belongs to the number: one <mn>, set tight and read as "minus 2", not an operator with spaces
+_NEGATIVE = re.compile(r"(<mo>&#x0003D;</mo>|<mo>&#x0002C;</mo>|<mo[^>]*>&#x00028;</mo>|<mrow>|<mtd[^>]*>)"
+                       r"<mo>&#x02212;</mo><mn>([^<]*)</mn>")
 _UNSUPPORTED = re.compile(r' (?:columnspacing|rowspacing)="[^"]*"')
 
 
@@ -83,6 +87,7 @@ def mathml(tex: str, display: bool = False) -> str:
     out = _BOXED.sub('<mrow class="boxed">', out).replace("</menclose>", "</mrow>")
     out = _COLUMN.sub(lambda m: f'<mtd class="{m.group(1)[0]}"', out)
     out = _UNSUPPORTED.sub("", out)
+    out = _NEGATIVE.sub(r"\1<mn>&#x02212;\2</mn>", out)
     text = re.sub(r"<[^>]*>", " ", out)
     left = re.search(r"\\[A-Za-z]+|&(?!#x?[0-9A-Fa-f]+;|amp;|lt;|gt;|quot;)", text)
     if left:
@@ -90,6 +95,7 @@ def mathml(tex: str, display: bool = False) -> str:
     return out
 
 
+WIDE = 60  # characters of LaTeX above which an inline formula may not fit a phone's width
 _MATH = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]", re.S)
 
 
@@ -98,7 +104,10 @@ def with_mathml(fragment: str) -> str:
 
     def one(m: re.Match[str]) -> str:
         if m.group(1) is not None:
-            return mathml(unescape(m.group(1)))
+            tex = unescape(m.group(1))
+            if len(tex) > WIDE:  # may be wider than a phone: it scrolls in its own box, reached by keyboard
+                return f'<span class="wide" tabindex="0">{mathml(tex)}</span>'
+            return mathml(tex)
         return f'<span class="display" tabindex="0">{mathml(unescape(m.group(2)), True)}</span>'
 
     out = _MATH.sub(one, fragment)
@@ -261,9 +270,10 @@ font-size:.85em;font-weight:normal}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{border:1px solid var(--rule);padding:.2rem .5rem;text-align:left;vertical-align:top}
-caption{text-align:left;font-weight:bold;padding:.2rem 0}
+caption{text-align:left;font-weight:bold;padding:.2rem 0;white-space:nowrap}
+.wide{display:inline-block;max-width:100%;overflow-x:auto;overflow-y:hidden;vertical-align:middle}
 .display{display:block;overflow-x:auto;overflow-y:hidden;max-width:100%;padding:.2rem 0}
-math{font-size:1.05em}
+math{font-size:1.05em;font-family:"Latin Modern Math","STIX Two Math",math}
 math[display="block"]{margin:.3rem 0}
 .boxed{border:1.5px solid var(--ink);padding:.1em .3em}
 mtd{padding:.15em 0}
@@ -276,7 +286,7 @@ figcaption{font-size:1rem}
 .lead{display:block;margin:.4rem 0}
 .field{margin:.6rem 0}
 .field label{display:block;font-weight:bold;margin-bottom:.2rem}
-.hint{display:block;color:var(--muted);font-size:.95rem}
+.hint{display:block;color:var(--muted);font-size:.95rem;margin-bottom:.3rem}
 input[type=text],textarea{display:block;width:100%;font:inherit;color:var(--ink);background:#fff;
 border:2px solid var(--rule);border-radius:2px;padding:.35rem .5rem}
 textarea{min-height:6rem;resize:vertical}
@@ -324,6 +334,43 @@ def due_text(iso: str) -> str:
 
 def _marks(points: float) -> str:
     return feedback.marks(points)
+
+
+def key_list(part: PartView) -> str:
+    """The key of a part: every graded answer under its ref with its exact value, how it is
+    graded and its marks, then its common mistakes (the Moodle and Canvas feedback's content,
+    each formula a display formula of its own, so that a long one scrolls in its own box)."""
+    rows = []
+    for a in part.graded:
+        if a.latex is None:
+            raise ExportError(f"answer {a.ref}: a graded answer without its LaTeX value")
+        ref = f'<span class="ref">{esc(a.ref)}</span> '
+        if a.kind == "text" and a.label == "model answer":  # an explanation (1e), not a formula
+            rows.append(f"<li>{ref}model answer (marked by hand, {_marks(a.points)}): {html.to_html(a.latex)}</li>")
+            continue
+        how = ""
+        if a.kind in ("number", "vector"):
+            tol = a.tolerance or key.NO_TOLERANCE
+            how = f"accepted within \u00b1{esc(feedback.number(max(tol.abs, 0.0)))}"
+            how += f" or {esc(feedback.number(tol.rel))} relative" if tol.rel else ""
+            value = a.value if isinstance(a.value, tuple) else (a.value,)
+            decimals = ", ".join(esc(feedback.number(float(v))) for v in value if isinstance(v, (int, float)))
+            how = f"decimal {'(' + decimals + ')' if len(value) > 1 else decimals}; {how}"
+        else:
+            how = "marked by hand; any equivalent form is right"
+        rows.append(f"<li>{ref}({how}; {_marks(a.points)})\\[{a.label} = {a.latex}\\]</li>")
+    out = "<h4>Key</h4>\n<ul>" + "".join(rows) + "</ul>\n"
+    mistakes = [(a, m) for a in part.graded for m in a.mistakes]
+    if mistakes:
+        items = []
+        for a, m in mistakes:
+            value = m.value if isinstance(m.value, tuple) else (m.value,)
+            shown = ", ".join(esc(feedback.number(float(v))) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                              else esc(str(v)) for v in value)
+            shown = f"({shown})" if len(value) > 1 else shown
+            items.append(f'<li><span class="ref">{esc(a.ref)}</span> {shown} if the student {html.to_html(m.text)[3:-4]}</li>')
+        out += f"<h4>Common mistakes</h4>\n<ul>{''.join(items)}</ul>\n"
+    return out
 
 
 def _convert(tex: str, where: str, figure_html: Callable[[str], str]) -> str:
@@ -411,8 +458,7 @@ class _Page:
                f'<h3 id="{ident}">Part {esc(part.id)} <span class="marks">({_marks(part.data.points)})</span></h3>',
                prompt]
         if self.key:
-            out.append(with_mathml(blocks(re.sub(r"<p><strong>(Key|Common mistakes)</strong></p>", r"<h4>\1</h4>",
-                                                 feedback.key_html(part, list(part.graded))))))
+            out.append(with_mathml(blocks(key_list(part))))
             if solution_tex.strip():
                 out.append("<h4>Worked solution</h4>")
                 out.append(_convert(solution_tex, where, self.figure_html(q, part)))

@@ -56,8 +56,17 @@ def test_every_graded_answer_is_a_labelled_field(seed1: tuple[source.Version, di
     handout = _tree(pages[accessible.file_names(v.code)[0]])
     labels = {el.get("for"): el for el in handout.iter(f"{X}label")}
     fields = [el for el in handout.iter() if el.tag in (f"{X}input", f"{X}textarea")]
-    refs = [el.get("name") for el in fields if not (el.get("name") or "").startswith("working ")]
+    refs: list[str | None] = []
+    for el in fields:
+        name = el.get("name")
+        if not (name or "").startswith("working ") and not (el.get("type") == "radio" and refs and refs[-1] == name):
+            refs.append(name)  # a choice is one group of radio buttons
     assert refs == [a.ref for p in v.parts for a in p.graded]
+    choices = [a for p in v.parts for a in p.graded if a.kind == "choice"]
+    for a in choices:  # each option a radio button with its own label, the group under its ref
+        radios = [el for el in fields if el.get("name") == a.ref]
+        assert [el.get("type") for el in radios] == ["radio"] * len(a.choices)
+        assert ["".join(labels[el.get("id")].itertext()) for el in radios] == list(a.choices)
     for el in fields:
         label = labels[el.get("id")]
         assert "".join(label.itertext()).strip()

@@ -286,6 +286,11 @@ figcaption{font-size:1rem}
 .lead{display:block;margin:.4rem 0}
 .field{margin:.6rem 0}
 .field label{display:block;font-weight:bold;margin-bottom:.2rem}
+fieldset.choice{border:1px solid var(--rule);padding:.3rem .75rem .5rem}
+legend{font-weight:bold;padding:0 .2rem}
+.choice .option{display:inline-block;margin-right:1.5rem}
+.choice .option label{display:inline;font-weight:normal;margin-left:.3rem}
+input[type=radio]{width:1.2rem;height:1.2rem;vertical-align:middle}
 .hint{display:block;color:var(--muted);font-size:.95rem;margin-bottom:.3rem}
 input[type=text],textarea{display:block;width:100%;font:inherit;color:var(--ink);background:#fff;
 border:2px solid var(--rule);border-radius:2px;padding:.35rem .5rem}
@@ -305,8 +310,12 @@ SCRIPT = """
   b.hidden=false;
   b.addEventListener('click',function(){
     var lines=[document.title,''];
+    var seen={};
     document.querySelectorAll('[data-ref]').forEach(function(el){
-      lines.push(el.getAttribute('data-ref')+': '+el.value.replace(/\\r?\\n/g,' / '));});
+      var ref=el.getAttribute('data-ref');
+      if(el.type==='radio'){ if(seen[ref]){ if(el.checked){lines[seen[ref]]=ref+': '+el.value;} return; }
+        seen[ref]=lines.length; lines.push(ref+': '+(el.checked?el.value:'')); return; }
+      lines.push(ref+': '+el.value.replace(/\\r?\\n/g,' / '));});
     var blob=new Blob([lines.join('\\n')+'\\n'],{type:'text/plain;charset=utf-8'});
     var a=document.createElement('a');a.href=URL.createObjectURL(blob);
     a.download=b.getAttribute('data-file');document.body.appendChild(a);a.click();a.remove();
@@ -356,6 +365,8 @@ def key_list(part: PartView) -> str:
             value = a.value if isinstance(a.value, tuple) else (a.value,)
             decimals = ", ".join(esc(feedback.number(float(v))) for v in value if isinstance(v, (int, float)))
             how = f"decimal {'(' + decimals + ')' if len(value) > 1 else decimals}; {how}"
+        elif a.kind == "choice":
+            how = "one of " + ", ".join(esc(c) for c in a.choices)
         else:
             how = "marked by hand; any equivalent form is right"
         rows.append(f"<li>{ref}({how}; {_marks(a.points)})\\[{a.label} = {a.latex}\\]</li>")
@@ -438,6 +449,13 @@ class _Page:
                 "expression": "A formula" + (f" in {', '.join(answer.variables)}" if answer.variables else "") + ".",
                 "text": "A few sentences."}.get(answer.kind, "")
         control: str
+        if answer.kind == "choice":  # a group of radio buttons under its ref and label
+            ref = esc(answer.ref)
+            buttons = "".join(f'<span class="option"><input type="radio" id="{ident}-{k}" name="{ref}" value="{esc(c)}" '
+                              f'data-ref="{ref}"/><label for="{ident}-{k}">{esc(c)}</label></span>'
+                              for k, c in enumerate(answer.choices, start=1))
+            return (f'<fieldset class="field choice" aria-describedby="{ident}-hint"><legend><span class="ref">{ref}</span> '
+                    f'{what}</legend><span class="hint" id="{ident}-hint">Choose one.</span>{buttons}</fieldset>')
         if answer.kind in ("expression", "text"):
             control = (f'<textarea id="{ident}" name="{esc(answer.ref)}" data-ref="{esc(answer.ref)}" rows="3" '
                        f'aria-describedby="{ident}-hint"></textarea>')
@@ -601,14 +619,14 @@ def check_page(data: bytes, expected: _Expected, is_key: bool, name: str) -> lis
             problems.append(f"{name}: a heading h{b} after h{a}")
             break
     labels = {el.get("for") for el in body.iter(f"{_XHTML}label")}
-    refs = []
+    refs: list[str] = []
     for el in body.iter():
         if el.tag in (f"{_XHTML}input", f"{_XHTML}textarea"):
             if el.get("id") not in labels:
                 problems.append(f"{name}: the field {el.get('name')!r} has no label")
             ref = el.get("data-ref", "")
-            if not ref.startswith("working "):
-                refs.append(ref)
+            if not ref.startswith("working ") and not (el.get("type") == "radio" and refs and refs[-1] == ref):
+                refs.append(ref)  # a choice's radio buttons are one answer
     if not is_key and refs != list(expected.refs):
         problems.append(f"{name}: fields {refs} instead of one per answer {list(expected.refs)}")
     text = _text(body)

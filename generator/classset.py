@@ -466,7 +466,7 @@ def _make(class_seed: int, students: list[Student], out: Path, jobs: int | None,
         pdf = False  # write the sources and answers, then say how to install TeX
 
     with private_temp("format") as fmt_dir:
-        fmt = compile.build_format(pipeline.preamble("pdflatex", config.layout.paper), Path(fmt_dir)) if pdf else None
+        fmt = compile.build_format(pipeline.preamble("pdflatex", config.layout.paper, config.layout.font_size), Path(fmt_dir)) if pdf else None
         phases = {"format": time.perf_counter() - start} if pdf else {}
         progress = Progress(len(students), "students", stream, quiet)
         first: dict[str, Outcome] = {}

@@ -21,6 +21,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,8 @@ DEFAULT_INSTRUCTIONS = ("Show your work: the method earns marks, not only the fi
                         "Give exact values (integers or fractions) unless a part says otherwise.")
 PAPERS = ("a4", "letter")
 ANSWER_SPACES = ("full", "compact", "none")
+FONT_SIZE = 11  # points: the documents' body text by default
+FONT_SIZES = (10, 24)  # the whole points [layout] font_size may be: large print up to 24 pt
 MAX_TEXT = 2000  # characters of the instructions paragraph (it wraps)
 MAX_SHORT = {"code": 60, "name": 60, "title": 60, "term": 80, "instructor": 80}  # characters
 # The code, name and title share every page header with "Instructor key" (in the
@@ -137,10 +140,16 @@ class Layout:
     paper: str = "a4"
     answer_space: str = "full"  # "full": space under every part; "compact"/"none": questions only
     answer_sheet: bool = True  # a page with one box per graded answer
+    font_size: int = FONT_SIZE  # points of the body text (large print: 14, 17, 20)
 
     @property
     def compact(self) -> bool:
         return self.answer_space != "full"
+
+    @property
+    def scale(self) -> Fraction:
+        """How much larger than the default the type is: what figures, tables and the answer space scale by."""
+        return Fraction(self.font_size, FONT_SIZE)
 
 
 @dataclass(frozen=True)
@@ -208,7 +217,7 @@ class Config:
             "points": {p: _number(v) for p, v in self.points if p in self.include},
             "points_total": _number(self.points_total),
             "layout": {"paper": self.layout.paper, "answer_space": self.layout.answer_space,
-                       "answer_sheet": self.layout.answer_sheet},
+                       "answer_sheet": self.layout.answer_sheet, "font_size": self.layout.font_size},
             "questions": {"include": list(self.include)},
             "grading": self.grading.to_json(),
         }
@@ -237,7 +246,7 @@ def _number(x: float) -> float | int:
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "course": ("code", "name", "title", "term", "instructor", "due", "instructions"),
     "points": (),  # the part ids of the catalogue
-    "layout": ("paper", "answer_space", "answer_sheet"),
+    "layout": ("paper", "answer_space", "answer_sheet", "font_size"),
     "questions": ("include", "exclude"),
     "grading": ("follow_through", "method", "rounding", "credit"),
 }
@@ -438,7 +447,7 @@ def parse(text: str, path: Path) -> Config:
         points[key] = value
 
     lay = data.get("layout", {})
-    paper, space, sheet = "a4", "full", True
+    paper, space, sheet, size = "a4", "full", True, FONT_SIZE
     if "paper" in lay:
         paper = lay["paper"]
         if paper not in PAPERS:
@@ -451,6 +460,14 @@ def parse(text: str, path: Path) -> Config:
         sheet = lay["answer_sheet"]
         if not isinstance(sheet, bool):
             raise r.fail(f"expected true or false, not {_tomltype(sheet)}", "layout", "answer_sheet")
+    if "font_size" in lay:
+        size = lay["font_size"]
+        low, high = FONT_SIZES
+        if isinstance(size, float) and math.isfinite(size) and size == int(size):
+            size = int(size)
+        if isinstance(size, bool) or not isinstance(size, int) or not low <= size <= high:
+            shown = _tomltype(size) if isinstance(size, bool) or not isinstance(size, (int, float)) else size
+            raise r.fail(f"expected a whole number of points from {low} to {high}, not {shown}", "layout", "font_size")
 
     q = data.get("questions", {})
     include = list(PART_IDS)
@@ -466,7 +483,7 @@ def parse(text: str, path: Path) -> Config:
         raise r.fail("the included parts are worth 0 points in total: give at least one part points", "points")
 
     return Config(course=course, points=tuple((p, float(points[p])) for p in PART_IDS),
-                  layout=Layout(paper, space, sheet), include=tuple(include), grading=_grading(r, data.get("grading", {})),
+                  layout=Layout(paper, space, sheet, size), include=tuple(include), grading=_grading(r, data.get("grading", {})),
                   source=str(path))
 
 
@@ -533,6 +550,8 @@ paper = "a4"                    # "a4" or "letter"
 answer_space = "full"           # "full": room to answer under every part;
                                 # "compact" (or "none"): questions only, for answers on the student's own paper
 answer_sheet = true             # a page with one box per final answer, to copy answers into
+font_size = 11                  # points of the body text, {FONT_SIZES[0]} to {FONT_SIZES[1]}: 14, 17 or 20 for large print
+                                # (figures, tables and the answer space scale with it)
 
 [questions]
 # Which questions and parts to include: question numbers ({numbers}) and part ids.

@@ -298,15 +298,19 @@ def sheet_width(a: Answer) -> Fraction:
     return Fraction(2, 3) if a.weight >= 4 else Fraction(1, 2)
 
 
-def sheet_rows(parts: list[Part]) -> list[list[SheetBox]]:
+def sheet_rows(parts: list[Part], scale: Fraction = Fraction(1)) -> list[list[SheetBox]]:
     """The answer sheet's boxes in ref order, packed left to right into lines
-    (a question starts a new line)."""
+    (a question starts a new line). ``scale`` is the large print's
+    ([layout] font_size / 11): each box takes that much more of a line (at most
+    all of it) and is that much taller."""
     rows: list[list[SheetBox]] = []
     question = None
     for part in parts:
         q = part.id.split(".")[0].rstrip("abcdefghijklmnopqrstuvwxyz")
         for a in part.graded:
-            box = SheetBox(a.ref or "", sheet_label(a), sheet_width(a), "1.5cm" if a.label == "model answer" else "0.56cm")
+            height = 1.5 if a.label == "model answer" else 0.56
+            box = SheetBox(a.ref or "", sheet_label(a), min(Fraction(1), sheet_width(a) * scale),
+                           f"{height}cm" if scale == 1 else f"{height * float(scale):.2f}cm")
             if rows and q == question and sum(b.width for b in rows[-1]) + box.width <= 1:
                 rows[-1].append(box)
             else:
@@ -362,8 +366,8 @@ class ProblemSet:
     def parts(self) -> list[Part]:
         return [p for q in self.questions for p in q.parts]
 
-    def sheet_rows(self) -> list[list[SheetBox]]:
-        return sheet_rows(self.parts)
+    def sheet_rows(self, scale: Fraction = Fraction(1)) -> list[list[SheetBox]]:
+        return sheet_rows(self.parts, scale)
 
     def to_json(self) -> JSONDict:
         if self.config is None:

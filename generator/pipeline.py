@@ -295,8 +295,8 @@ def source_engine_for(ps: ProblemSet) -> str:
 
 
 @cache
-def preamble(engine: str = "pdflatex", paper: str = "a4") -> str:
-    return render.render("preamble.tex.j2", engine=engine, paper=paper)
+def preamble(engine: str = "pdflatex", paper: str = "a4", font_size: int = 11) -> str:
+    return render.render("preamble.tex.j2", engine=engine, paper=paper, font_size=font_size)
 
 
 DOCUMENTS = (("assignment", False), ("key", True))  # (name, is the key), in page order
@@ -318,7 +318,8 @@ def render_bodies(ps: ProblemSet) -> dict[str, str]:
 
 
 def _standalone(ps: ProblemSet, bodies: dict[str, str]) -> dict[str, str]:
-    pre = preamble(source_engine_for(ps), config_of(ps).layout.paper)
+    layout = config_of(ps).layout
+    pre = preamble(source_engine_for(ps), layout.paper, layout.font_size)
     return {name: f"{pre}\\begin{{document}}\n{body}\\end{{document}}\n" for name, body in bodies.items()}
 
 
@@ -330,7 +331,8 @@ def render_documents(ps: ProblemSet) -> dict[str, str]:
 def unit_for(ps: ProblemSet, label: str, bodies: dict[str, str] | None = None) -> compile.Unit:
     engine = engine_for(ps)
     bodies = render_bodies(ps) if bodies is None else bodies
-    return compile.Unit("version", preamble(engine, config_of(ps).layout.paper), list(bodies.items()), engine=engine, label=label)
+    layout = config_of(ps).layout
+    return compile.Unit("version", preamble(engine, layout.paper, layout.font_size), list(bodies.items()), engine=engine, label=label)
 
 
 def folder_name(ps: ProblemSet) -> str:

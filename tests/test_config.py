@@ -278,6 +278,6 @@ def test_the_class_manifest_records_the_configuration(tmp_path):
     assert recorded["file"] == str(path) and len(recorded["sha256"]) == 64
     assert recorded["course"]["code"] == "EE 599" and recorded["points"]["1c"] == 20
     assert recorded["points_total"] == 100 + 4 + 5 - 0.5 - 6
-    assert recorded["layout"] == {"paper": "a4", "answer_space": "full", "answer_sheet": True}
+    assert recorded["layout"] == {"paper": "a4", "answer_space": "full", "answer_sheet": True, "font_size": 11}
     answers = json.loads((tmp_path / "class-3/1/answers.json").read_text())
     assert answers["course"]["code"] == "EE 599" and answers["points_total"] == recorded["points_total"]

@@ -20,7 +20,7 @@ def test_a_missing_variable_is_an_error_not_an_empty_string():
 
 
 def test_a_template_file_without_its_variables_is_an_error():
-    assert "pdflatex" in render.render("preamble.tex.j2", engine="pdflatex", paper="a4")
+    assert "pdflatex" in render.render("preamble.tex.j2", engine="pdflatex", paper="a4", font_size=11)
     with pytest.raises(jinja2.UndefinedError, match="'engine' is undefined"):
         render.render("preamble.tex.j2")
 

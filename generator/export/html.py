@@ -37,6 +37,7 @@ _WRAPS = {name: f"<{tag}>{{}}</{tag}>" for name, tag in _TAGS.items()} | {
     "nnpoints": "<small>[{}]</small> ",
     "nnref": '<span style="border:1px solid #888;padding:0 3px;font-size:smaller">{}</span>',
     "marking": "<br><em>Marking:</em> {}",
+    "nnfit": "{}",  # large print: a table scaled down to the line when wider
 }
 _SYMBOLS = {
     "textemdash": "\u2014", "textendash": "\u2013", "ldots": "\u2026", "dots": "\u2026", "quad": "\u2003",

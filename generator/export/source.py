@@ -59,6 +59,7 @@ class PartView:
     solution: str  # HTML, without the grading note
     intro: str  # HTML of the question's introduction (with a figure marker)
     feedback: str | None = None  # the general feedback's HTML, once made (feedback.feedback_html)
+    tex: tuple[str, str, str] = ("", "", "")  # the LaTeX of intro, prompt and solution (for exports that convert it themselves)
     _components: list[Component] | None = None
 
     @property
@@ -119,6 +120,7 @@ class Version:
     data: key.Version
     parts: list[PartView] = field(default_factory=list)
     files: dict[str, Image] = field(default_factory=dict)  # figures, made once per version
+    instructions: str = ""  # the course configuration's instructions (the handout's paragraph under the title)
 
     @property
     def code(self) -> str:
@@ -203,11 +205,14 @@ def load(data: JSONDict, questions: list[QuestionText], index: int) -> Version:
                 raise ExportError(f"version {code}: part {p.id} has no fragments")
             prompt, solution = text.parts[p.id]
             where = f"version {code}, part {p.id}"
-            version.parts.append(PartView(p.id, q, p, _html(prompt, where), _html(solution, where), intro))
+            version.parts.append(PartView(p.id, q, p, _html(prompt, where), _html(solution, where), intro,
+                                          tex=(text.intro, prompt, solution)))
     return version
 
 
 def view(ps: ProblemSet, index: int) -> Version:
     """Version ``ps`` as an export needs it, variant ``index`` of its class."""
     data: JSONDict = json.loads(json.dumps(ps.to_json()))  # exactly what answers.json holds
-    return load(data, texts(ps), index)
+    version = load(data, texts(ps), index)
+    version.instructions = (ps.config if isinstance(ps.config, Config) else default()).course.instructions or ""
+    return version

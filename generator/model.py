@@ -267,58 +267,6 @@ class Question:
         raise KeyError(part_id)
 
 
-@dataclass(frozen=True)
-class SheetBox:
-    """One box of the handout's answer sheet: a graded answer's ref and label."""
-
-    ref: str
-    label: str  # LaTeX (text mode)
-    width: Fraction  # of the line: 1/3 for a number, 2/5 for a vector, 1/2 to 2/3 for a formula, 1 for an explanation
-    height: str  # of the box, a TeX length
-
-
-def sheet_label(a: Answer) -> str:
-    """What an answer-sheet box asks for, as LaTeX in text mode."""
-    if a.kind == "text" and a.label == "model answer":
-        return "your explanation"
-    at = a.label.find(r"\big|")
-    label = f"${a.label[:at]}$ at $w$" if at > 0 else f"${a.label}$"
-    return label
-
-
-def sheet_width(a: Answer) -> Fraction:
-    if a.kind in ("number", "choice"):
-        return Fraction(1, 3)
-    if a.label == "model answer":
-        return Fraction(1)
-    if a.kind == "vector":
-        return Fraction(2, 5)
-    if a.kind == "text" and a.exact and a.exact.startswith("["):
-        return Fraction(3, 5)  # a gradient in vector form, beside its value
-    return Fraction(2, 3) if a.weight >= 4 else Fraction(1, 2)
-
-
-def sheet_rows(parts: list[Part], scale: Fraction = Fraction(1)) -> list[list[SheetBox]]:
-    """The answer sheet's boxes in ref order, packed left to right into lines
-    (a question starts a new line). ``scale`` is the large print's
-    ([layout] font_size / 11): each box takes that much more of a line (at most
-    all of it) and is that much taller."""
-    rows: list[list[SheetBox]] = []
-    question = None
-    for part in parts:
-        q = part.id.split(".")[0].rstrip("abcdefghijklmnopqrstuvwxyz")
-        for a in part.graded:
-            height = 1.5 if a.label == "model answer" else 0.56
-            box = SheetBox(a.ref or "", sheet_label(a), min(Fraction(1), sheet_width(a) * scale),
-                           f"{height}cm" if scale == 1 else f"{height * float(scale):.2f}cm")
-            if rows and q == question and sum(b.width for b in rows[-1]) + box.width <= 1:
-                rows[-1].append(box)
-            else:
-                rows.append([box])
-            question = q
-    return rows
-
-
 class CourseJSON(Protocol):
     def to_json(self) -> dict[str, str | None]: ...
 
@@ -365,9 +313,6 @@ class ProblemSet:
     @property
     def parts(self) -> list[Part]:
         return [p for q in self.questions for p in q.parts]
-
-    def sheet_rows(self, scale: Fraction = Fraction(1)) -> list[list[SheetBox]]:
-        return sheet_rows(self.parts, scale)
 
     def to_json(self) -> JSONDict:
         if self.config is None:

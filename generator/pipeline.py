@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import __version__, compile, export, names, render
+from . import __version__, compile, export, names, render, sheet
 from .config import Config, default
 from .errors import TexError, UsageError, VerificationError
 from .files import install_folder, staging_folder, write_atomic
@@ -313,7 +313,10 @@ def exports_in(folder: Path) -> set[str]:
 def render_bodies(ps: ProblemSet) -> dict[str, str]:
     """The body LaTeX of both documents: {'assignment': ..., 'key': ...}."""
     student, config = printed_student(ps), config_of(ps)
-    return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout)
+    layout = (sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size)
+              if config.layout.answer_sheet else None)
+    return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout,
+                                sheet=layout)
             for name, key in DOCUMENTS}
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import subprocess
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from generator import cli, config, pipeline
+from generator import cli, config, pipeline, sheet
 
 MARGIN = 2.3 / 2.54 * 72  # the documents' margin (2.3 cm), in PDF points
 SLACK = 1.0  # points: a glyph's side bearing
@@ -66,13 +65,16 @@ def test_the_default_size_leaves_the_preamble_as_it_was() -> None:
 
 def test_the_answer_sheet_scales_through_one_parameter() -> None:
     ps = pipeline.build_problem_set(1)
-    normal = ps.sheet_rows()
-    large = ps.sheet_rows(Fraction(20, 11))
-    assert [b.ref for row in normal for b in row] == [b.ref for row in large for b in row]
-    assert len(large) > len(normal)  # fewer boxes to a line
-    for a, b in zip((b for row in normal for b in row), (b for row in large for b in row)):
-        assert b.width == min(Fraction(1), a.width * Fraction(20, 11))
-        assert float(b.height.removesuffix("cm")) == pytest.approx(float(a.height.removesuffix("cm")) * 20 / 11, abs=0.005)
+    normal, large = sheet.layout(ps), sheet.layout(ps, font_pt=20)
+
+    def boxes(s: sheet.Sheet) -> list[sheet.SheetBox]:
+        return [b for p in s.pages for r in p.rows for b in r.boxes]
+
+    assert [b.ref for b in boxes(normal)] == [b.ref for b in boxes(large)]
+    assert large.line == pytest.approx(normal.line * 20 / 11)
+    assert sum(len(p.rows) for p in large.pages) > sum(len(p.rows) for p in normal.pages)  # fewer boxes to a line
+    for a, b in zip(boxes(normal), boxes(large)):
+        assert b.height > a.height and b.width * b.height > a.width * a.height  # a line-wide box is narrower beside a larger label
 
 
 def _words(pdf: Path) -> list[tuple[int, float, float, float, float, float, float, str]]:

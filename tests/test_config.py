@@ -39,7 +39,7 @@ def pages(path):
 
 
 def is_sheet(page):
-    return any(line.strip() == "Answer sheet" for line in page.splitlines()[:6])
+    return any(re.fullmatch(r"Answer sheet(, page \d of \d)?", line.strip()) for line in page.splitlines()[:6])
 
 
 def write(tmp_path, text, name="course.toml"):
@@ -116,18 +116,20 @@ def test_without_a_configuration_the_course_is_the_original(tmp_path):
 @pytest.mark.pdf
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_the_answer_sheet_has_one_box_per_graded_ref(tmp_path, paper):
-    """On one page (the last), A4 or letter."""
+    """On the last two pages, A4 or letter."""
     path = write(tmp_path, f'[layout]\npaper = "{paper}"\n')
     assert cli.main(["--seed", "12", "--out", str(tmp_path), "--config", str(path)]) == 0
     folder = tmp_path / "seed-12"
     data = json.loads((folder / "answers.json").read_text())
     refs = [a["ref"] for q in data["questions"] for p in q["parts"] for a in p["answers"] if a["graded"]]
     assert len(refs) == 37  # 1d#5, the choice, is the 37th
-    sheet = pdf_text(folder / "assignment.pdf", layout=True).split("\f")[-2]
-    assert is_sheet(sheet) and data["version"] in sheet
+    handout = pdf_text(folder / "assignment.pdf", layout=True).split("\f")[:-1]
+    assert [is_sheet(p) for p in handout[-3:]] == [False, True, True]
+    assert all(data["version"] in p for p in handout[-2:])
+    sheet = "".join(handout[-2:])
     assert re.findall(r"\b\d(?:[a-e]|\.\d)#\d\b", sheet) == refs  # one box each, in ref order (read row by row)
     # each ref is also printed beside its part on the question pages, and in the key's marks
-    questions = "".join(pdf_text(folder / "assignment.pdf").split("\f")[:-2])
+    questions = "".join(pdf_text(folder / "assignment.pdf").split("\f")[:-3])
     assert sorted(set(re.findall(r"\b\d(?:[a-e]|\.\d)#\d\b", questions))) == sorted(refs)
     assert sorted(set(re.findall(r"\b\d(?:[a-e]|\.\d)#\d\b", pdf_text(folder / "key.pdf")))) == sorted(refs)
     key_refs = [r.replace("\\#", "#") for r in re.findall(r"\\nnref\{([^}]*)\}", (folder / "key.tex").read_text().split(r"\begin{document}")[1])]
@@ -139,14 +141,14 @@ def test_no_answer_sheet(tmp_path):
     path = write(tmp_path, '[layout]\nanswer_sheet = false\n')
     assert cli.main(["--seed", "12", "--out", str(tmp_path), "--config", str(path)]) == 0
     text = pdf_text(tmp_path / "seed-12/assignment.pdf")
-    assert "Answer sheet\n" not in text and "answer sheet (the last page)" not in text
+    assert not re.search(r"^Answer sheet(, page \d of \d)?$", text, re.M) and "answer sheet (the last page" not in text
 
 
 @pytest.mark.pdf
 @pytest.mark.parametrize("sheet", [True, False])
 def test_compact_handout(tmp_path, sheet):
     """Compact: the questions of the default configuration on at most three pages (letter
-    paper, the tighter of the two), then the answer sheet's page when it is on."""
+    paper, the tighter of the two), then the answer sheet's two pages when it is on."""
     path = write(tmp_path, f'[layout]\nanswer_space = "compact"\npaper = "letter"\nanswer_sheet = {str(sheet).lower()}\n')
     for seed in ("0", "12", "77"):
         assert cli.main(["--seed", seed, "--out", str(tmp_path), "--config", str(path)]) == 0
@@ -154,7 +156,7 @@ def test_compact_handout(tmp_path, sheet):
         text = pdf_text(handout).split("\f")[:-1]
         question_pages = [p for p in text if not is_sheet(p)]
         assert len(question_pages) <= 3, seed
-        assert len(text) == len(question_pages) + (1 if sheet else 0)
+        assert len(text) == len(question_pages) + (2 if sheet else 0)
         info = subprocess.run(["pdfinfo", str(handout)], capture_output=True, text=True).stdout
         assert "612 x 792" in info  # letter
         assert pages(tmp_path / f"seed-{seed}/key.pdf") >= 9  # the key keeps its full layout

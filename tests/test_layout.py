@@ -47,12 +47,13 @@ def test_every_prompt_of_the_key_has_its_solution_on_its_page(version):
 
 
 def test_handout_pages(version):
-    """Nine pages: question 1 on four (the marks table and the network on the first,
+    """Ten pages: question 1 on four (the marks table and the network on the first,
     1d and 1e sharing the fourth: 1e's prose answer does not get a page of its own),
-    question 2 on one, question 3 on three, the answer sheet on the last."""
+    question 2 on one, question 3 on three, the answer sheet on the last two."""
     pages = page_lines(version / "assignment.pdf")
-    assert len(pages) == 9
+    assert len(pages) == 10
     labels = [[m.group(1) for line in lines if (m := PART.match(line))] for lines in pages]
     assert labels[1] == ["1a", "1b"] and labels[3] == ["1d", "1e"]
     assert pages[4][0].startswith("Question 2")
-    assert pages[8][0] == "Answer sheet" and not labels[8]
+    assert [pages[k][0] for k in (8, 9)] == ["Answer sheet, page 1 of 2", "Answer sheet, page 2 of 2"]
+    assert not labels[8] and not labels[9]

@@ -1,0 +1,549 @@
+"""The handout's answer sheet: how big each box is, which line it is on, and
+which page.
+
+A box is sized for the answer written by hand: about :data:`HAND_MM` a
+character, a line :data:`LINE_MM` high, a fraction (or a column vector) two
+lines high. What a ref needs is the largest of
+
+- the family's answers to that ref over :data:`TABLE_SEEDS` seeds, measured
+  once and stored with the package (``sheet-sizes.json``; ``python -m
+  generator.sheet_table --write`` remakes it, a test fails when it is stale), so that
+  every student of a class gets the same sheet whoever else is enrolled;
+- the version's own key answer (so a version whose answer is longer than any
+  in the table still gets room for it).
+
+A number asked exactly whose key answer is not a plain decimal (2b's) gets
+room for the exact value and its decimal (``-2 sin 2 + 12 ≈ 10.1814``). An
+explanation (a prose answer) gets :data:`LINES_PER_MARK` handwritten lines per
+mark, never fewer than its model answer typeset at the handout's size needs.
+Every size scales with one number, the handout's font size in points
+(``font_pt``, :data:`BASE_PT` by default): the handwriting unit is
+``HAND_MM * font_pt / BASE_PT``.
+
+The boxes keep ref order, left to right, a question starting a new line; the
+lines go on one page, or on two filled evenly, each box growing by the same
+height (at most one handwritten line) and the gaps sharing what is left, so
+that the sheet fills its page(s). TeX gives each line's spare width to its
+frames (``\\nnsheetrow`` in the preamble).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .model import Answer, Part, ProblemSet, Question
+
+BASE_PT = 11.0  # the handout's font size the constants below are for
+HAND_MM = 3.0  # one handwritten character
+LINE_MM = 7.0  # one handwritten line (college-ruled paper)
+PAD_CHARS = 1.5  # room at the ends of a box
+MIN_CHARS = 7.0  # the narrowest box, in characters (with its ends)
+LINES_PER_MARK = 1.5  # an explanation's handwritten lines per mark
+GAP_MM = 2.0  # between two lines of boxes, at least
+QUESTION_GAP = 2  # before the first line of a question, in gaps
+GROW_MM = LINE_MM  # the most a box grows to fill its page
+PROSE_CHAR_MM = 1.5  # a typeset character of prose at the handout's size (an upper bound, checked by TeX in the tests)
+PROSE_LINE_MM = 4.8  # a typeset line of prose at the handout's size (13.6pt)
+TABLE_SEEDS = 300  # the seeds of each family the table is measured over
+TABLE = Path(__file__).resolve().parent / "sheet-sizes.json"
+
+# The page: the text block of the preamble's geometry (margin 2.3cm, 1.7cm in a
+# compact handout), and what the sheet's heading takes of it (with a margin:
+# TeX's fill glue takes up the difference, tests check both with TeX).
+PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+MARGIN_MM = {False: 23.0, True: 17.0}
+HEAD_MM = {1: 33.5, 2: 23.5}  # first page (title, course, name line, instructions); a following page
+SAFETY_MM = 4.0
+SQUEEZE = 1.1  # an answer a little too long for one line of a box as wide as the line is written 10% closer, not on two
+BOX_GAP_MM = 3.6  # between two boxes of a line (0.8em and the frame's rules)
+RULES_MM = 0.3  # a frame's rules, top and bottom
+PART_BREAK_MM = 40.0  # how much less even two pages may be to break between questions rather than parts
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one answer needs, in handwritten characters and lines."""
+
+    chars: float
+    lines: int
+
+    def __or__(self, other: Need) -> Need:
+        return Need(max(self.chars, other.chars), max(self.lines, other.lines))
+
+    def to_json(self) -> dict[str, float | int]:
+        return {"chars": round(self.chars, 2), "lines": self.lines}
+
+
+@dataclass(frozen=True)
+class SheetBox:
+    """One box of the answer sheet: a graded answer's ref and label, and the
+    frame's inside, at least ``width`` by ``height`` millimetres (TeX widens
+    the frames of a line to fill it)."""
+
+    ref: str
+    label: str  # LaTeX (text mode)
+    width: float  # mm
+    height: float  # mm
+    prose: bool = False
+
+    @property
+    def width_tex(self) -> str:
+        return f"{self.width:.1f}mm"
+
+    @property
+    def height_tex(self) -> str:
+        return f"{self.height:.1f}mm"
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    boxes: list[SheetBox]
+    new_question: bool  # the first line of a question (after a wider gap)
+    column: str = ""  # a line of one box: its ref and label are as wide as the widest of this column's (its question's)
+
+
+@dataclass(frozen=True)
+class SheetPage:
+    rows: list[SheetRow]
+    gap: float  # mm between two lines of boxes, twice that before a question (TeX adds what is left on the page, evenly)
+
+    def gap_tex(self, row: SheetRow) -> str:
+        return f"{self.gap * (QUESTION_GAP if row.new_question else 1):.1f}mm"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    pages: list[SheetPage]
+    line: float  # mm, one handwritten line
+    columns: list[tuple[str, list[SheetBox]]]  # the boxes alone on their line, by question: their labels line up
+
+    @property
+    def line_tex(self) -> str:
+        return f"{self.line:.1f}mm"
+
+
+# --------------------------------------------------------------------------
+# Measuring an answer as written by hand
+
+_TOKEN = re.compile(r"\\[a-zA-Z]+\*?|\\.|[{}^_&]|\s+|.", re.S)
+_FUNCTIONS = {"sin", "cos", "tan", "exp", "log", "ln", "tanh", "sinh", "cosh", "max", "min", "sign", "det", "arg"}
+_SYMBOLS = {"sigma", "lambda", "eta", "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "theta", "mu", "pi",
+            "phi", "varphi", "psi", "omega", "rho", "tau", "xi", "zeta", "nu", "kappa", "chi", "Delta", "Sigma", "Phi",
+            "nabla", "partial", "top", "ell", "infty", "prime", "ldots", "cdots", "dots", "sum", "prod", "int"}
+_OPERATORS = {"cdot": 1.5, "times": 2.0, "approx": 2.0, "leq": 2.0, "geq": 2.0, "le": 2.0, "ge": 2.0, "neq": 2.0,
+              "leftarrow": 2.0, "rightarrow": 2.0, "to": 2.0, "pm": 2.0, "mp": 2.0, "in": 2.0, "mid": 1.0}
+_SPACES = {",": 0.3, ";": 0.5, ":": 0.4, "!": 0.0, " ": 0.5, "quad": 1.0, "qquad": 2.0}
+_DELIMITERS = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "big", "Big", "bigg", "middle"}
+_TEXT = {"text", "mathrm", "operatorname", "textit", "textbf", "mathit", "mathbf", "mathsf", "textrm"}
+_ACCENTS = {"hat", "bar", "tilde", "vec", "dot", "ddot", "widehat", "overline", "boldsymbol", "mathbb", "mathcal", "displaystyle",
+            "textstyle", "limits"}
+_MATRICES = {"pmatrix", "bmatrix", "matrix", "vmatrix", "array", "cases", "aligned"}
+_DECIMAL = re.compile(r"^\s*-?\s*\d+(?:\.\d+)?\s*$")
+
+
+@dataclass
+class _Size:
+    w: float = 0.0
+    h: int = 1
+
+    def then(self, other: _Size) -> None:
+        self.w += other.w
+        self.h = max(self.h, other.h)
+
+
+class _Reader:
+    def __init__(self, latex: str) -> None:
+        self.tokens = [t for t in _TOKEN.findall(latex)]
+        self.k = 0
+
+    def peek(self) -> str | None:
+        while self.k < len(self.tokens) and self.tokens[self.k].isspace():
+            self.k += 1
+        return self.tokens[self.k] if self.k < len(self.tokens) else None
+
+    def take(self) -> str | None:
+        t = self.peek()
+        if t is not None:
+            self.k += 1
+        return t
+
+    def raw_group(self) -> str:
+        """The source of the next argument ({...} or one token), unmeasured."""
+        t = self.take()
+        if t != "{":
+            return t or ""
+        depth, out = 1, []
+        while self.k < len(self.tokens):
+            t = self.tokens[self.k]
+            self.k += 1
+            depth += (t == "{") - (t == "}")
+            if depth == 0:
+                break
+            out.append(t)
+        return "".join(out)
+
+    def argument(self, nested: bool) -> _Size:
+        t = self.peek()
+        if t == "{":
+            self.take()
+            return self.sequence(nested, until="}")
+        return self.atom(nested) or _Size(0.0)
+
+    def sequence(self, nested: bool, until: str | None = None) -> _Size:
+        """Measure up to ``until`` (a closing brace, ``\\end``) or the end;
+        ``\\\\`` outside a matrix starts a new line."""
+        lines = [_Size(0.0)]
+        while (t := self.peek()) is not None:
+            if t == until:
+                self.take()
+                break
+            if until == "}" and t == "\\end":
+                break
+            if t == "\\\\":
+                self.take()
+                lines.append(_Size(0.0))
+                continue
+            size = self.atom(nested)
+            if size is not None:
+                lines[-1].then(size)
+        return _Size(max(s.w for s in lines), sum(s.h for s in lines))
+
+    def scripts(self, base: _Size, nested: bool) -> _Size:
+        """Sub- and superscripts stacked after a base: as wide as the wider."""
+        sub = sup = 0.0
+        while self.peek() in ("^", "_", "'"):
+            t = self.take()
+            if t == "'":
+                base.w += 0.5
+                continue
+            w = self.argument(True).w * 0.6  # written smaller
+            if t == "^":
+                sup = max(sup, w)
+            else:
+                sub = max(sub, w)
+        base.w += max(sub, sup)
+        return base
+
+    def atom(self, nested: bool) -> _Size | None:
+        t = self.take()
+        if t is None or t == "}":
+            return None
+        if t == "{":
+            return self.scripts(self.sequence(nested, until="}"), nested)
+        if t in ("^", "_"):
+            self.k -= 1
+            return self.scripts(_Size(0.0), nested)
+        if t == "&":
+            return _Size(2.0)
+        if not t.startswith("\\"):
+            if t in "+-=<>":
+                return _Size(2.0)
+            if t in ".":
+                return self.scripts(_Size(0.5), nested)
+            if t == "~":
+                return _Size(0.5)
+            return self.scripts(_Size(1.0), nested)
+        name = t[1:]
+        if name in _SPACES:
+            return _Size(_SPACES[name])
+        if name in ("frac", "tfrac", "dfrac"):
+            num, den = self.argument(True), self.argument(True)
+            if nested:  # written a/b inside another fraction
+                return self.scripts(_Size(num.w + 1 + den.w, max(num.h, den.h)), nested)
+            return self.scripts(_Size(max(num.w, den.w) + 1, max(num.h, 1) + max(den.h, 1)), nested)
+        if name == "sqrt":
+            inner = self.argument(nested)
+            return self.scripts(_Size(inner.w + 1.5, inner.h), nested)
+        if name in _DELIMITERS:
+            d = self.take()
+            return self.scripts(_Size(0.0 if d == "." else 1.0), nested)
+        if name in _TEXT:
+            text = self.raw_group()
+            return self.scripts(_Size(float(len(re.sub(r"\\[a-zA-Z]+\s*|[{}\\]", "", text)))), nested)
+        if name in _ACCENTS:
+            return _Size(0.0)
+        if name == "begin":
+            env = self.raw_group()
+            if env in _MATRICES:
+                return self.scripts(self.matrix(env), nested)
+            return self.sequence(nested, until="\\end") if env else _Size(0.0)
+        if name == "end":
+            self.raw_group()
+            return None
+        if name in _FUNCTIONS:
+            return self.scripts(_Size(len(name) + 0.5), nested)
+        if name in _SYMBOLS:
+            return self.scripts(_Size(1.5 if name in ("sum", "prod", "int") else 1.0), nested)
+        if name in _OPERATORS:
+            return _Size(_OPERATORS[name])
+        return self.scripts(_Size(float(len(name))), nested)  # an unknown command: as long as its name
+
+    def matrix(self, env: str) -> _Size:
+        """A vector or matrix: room for it written as a row, (a, b), and as high
+        as its column."""
+        if env == "array":
+            self.raw_group()
+        rows: list[list[_Size]] = [[_Size(0.0)]]
+        while (t := self.peek()) is not None:
+            if t == "\\end":
+                self.take()
+                self.raw_group()
+                break
+            if t == "\\\\":
+                self.take()
+                rows.append([_Size(0.0)])
+                continue
+            if t == "&":
+                self.take()
+                rows[-1].append(_Size(0.0))
+                continue
+            size = self.atom(False)
+            if size is not None:
+                rows[-1][-1].then(size)
+        cells = [c for r in rows for c in r if c.w > 0]
+        width = sum(c.w for c in cells) + 2.0 * max(len(cells) - 1, 0) + 2.0
+        height = max(len(rows), max((c.h for c in cells), default=1))  # a column of rows, or one row of fractions
+        return _Size(width, height)
+
+
+def handwritten(latex: str) -> Need:
+    """The characters and lines ``latex`` (maths) takes written by hand."""
+    size = _Reader(latex).sequence(False)
+    return Need(size.w, max(size.h, 1))
+
+
+def is_prose(a: Answer) -> bool:
+    """A free-text answer (an explanation), marked by hand."""
+    return a.kind == "text" and a.exact is None
+
+
+def prose_text(latex: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\\[a-zA-Z]+\s*|[{}]|\\(.)", r"\1", latex)).strip()
+
+
+def need(a: Answer) -> Need:
+    """What the key's answer ``a`` needs in the box, written by hand (for an
+    explanation: its characters, the lines come from its marks)."""
+    if is_prose(a):
+        return Need(float(len(prose_text(a.latex))), 1)
+    size = handwritten(a.latex)
+    if a.kind == "number" and isinstance(a.value, (int, float)) and not _DECIMAL.match(a.latex):
+        size = Need(size.chars + 2.0 + len(f"{a.value:.4f}"), size.lines)  # "≈ 10.1814" after the exact value
+    return size
+
+
+# --------------------------------------------------------------------------
+# The table: each family's refs over many seeds
+
+
+def table_key(question: Question, part: Part, a: Answer) -> str:
+    """A ref without its question number ("a#7" of 2a#7, ".4#2" of 3.4#2):
+    the question's number may change, the family's parts do not."""
+    return (a.ref or "")[len(str(question.number)):]
+
+
+@cache
+def table() -> dict[str, dict[str, Need]]:
+    """The stored table: family name -> ref key -> what it needs."""
+    data = json.loads(TABLE.read_text(encoding="utf-8"))
+    return {family: {ref: Need(float(n["chars"]), int(n["lines"])) for ref, n in refs.items()}
+            for family, refs in data["families"].items()}
+
+
+def measure_table(versions: Iterable[ProblemSet], seeds: int) -> dict[str, object]:
+    """The table of ``versions`` (those of seeds 0 .. seeds-1, made with the
+    default configuration: a configuration changes points, not answers):
+    per family and ref the most any of them needs."""
+    families: dict[str, dict[str, Need]] = {}
+    for ps in versions:
+        for q in ps.questions:
+            refs = families.setdefault(q.family, {})
+            for p in q.parts:
+                for a in p.graded:
+                    key = table_key(q, p, a)
+                    refs[key] = refs[key] | need(a) if key in refs else need(a)
+    return {"seeds": seeds, "unit": "handwritten characters and lines",
+            "families": {f: {ref: n.to_json() for ref, n in refs.items()} for f, refs in sorted(families.items())}}
+
+
+def table_text(data: dict[str, object]) -> str:
+    """The table as stored: one ref a line."""
+    families = data["families"]
+    assert isinstance(families, dict)
+    head = {k: v for k, v in data.items() if k != "families"}
+    lines = [json.dumps(head)[:-1] + ', "families": {']
+    for k, (family, refs) in enumerate(families.items()):
+        lines.append(f"  {json.dumps(family)}: {{")
+        lines += [f"    {json.dumps(ref)}: {json.dumps(n)}," for ref, n in refs.items()]
+        lines[-1] = lines[-1].rstrip(",")
+        lines.append("  }" + ("," if k < len(families) - 1 else ""))
+    return "\n".join(lines) + "\n}}\n"
+
+
+# --------------------------------------------------------------------------
+# Laying out the sheet
+
+
+def text_block(paper: str, compact: bool) -> tuple[float, float]:
+    """The width and height of the text on a sheet page, in mm."""
+    w, h = PAPER_MM[paper]
+    m = MARGIN_MM[compact]
+    return w - 2 * m, h - 2 * m
+
+
+def label_mm(ref: str, label: str, hand: float) -> float:
+    """A generous estimate of the ref's tag and label beside a box (TeX
+    measures them, and gives what is left of the line to the frames)."""
+    printed = handwritten(re.sub(r"\$", "", label)).chars
+    return (5.0 + 1.7 * len(ref) + 3.8 + 2.2 * printed) * hand / HAND_MM
+
+
+def sheet_label(a: Answer) -> str:
+    """What an answer-sheet box asks for, as LaTeX in text mode."""
+    if is_prose(a) and a.label == "model answer":
+        return "your explanation"
+    at = a.label.find(r"\big|")
+    return f"${a.label[:at]}$ at $w$" if at > 0 else f"${a.label}$"
+
+
+@dataclass
+class _Cell:
+    question: int
+    part: str
+    ref: str
+    label: str
+    need: Need  # the most of the table's and the version's own answer
+    prose: bool
+    points: float
+    label_w: float = 0.0  # mm, the ref and label beside the frame
+    width: float = 0.0  # the frame's inside, mm
+    height: float = 0.0
+    aligned: bool = False  # alone on its line, lined up with the question's others
+
+    def fit(self, label_w: float, line_w: float, hand: float, line_h: float) -> None:
+        """Size the frame beside a label ``label_w`` wide on a line ``line_w`` wide."""
+        self.label_w = label_w
+        room = line_w - label_w - 1.0
+        n = self.need
+        if self.prose:
+            typeset_lines = math.ceil(n.chars * PROSE_CHAR_MM * hand / HAND_MM / room)
+            self.width = room
+            self.height = max(math.ceil(LINES_PER_MARK * (self.points or 1)) * line_h,
+                              typeset_lines * PROSE_LINE_MM * hand / HAND_MM + 4.0)
+            return
+        width, lines = max(n.chars + PAD_CHARS, MIN_CHARS) * hand, n.lines
+        if width > room:  # written on several lines of a box as wide as the line (a little closer on one)
+            lines *= math.ceil(n.chars * hand / (room - PAD_CHARS * hand) / SQUEEZE)
+            width = room
+        self.width, self.height = width, lines * line_h
+
+
+def _cells(ps: ProblemSet, line_w: float, hand: float, line_h: float) -> list[_Cell]:
+    """Every graded answer's cell, in ref order."""
+    known = table()
+    out: list[_Cell] = []
+    for q in ps.questions:
+        stored = known.get(q.family, {})
+        for p in q.parts:
+            for a in p.graded:
+                key, own = table_key(q, p, a), need(a)
+                cell = _Cell(q.number, p.id, a.ref or "", sheet_label(a), stored[key] | own if key in stored else own,
+                             is_prose(a), a.points or 0.0)
+                cell.fit(label_mm(cell.ref, cell.label, hand), line_w, hand, line_h)
+                out.append(cell)
+    return out
+
+
+def _align(rows: list[list[_Cell]], line_w: float, hand: float, line_h: float) -> None:
+    """The frames of a question's lines of one box start at one place: their
+    labels take the width of the widest (explanations keep theirs)."""
+    for question in dict.fromkeys(r[0].question for r in rows):
+        single = [r[0] for r in rows if len(r) == 1 and r[0].question == question and not r[0].prose]
+        if len(single) > 1:
+            column = max(c.label_w for c in single)
+            for c in single:
+                c.fit(column, line_w, hand, line_h)
+                c.aligned = True
+
+
+def _rows(cells: list[_Cell], line_w: float) -> list[list[_Cell]]:
+    """Cells left to right in ref order; a question starts a new line."""
+    rows: list[list[_Cell]] = []
+    used = 0.0
+    for cell in cells:
+        w = cell.label_w + cell.width + BOX_GAP_MM
+        if rows and cell.question == rows[-1][-1].question and used + w <= line_w:
+            rows[-1].append(cell)
+            used += w
+        else:
+            rows.append([cell])
+            used = w
+    return rows
+
+
+def _starts_question(rows: list[list[_Cell]], k: int) -> bool:
+    return k > 0 and rows[k][0].question != rows[k - 1][-1].question
+
+
+def _height(rows: list[list[_Cell]], gap: float = GAP_MM) -> float:
+    """The height of lines of boxes on a page (the first one's gap left out)."""
+    boxes = sum(max(c.height for c in r) + RULES_MM for r in rows)
+    gaps = sum(gap * (QUESTION_GAP if _starts_question(rows, k) else 1) for k in range(1, len(rows)))
+    return boxes + gaps
+
+
+def _split(rows: list[list[_Cell]], room: list[float]) -> list[list[list[_Cell]]]:
+    """The lines on one page if they fit, else on two, broken between two
+    parts (between two questions unless that leaves the pages much less even),
+    with the free space as even as can be; else on as many pages as it takes."""
+    if _height(rows) <= room[0]:
+        return [rows]
+    best: tuple[float, int] | None = None
+    for k in range(1, len(rows)):
+        if rows[k][0].part == rows[k - 1][-1].part:
+            continue
+        a, b = room[0] - _height(rows[:k]), room[1] - _height(rows[k:])
+        score = abs(a - b) + (0.0 if _starts_question(rows, k) else PART_BREAK_MM)
+        if a >= 0 and b >= 0 and (best is None or score < best[0]):
+            best = (score, k)
+    if best is not None:
+        return [rows[:best[1]], rows[best[1]:]]
+    pages: list[list[list[_Cell]]] = [[]]
+    for r in rows:
+        if pages[-1] and _height(pages[-1] + [r]) > room[min(len(pages) - 1, 1)]:
+            pages.append([])
+        pages[-1].append(r)
+    return pages
+
+
+def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: float = BASE_PT) -> Sheet:
+    """The answer sheet of ``ps``: its pages, their lines of boxes."""
+    scale = font_pt / BASE_PT
+    hand, line_h = HAND_MM * scale, LINE_MM * scale
+    line_w, text_h = text_block(paper, compact)
+    rows = _rows(_cells(ps, line_w, hand, line_h), line_w)
+    _align(rows, line_w, hand, line_h)
+    room = [text_h - HEAD_MM[1] * scale - SAFETY_MM, text_h - HEAD_MM[2] * scale - SAFETY_MM]
+    pages = []
+    for k, page in enumerate(_split(rows, room)):
+        free = room[min(k, 1)] - _height(page)
+        grow = max(0.0, min(GROW_MM * scale, free / max(len(page), 1)))
+        for r in page:
+            for c in r:
+                c.height += grow
+        rows_out = [SheetRow([SheetBox(c.ref, c.label, c.width, c.height, c.prose) for c in r], _starts_question(page, j),
+                             f"q{r[0].question}" if r[0].aligned else "")
+                    for j, r in enumerate(page)]
+        pages.append(SheetPage(rows_out, GAP_MM))
+    columns: dict[str, list[SheetBox]] = {}
+    for page_out in pages:
+        for row in page_out.rows:
+            if row.column:
+                columns.setdefault(row.column, []).extend(row.boxes)
+    return Sheet(pages, line_h, list(columns.items()))

@@ -146,7 +146,7 @@ def test_export_files_are_the_ones_current_allows(tmp_path):
             (folder / fmt.target).mkdir()
         else:
             (folder / fmt.target).write_bytes(b"x")
-    assert pipeline.exports_in(folder) == {fmt.target for fmt in export.registered()} == {"moodle.xml", "canvas-qti.zip"}
+    assert pipeline.exports_in(folder) == {fmt.target for fmt in export.registered()} == {"moodle.xml", "canvas-qti.zip", "html"}
     assert pipeline.current(folder, files_, pdf=False) == {}
 
 

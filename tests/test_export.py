@@ -102,7 +102,7 @@ def _by_code(questions: list[checks.Parsed], code: str) -> checks.Parsed:
 
 
 def test_moodle_weights_follow_the_points(folders: list[Path], exported: Path) -> None:
-    """Each box's integer weight is its answer's points (whole here); each written-answer question carries its part's hand-marked points."""
+    """Each box's integer weight is its answer's points (whole here); each written-answer question carries its answer's points."""
     questions, _ = checks.moodle(str(exported / "moodle.xml"))
     data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
     numeric = [a["points"] / (len(a["value"]) if a["kind"] == "vector" else 1)
@@ -112,10 +112,10 @@ def test_moodle_weights_follow_the_points(folders: list[Path], exported: Path) -
     assert got == numeric
     for q in data["questions"]:
         for p in q["parts"]:
-            manual = sum(a["points"] for a in p["answers"] if a["graded"] and a["kind"] in ("expression", "text"))
-            if manual:
-                essay = next(e for e in questions if e.name == moodle.essay_title(p["id"]))
-                assert essay.qtype == "essay" and essay.points == pytest.approx(manual)
+            for a in p["answers"]:
+                if a["graded"] and a["kind"] in ("expression", "text"):
+                    essay = next(e for e in questions if e.name == moodle.essay_title(a["ref"]))
+                    assert essay.qtype == "essay" and essay.points == pytest.approx(a["points"])
 
 
 def test_feedback_lists_the_key_and_mistakes(folders: list[Path], exported: Path) -> None:

@@ -73,16 +73,16 @@ def test_every_assignment_moodle_can_draw_is_one_version(versions: list[source.V
         mine = _whose(numbered[0].numbers, numbered[0].text, versions)
         given.add(mine.code)
         written = [q for q in assignment if q.qtype == "essay"]
-        # the written parts: one question per hand-marked part of the version drawn, holding no version's wording
-        assert [re.search(r"Part (\S+), written answer", q.text).group(1) for q in written] == [  # type: ignore[union-attr]
-            p.id for p in mine.parts if p.manual]
+        # the written answers: one question per answer of the version drawn no box grades, holding no version's wording
+        assert [re.search(r"Written answer (\S+)</strong>", q.text).group(1) for q in written] == [  # type: ignore[union-attr]
+            a.ref for p in mine.parts for a in p.manual]
         for q in written:
             assert not any(p in q.text for p in every_prompt)
             assert not any(feedback.number(v) in q.text for v, _ in _keys(mine) if abs(v) > 9)
         # the written parts' own prompts are those of the version drawn, in its question
         for p in mine.parts:
-            if p.manual:
-                assert f"\u201c{moodle.essay_title(p.id)}\u201d" in numbered[0].text
+            for a in p.manual:
+                assert f"\u201c{moodle.essay_title(a.ref)}\u201d" in numbered[0].text
     assert given == {v.code for v in versions}
 
 
@@ -101,8 +101,8 @@ def test_every_assignment_canvas_can_give_is_one_version(versions: list[source.V
         mine = _whose(numbers, text, versions)
         given.add(mine.code)
         essays = [i for i in items if i.qtype == "essay_question"]
-        assert [re.search(r"Part (\S+), written answer", i.text).group(1) for i in essays] == [  # type: ignore[union-attr]
-            p.id for p in mine.parts if p.manual]
+        assert [re.search(r"written answer (\S+):", i.text).group(1) for i in essays] == [  # type: ignore[union-attr]
+            a.ref for p in mine.parts for a in p.manual]
         assert sum(i.points for i in items) == pytest.approx(sum(a.points for p in mine.parts for a in p.graded))
     assert given == {v.code for v in versions}
 

@@ -10,7 +10,8 @@ introduction and figure with its first part, then the part's prompt), a
 numerical question per number it asks (a number answer, or one component of a
 vector: Canvas's numerical question holds one number), scored 100 when the
 response equals the key or lies within ``vargte``/``varlte`` bounds of key -/+
-tolerance, and an essay question for its hand-marked answers. Each quiz is
+tolerance, and an essay question for each answer no box grades (a formula,
+an explanation), which ``grade`` can read back one answer each. Each quiz is
 then assigned to the students of its version (Canvas's "Assign to"), so a
 student sees exactly one version; its items' points reach the gradebook as
 the quiz's score and each item's in the Student Analysis report. A figure
@@ -71,25 +72,26 @@ def _img(image: Image) -> str:
             f'style="max-width:100%;height:auto">')
 
 
-def slots(version: Version) -> list[tuple[PartView, Component | None]]:
-    """The graded items of a version, in order: (part, the number) or (part, None) for its essay."""
-    out: list[tuple[PartView, Component | None]] = []
+Slot = tuple[PartView, "Component | key.Answer"]  # a number's box, or a written answer's essay
+
+
+def slots(version: Version) -> list[Slot]:
+    """The graded items of a version, in order."""
+    out: list[Slot] = []
     for part in version.parts:
         out += [(part, c) for c in part.components()]
-        out += [(part, a) for a in part.choices]
-        if part.manual:
-            out.append((part, None))
+        out += [(part, a) for a in part.manual]
     return out
 
 
-def slot_title(part: PartView, comp: Component | None) -> str:
-    """The answer's ref ("1c#2", "3.2#2[1]"), or "3.2, written answer"."""
-    if comp is None:
-        return f"{part.id}, written answer"
+def slot_title(part: PartView, comp: Component | key.Answer) -> str:
+    """The answer's ref ("1c#2", "3.2#2[1]"), or "Written answer 2a#3"."""
+    if isinstance(comp, key.Answer):
+        return f"Written answer {comp.ref}"
     return comp.ref
 
 
-def item_title(version: Version, part: PartView, comp: Component | None) -> str:
+def item_title(version: Version, part: PartView, comp: Component | key.Answer) -> str:
     return f"{slot_title(part, comp)} v{version.index} {version.code}"
 
 
@@ -105,13 +107,11 @@ def _text_item(version: Version, title: str, text: str) -> ET.Element:
     return el
 
 
-def item(version: Version, part: PartView, comp: Component | None, fb: str) -> ET.Element:
-    """One graded item: a number's box, or a part's essay; ``fb`` its general feedback."""
-    title = item_title(version, part, comp)
+def item(version: Version, part: PartView, slot: Component | key.Answer, fb: str) -> ET.Element:
+    """One graded item: a number's box, or a written answer's essay; ``fb`` its general feedback."""
+    title = item_title(version, part, slot)
     el = ET.Element("item", {"ident": _ident(f"{version.index}/{version.code}/{title}"), "title": clean(title)})
-    if isinstance(comp, key.Answer):
-        _choice_item(el, part, comp, text, title)
-        return el, fig
+    comp = slot if isinstance(slot, Component) else None
     if comp is not None:
         where = f" (component {comp.position} of the vector)" if comp.position else ""
         text = (f"<p>Part {html_escape(part.id)}: {feedback.math_html(comp.label)}{where} \\(=\\) "
@@ -120,10 +120,11 @@ def item(version: Version, part: PartView, comp: Component | None, fb: str) -> E
         _metadata(el, {"question_type": "numerical_question", "points_possible": number(points),
                        "original_answer_ids": _ident(title + "/a"), "assessment_question_identifierref": _ident(title + "/q")})
     else:
-        asked = ", ".join(feedback.math_html(a.label) for a in part.manual)
-        text = (f"<p>Part {html_escape(part.id)}, written answer: {asked}. Show your derivation; "
-                f"this answer is marked by hand.</p>")
-        points = sum(a.points for a in part.manual)
+        assert isinstance(slot, key.Answer)
+        asked = "your explanation" if slot.kind == "text" else feedback.math_html(slot.label)
+        text = (f"<p>Part {html_escape(part.id)}, written answer {html_escape(slot.ref)}: {asked}, as plain text. "
+                f"This answer is marked after the quiz.</p>")
+        points = slot.points
         _metadata(el, {"question_type": "essay_question", "points_possible": number(points),
                        "original_answer_ids": "", "assessment_question_identifierref": _ident(title + "/q")})
     pres = _sub(el, "presentation")
@@ -170,7 +171,7 @@ def items(version: Version) -> tuple[list[ET.Element], list[Image]]:
                 _img(fig) if fig else "") + "\n"
         out.append(_text_item(version, f"{part.id} v{version.index} {version.code}", text + feedback.part_html(part)))
         fb = feedback.online_marking(LMS) + feedback.feedback_html(part)
-        graded = [(part, c) for c in part.components()] + ([(part, None)] if part.manual else [])
+        graded: list[Slot] = [(part, c) for c in part.components()] + [(part, a) for a in part.manual]
         for n, (p, comp) in enumerate(graded):
             out.append(item(version, p, comp, fb if n == len(graded) - 1 else ""))
     return out, figures
@@ -242,8 +243,7 @@ class Writer(formats.Writer[Rendered]):
     def add(self, version: Version, rendered: Rendered) -> None:
         """Add a version and :func:`render` of it."""
         mine = slots(version)
-        layout = [(slot_title(part, comp), comp.points if comp else sum(a.points for a in part.manual))
-                  for part, comp in mine]
+        layout = [(slot_title(part, comp), comp.points) for part, comp in mine]
         if self.spool is None:
             self.title = feedback.course_label(version)
             self.layout = layout
@@ -255,7 +255,7 @@ class Writer(formats.Writer[Rendered]):
         self.expected.versions += 1
         for part, comp in mine:
             name = item_title(version, part, comp)
-            if comp is None:
+            if isinstance(comp, key.Answer):
                 self.expected.manual.add(name)
             elif isinstance(comp, key.Answer):
                 self.expected.numbers[name] = []

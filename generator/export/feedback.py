@@ -125,7 +125,7 @@ HOW_TO_ANSWER = ("<p><strong>How to answer online.</strong> Type every number as
                  "(<code>.</code>) as the decimal separator and no thousands separator: <code>-0.25</code>, "
                  "not <code>-1/4</code>, <code>-0,25</code> or an expression with \\(e\\) or \\(\\sigma\\). "
                  "Round to the number of decimal places stated beside the box (more places are fine). "
-                 "The numbers are marked by the quiz; the written answers are marked by hand.</p>\n")
+                 "The numbers are marked by the quiz; the written answers, each in its own question, after the quiz.</p>\n")
 
 
 def online_marking(lms: str) -> str:

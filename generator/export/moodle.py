@@ -11,9 +11,11 @@ the answer's tolerance as Moodle's absolute tolerance and integer weights
 assignment's numeric points). Its name and its first line carry the version
 code, which Moodle's responses report shows in its "Question" column.
 Expressions and text cannot be graded by stock Moodle: each hand-marked part
-is one essay question (category "<course>/Written answers: fixed") that every
-student gets in a fixed slot; it names its part and holds no version's
-wording, so it cannot disagree with the version drawn. The quiz is one random
+answer (a formula, an explanation) is one plain-text essay question (category
+"<course>/Written answers: fixed") that every student gets in a fixed slot;
+it names its answer's ref and holds no version's wording, so it cannot
+disagree with the version drawn, and the responses report gives each answer
+a column of its own for ``grade``. The quiz is one random
 slot from the versions' category, then the essays in order
 (``scripts/moodle/build_quiz.php`` builds it with every slot's marks).
 
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
+from .. import key
 from . import checks, feedback, formats
 from .feedback import clean, number
 from .html import escape as html_escape
@@ -74,17 +77,14 @@ def padded(x: float) -> str:
     return mantissa + "0" * max(0, fill) + e + exponent
 
 
-def written(version: Version) -> list[PartView]:
-    """The parts with answers marked by hand, in order: one essay question each."""
-    return [part for part in version.parts if part.manual]
+def written(version: Version) -> list[tuple[PartView, key.Answer]]:
+    """The answers no number box grades (formulas, explanations), in order: one essay question each."""
+    return [(part, a) for part in version.parts for a in part.manual]
 
 
-def essay_title(part_id: str) -> str:
-    return f"Part {part_id}, written answer"
-
-
-def written_points(part: PartView) -> float:
-    return sum(a.points for a in part.manual)
+def essay_title(ref: str) -> str:
+    """"Written answer 2a#3": the same question for every version."""
+    return f"Written answer {ref}"
 
 
 def numeric_points(version: Version) -> float:
@@ -143,9 +143,10 @@ def version_text(version: Version) -> tuple[str, list[Image]]:
             text += boxes(part, weights[k:k + n])
             k += n
         if part.manual:
-            asked = ", ".join(feedback.math_html(a.label) for a in part.manual)
-            text += (f"<p><em>Written answer ({asked}; {feedback.marks(written_points(part))}, marked by hand): "
-                     f"type it in the question \u201c{html_escape(essay_title(part.id))}\u201d of this quiz.</em></p>\n")
+            asked = "; ".join(f"{feedback.math_html(a.label)} in \u201c{html_escape(essay_title(a.ref))}\u201d "
+                              f"({feedback.marks(a.points)})" for a in part.manual)
+            text += (f"<p><em>Written answers, each typed in its own question of this quiz and marked after the "
+                     f"quiz: {asked}.</em></p>\n")
     return text, figures
 
 
@@ -167,19 +168,23 @@ def question(version: Version) -> str:
             f'    <penalty>0</penalty>\n    <hidden>0</hidden>\n  </question>\n')
 
 
-def essay(part_id: str, labels: str, points: float) -> str:
-    """The written-answer question of a part, the same for every version."""
-    text = (f"<p><strong>Part {html_escape(part_id)}, written answer</strong> ({html_escape(feedback.marks(points))}, "
-            f"marked by hand).</p>\n<p>Type here your answer {labels}to part {html_escape(part_id)} of your version "
-            f"(the version in the first question of this quiz), with your derivation.</p>\n")
+def essay(ref: str, label: str, points: float, kind: str) -> str:
+    """The written-answer question of an answer, the same for every version."""
+    part_id = ref.split("#")[0]
+    what = "your explanation" if kind == "text" else "the formula"
+    text = (f"<p><strong>{html_escape(essay_title(ref))}</strong> ({html_escape(feedback.marks(points))}, marked after "
+            f"the quiz).</p>\n<p>Part {html_escape(part_id)} of your version (the first question of this quiz): type "
+            f"{what} {label}here, as plain text"
+            + (" (for example <code>2*x*exp(x^2)</code> or <code>sigma(z)*(1 - sigma(z))</code>)" if kind != "text" else "")
+            + ".</p>\n")
     info = ("<p>The model answer of each student's version is in the general feedback of the student's first "
             "question (its name and first line carry the version code) and in that version's key.</p>")
-    return (f'  <question type="essay">\n    {_name(essay_title(part_id))}\n'
+    return (f'  <question type="essay">\n    {_name(essay_title(ref))}\n'
             f'    <questiontext format="html">\n      <text>{cdata(text)}</text>\n    </questiontext>\n'
             f'    <generalfeedback format="html"><text></text></generalfeedback>\n'
             f'    <defaultgrade>{number(points)}</defaultgrade>\n    <penalty>0</penalty>\n    <hidden>0</hidden>\n'
-            f'    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n'
-            f'    <responsefieldlines>15</responsefieldlines>\n    <attachments>0</attachments>\n'
+            f'    <responseformat>plain</responseformat>\n    <responserequired>1</responserequired>\n'
+            f'    <responsefieldlines>{10 if kind == "text" else 3}</responsefieldlines>\n    <attachments>0</attachments>\n'
             f'    <attachmentsrequired>0</attachmentsrequired>\n'
             f'    <graderinfo format="html"><text>{cdata(info)}</text></graderinfo>\n'
             f'    <responsetemplate format="html"><text></text></responsetemplate>\n  </question>\n')
@@ -190,8 +195,8 @@ def render(version: Version) -> str:
     return question(version)
 
 
-def _labels(part: PartView) -> str:
-    return "(" + ", ".join(feedback.math_html(a.label) for a in part.manual) + ") "
+def _label(a: key.Answer) -> str:
+    return "" if a.kind == "text" else feedback.math_html(a.label) + " "
 
 
 class Writer(formats.Writer[str]):
@@ -203,24 +208,24 @@ class Writer(formats.Writer[str]):
         self.count = 0
         self.spool: IO[str] | None = None
         self.course = ""
-        self.layout: list[tuple[str, float, str]] = []  # (part, points, labels) of each essay
+        self.layout: list[tuple[str, float, str, str]] = []  # (ref, points, label, kind) of each essay
         self.points = 0.0
         self.expected = checks.Expected()
 
     def add(self, version: Version, rendered: str) -> None:
         """Add a version and :func:`render` of it."""
         self.count += 1
-        layout = [(part.id, written_points(part), _labels(part)) for part in written(version)]
+        layout = [(a.ref, a.points, _label(a), a.kind) for _, a in written(version)]
         if self.spool is None:
             self.course = feedback.course_label(version)
             self.layout = layout
             self.points = numeric_points(version)
             self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (open until finish; close() closes it)
-        if [(p, pts) for p, pts, _ in self.layout] != [(p, pts) for p, pts, _ in layout] \
+        if [(r, pts, kind) for r, pts, _, kind in self.layout] != [(r, pts, kind) for r, pts, _, kind in layout] \
                 or numeric_points(version) != self.points:
             raise ValueError(f"version {version.code} has other parts or marks than the first version")
         # a label the versions do not share is left out of the essay's text
-        self.layout = [(p, pts, lab if lab == other else "") for (p, pts, lab), (_, _, other) in zip(self.layout, layout)]
+        self.layout = [(r, pts, lab if lab == other[2] else "", kind) for (r, pts, lab, kind), other in zip(self.layout, layout)]
         self.expected.versions += 1
         self.expected.numbers[question_name(version)] = [(c.value, c.tolerance) for part in version.parts
                                                          for c in part.components()]
@@ -237,8 +242,8 @@ class Writer(formats.Writer[str]):
                 out.write(chunk)
             if self.layout:
                 out.write(category(category_path(self.course, WRITTEN)))
-                for part_id, points, labels in self.layout:
-                    out.write(essay(part_id, labels, points))
+                for ref, points, label, kind in self.layout:
+                    out.write(essay(ref, label, points, kind))
             out.write("</quiz>\n")
 
     def check(self, target: Path) -> list[str]:
@@ -250,8 +255,8 @@ class Writer(formats.Writer[str]):
         per_category = {q.category: sum(1 for v in versions if v.category == q.category) for q in versions}
         if len(per_category) != 1:
             problems.append(f"the versions' questions are in {len(per_category)} categories, not one")
-        if [q.name for q in essays] != [essay_title(p) for p, _, _ in self.layout]:
-            problems.append(f"{len(essays)} written-answer questions, {len(self.layout)} hand-marked parts")
+        if [q.name for q in essays] != [essay_title(r) for r, _, _, _ in self.layout]:
+            problems.append(f"{len(essays)} written-answer questions, {len(self.layout)} written answers")
         for q in versions:
             if abs(q.points - sum(n.weight for n in q.numbers)) > 1e-9:
                 problems.append(f"{q.name}: its mark is not the sum of its boxes' weights")

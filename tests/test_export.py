@@ -132,7 +132,7 @@ def test_feedback_lists_the_key_and_mistakes(folders: list[Path], exported: Path
                 for v in (m["value"] if isinstance(m["value"], list) else [m["value"]]):
                     assert feedback.number(float(v)) in fb
     assert "Common mistakes" in fb and "Worked solution" in fb and "\\boxed{" in fb
-    assert "if the student" not in fb and "if you " in fb  # students read it
+    assert "if the student" not in fb and "If you " in fb  # students read it
     # what Moodle does, not what the paper's marking promises
     assert "no follow-through" in fb and "earns its marks in full even" not in fb and "half for a correct method" not in fb
     assert not re.search(r"part \([a-z0-9]+\)", fb)  # parts named "part 1b" throughout

@@ -107,6 +107,12 @@ def _text_item(version: Version, title: str, text: str) -> ET.Element:
     return el
 
 
+def _tag(ref: str, version: Version) -> str:
+    """The answer's ref and the version's code, in the item's text: Canvas's Student
+    Analysis report heads each answer's column with the text, and ``grade`` reads them there."""
+    return f"<p><small>[answer {html_escape(ref)}, version {html_escape(version.code)}]</small></p>"
+
+
 def item(version: Version, part: PartView, slot: Component | key.Answer, fb: str) -> ET.Element:
     """One graded item: a number's box, or a written answer's essay; ``fb`` its general feedback."""
     title = item_title(version, part, slot)
@@ -115,7 +121,8 @@ def item(version: Version, part: PartView, slot: Component | key.Answer, fb: str
     if comp is not None:
         where = f" (component {comp.position} of the vector)" if comp.position else ""
         text = (f"<p>Part {html_escape(part.id)}: {feedback.math_html(comp.label)}{where} \\(=\\) "
-                f"<small>({feedback.form_text(comp)}; {feedback.tolerance_text(comp)})</small></p>")
+                f"<small>({feedback.form_text(comp)}; {feedback.tolerance_text(comp)})</small></p>"
+                + _tag(comp.ref, version))
         points = comp.points
         _metadata(el, {"question_type": "numerical_question", "points_possible": number(points),
                        "original_answer_ids": _ident(title + "/a"), "assessment_question_identifierref": _ident(title + "/q")})
@@ -123,7 +130,7 @@ def item(version: Version, part: PartView, slot: Component | key.Answer, fb: str
         assert isinstance(slot, key.Answer)
         asked = "your explanation" if slot.kind == "text" else feedback.math_html(slot.label)
         text = (f"<p>Part {html_escape(part.id)}, written answer {html_escape(slot.ref)}: {asked}, as plain text. "
-                f"This answer is marked after the quiz.</p>")
+                f"This answer is marked after the quiz.</p>" + _tag(slot.ref, version))
         points = slot.points
         _metadata(el, {"question_type": "essay_question", "points_possible": number(points),
                        "original_answer_ids": "", "assessment_question_identifierref": _ident(title + "/q")})

@@ -174,23 +174,25 @@ def key_html(part: PartView, answers: list[key.Answer]) -> str:
     for a in answers:
         if a.latex is None:
             raise ExportError(f"answer {a.ref}: a graded answer without its LaTeX value")
-        line = f"{math_html(a.label)} \\(=\\) {math_html(a.latex)}"
+        line = f"\\({html.math(a.label)} = {html.math(a.latex)}\\)"
         if a.kind in ("number", "vector"):
             tol = a.tolerance or key.NO_TOLERANCE
-            line += f" (decimal {_value_html(a.value)}; accepted within \u00b1{html.escape(number(max(tol.abs, 0.0)))}"
-            line += f" or {html.escape(number(tol.rel))} relative)" if tol.rel else ")"
-        elif a.kind == "choice":
-            line += f" (one of {html.escape(', '.join(a.choices))})"
+            decimal = _value_html(a.value)
+            line += f" ({'' if decimal == html.escape(a.latex) else decimal + ', '}\u00b1{html.escape(number(max(tol.abs, 0.0)))}"
+            line += f" or {html.escape(number(tol.rel))} relative" if tol.rel else ""
         else:
-            line += " (marked by hand)" if a.kind == "text" else " (marked by hand; any equivalent form is right)"
-        line += f" [{marks(a.points)}]"
+            line += " (marked after the quiz" if a.kind == "text" else " (marked after the quiz; any equivalent form is right"
+        line += f"; {marks(a.points)})"
         rows.append(f"<li>{line}</li>")
     out = "<p><strong>Key</strong></p>\n<ul>" + "".join(rows) + "</ul>\n"
-    mistakes = [(a, m) for a in answers for m in a.mistakes]
-    if mistakes:
+    by_text: dict[str, list[str]] = {}  # a mistake's text -> the wrong values it gives, each once
+    for a in answers:
+        for m in a.mistakes:
+            by_text.setdefault(m.text, []).append(f"\\({html.math(a.label)} = {_value_html(m.value)}\\)")
+    if by_text:
         qnum = question_number(part)
-        items = "".join(f"<li>{math_html(a.label)}: {_value_html(m.value)} if you "
-                        f"{part_refs(html.to_html(m.text)[3:-4], qnum)}</li>" for a, m in mistakes)
+        items = "".join(f"<li>If you {part_refs(html.to_html(text)[3:-4], qnum)}: {', '.join(values)}</li>"
+                        for text, values in by_text.items())
         out += f"<p><strong>Common mistakes</strong></p>\n<ul>{items}</ul>\n"
     return out
 

@@ -39,6 +39,7 @@ from .. import key
 from . import checks, feedback, formats
 from .feedback import clean, number
 from .html import escape as html_escape
+from .html import math as html_math
 from .source import Image, PartView, Version
 
 VERSIONS = "Versions: one per student"
@@ -109,11 +110,10 @@ def boxes(part: PartView, weights: list[int]) -> str:
             k += 1
         cell = cells[0] if size == 1 else "\\(\\Bigl(\\)" + ", ".join(cells) + "\\(\\Bigr)\\)"
         last = comps[k - 1]
-        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a.label)} \\(=\\)</td>"
-                    f"<td style=\"padding:4px 8px\">{cell}</td><td style=\"padding:4px 8px\"><small>"
+        rows.append(f"<tr><td>\\({html_math(a.label)} =\\)</td><td>{cell}</td><td><small>"
                     f"({feedback.form_text(last)}; {feedback.tolerance_text(last)}; {feedback.marks(a.points)})"
                     f"</small></td></tr>")
-    return "<table>" + "".join(rows) + "</table>\n"
+    return '<table cellpadding="5">' + "".join(rows) + "</table>\n"
 
 
 def question_name(version: Version) -> str:

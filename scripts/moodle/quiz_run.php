@@ -79,7 +79,7 @@ function quizrun_finish(): void {
             $csv = ob_get_clean() . $csv;
         }
         file_put_contents($state['report'], $csv);
-        $state['result']['report'] = ['file' => $state['report'], 'bytes' => strlen($csv),
+        $state['result']['report'] = ['file' => basename($state['report']), 'bytes' => strlen($csv),
             'lines' => substr_count($csv, "\n")];
         $state['result']['ok'] = $state['result']['ok_before_report'] ?? false;
     }

@@ -130,11 +130,10 @@ HOW_TO_ANSWER = ("<p><strong>How to answer online.</strong> Type every number as
 
 def online_marking(lms: str) -> str:
     """What the LMS does with the numbers, for the feedback students read."""
-    return (f"<p><strong>How {lms} marked the numbers.</strong> Each box earns its marks in full when it lies within "
-            f"the stated tolerance of your version's key, and nothing otherwise: {lms} gives no marks for a method "
-            f"and none for an answer computed correctly from your own wrong earlier answer (no follow-through). "
-            f"Your instructor may regrade the quiz's responses with follow-through; the written answers are "
-            f"marked by hand.</p>\n")
+    return (f"<p><strong>How {lms} marked the numbers:</strong> a box within the stated tolerance of your version's "
+            f"key has all its marks, any other none: no marks for a method, no follow-through from your own earlier "
+            f"answers (your instructor may regrade the responses with both). Written answers are marked after the "
+            f"quiz.</p>\n")
 
 
 def part_heading(part: PartView) -> str:

@@ -180,7 +180,7 @@ def key_html(part: PartView, answers: list[key.Answer]) -> str:
             line += f" ({'' if decimal == html.escape(a.latex) else decimal + ', '}\u00b1{html.escape(number(max(tol.abs, 0.0)))}"
             line += f" or {html.escape(number(tol.rel))} relative" if tol.rel else ""
         else:
-            line += " (marked after the quiz" if a.kind == "text" else " (marked after the quiz; any equivalent form is right"
+            line += " (marked after the quiz" + ("; any equivalent form is right" if a.kind == "expression" else "")
         line += f"; {marks(a.points)})"
         rows.append(f"<li>{line}</li>")
     out = "<p><strong>Key</strong></p>\n<ul>" + "".join(rows) + "</ul>\n"

@@ -171,11 +171,11 @@ def question(version: Version) -> str:
 def essay(ref: str, label: str, points: float, kind: str) -> str:
     """The written-answer question of an answer, the same for every version."""
     part_id = ref.split("#")[0]
-    what = "your explanation" if kind == "text" else "the formula"
+    what = {"text": "your explanation", "expression": "the formula"}.get(kind, "your answer")
     text = (f"<p><strong>{html_escape(essay_title(ref))}</strong> ({html_escape(feedback.marks(points))}, marked after "
             f"the quiz).</p>\n<p>Part {html_escape(part_id)} of your version (the first question of this quiz): type "
             f"{what} {label}here, as plain text"
-            + (" (for example <code>2*x*exp(x^2)</code> or <code>sigma(z)*(1 - sigma(z))</code>)" if kind != "text" else "")
+            + (" (for example <code>2*x*exp(x^2)</code> or <code>sigma(z)*(1 - sigma(z))</code>)" if kind == "expression" else "")
             + ".</p>\n")
     info = ("<p>The model answer of each student's version is in the general feedback of the student's first "
             "question (its name and first line carry the version code) and in that version's key.</p>")

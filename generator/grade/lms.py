@@ -89,7 +89,11 @@ def kind_of(header: list[str]) -> str | None:
 
 
 def sniff(path: Path) -> str | None:
-    """:func:`kind_of` the first line of a file (None when it is unreadable or no LMS report)."""
+    """:func:`kind_of` the first line of a file (None when it is unreadable or no LMS report).
+    Only a regular file is looked at: a FIFO or a device is left to the reader that refuses it
+    (opening one to look would block or read without end)."""
+    if not path.is_file():
+        return None
     try:
         with path.open("rb") as fh:
             first = fh.read(1 << 16).decode("utf-8-sig", errors="replace").splitlines()[:1]

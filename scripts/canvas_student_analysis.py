@@ -62,8 +62,10 @@ def quizzes(path: Path) -> dict[str, list[dict[str, Any]]]:
                     lo, hi = cond.find(f".//{_Q}vargte"), cond.find(f".//{_Q}varlte")
                     if lo is not None and hi is not None:
                         bounds = (float(lo.text or "nan"), float(hi.text or "nan"))
+                chosen = checks._canvas_choice(item)[0] if qtype == "multiple_choice_question" else []
                 items.append({"type": qtype, "points": float(checks._meta(item, "points_possible") or 0),
-                              "text": item.findtext(f"{_Q}presentation/{_Q}material/{_Q}mattext") or "", "bounds": bounds})
+                              "text": item.findtext(f"{_Q}presentation/{_Q}material/{_Q}mattext") or "", "bounds": bounds,
+                              "right": chosen[0].right if chosen else None})
             out[code.group(1)] = items
     return out
 
@@ -83,6 +85,13 @@ def report(items: list[dict[str, Any]], students: list[dict[str, Any]], first_id
         for item in items:
             if item["type"] == "text_only_question":
                 row += ["", ""]
+                continue
+            if item["type"] == "multiple_choice_question":
+                typed = next(numbers, "")
+                ok = typed == item["right"]
+                right, wrong = right + ok, wrong + (not ok)
+                score += item["points"] if ok else 0.0
+                row += [typed, f"{item['points'] if ok else 0.0:g}"]
                 continue
             if item["type"] == "numerical_question":
                 typed = next(numbers, "")

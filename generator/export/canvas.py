@@ -36,8 +36,6 @@ from .feedback import clean, number
 from .html import escape as html_escape
 from .source import Component, Image, PartView, Version
 
-Slot = Component | key.Answer | None  # a number, a choice answer, or None for the part's essay
-
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 _DATE = (2020, 1, 1, 0, 0, 0)  # fixed, so the same class gives the same zip
@@ -72,21 +70,23 @@ def _img(image: Image) -> str:
             f'style="max-width:100%;height:auto">')
 
 
-Slot = tuple[PartView, "Component | key.Answer"]  # a number's box, or a written answer's essay
+Slot = tuple[PartView, "Component | key.Answer"]  # a number's box, a choice, or a written answer's essay
+
+
+def graded(part: PartView) -> list[Slot]:
+    """A part's graded items, in order: its numbers, its choices, its written answers."""
+    out: list[Slot] = [(part, c) for c in part.components()]
+    return out + [(part, a) for a in part.choices] + [(part, a) for a in part.manual]
 
 
 def slots(version: Version) -> list[Slot]:
     """The graded items of a version, in order."""
-    out: list[Slot] = []
-    for part in version.parts:
-        out += [(part, c) for c in part.components()]
-        out += [(part, a) for a in part.manual]
-    return out
+    return [slot for part in version.parts for slot in graded(part)]
 
 
 def slot_title(part: PartView, comp: Component | key.Answer) -> str:
-    """The answer's ref ("1c#2", "3.2#2[1]"), or "Written answer 2a#3"."""
-    if isinstance(comp, key.Answer):
+    """The answer's ref ("1c#2", "3.2#2[1]", "1d#5"), or "Written answer 2a#3"."""
+    if isinstance(comp, key.Answer) and comp.kind != "choice":
         return f"Written answer {comp.ref}"
     return comp.ref
 
@@ -117,6 +117,9 @@ def item(version: Version, part: PartView, slot: Component | key.Answer, fb: str
     """One graded item: a number's box, or a written answer's essay; ``fb`` its general feedback."""
     title = item_title(version, part, slot)
     el = ET.Element("item", {"ident": _ident(f"{version.index}/{version.code}/{title}"), "title": clean(title)})
+    if isinstance(slot, key.Answer) and slot.kind == "choice":
+        _choice_item(el, part, slot, version, title, fb)
+        return el
     comp = slot if isinstance(slot, Component) else None
     if comp is not None:
         where = f" (component {comp.position} of the vector)" if comp.position else ""
@@ -161,6 +164,29 @@ def item(version: Version, part: PartView, slot: Component | key.Answer, fb: str
     return el
 
 
+def _choice_item(el: ET.Element, part: PartView, a: key.Answer, version: Version, title: str, fb: str) -> None:
+    """A multiple-choice item: one option per choice, 100 for the right one."""
+    idents = [_ident(f"{title}/{k}") for k in range(len(a.choices))]
+    text = (f"<p>Part {html_escape(part.id)}: {feedback.math_html(a.label)} <small>(choose one)</small></p>"
+            + _tag(a.ref, version))
+    _metadata(el, {"question_type": "multiple_choice_question", "points_possible": number(a.points),
+                   "original_answer_ids": ",".join(idents), "assessment_question_identifierref": _ident(title + "/q")})
+    pres = _sub(el, "presentation")
+    _material(pres, text)
+    choice = _sub(_sub(pres, "response_lid", ident="response1", rcardinality="Single"), "render_choice")
+    for ident, option in zip(idents, a.choices):
+        _sub(_sub(_sub(choice, "response_label", ident=ident), "material"), "mattext", option, texttype="text/plain")
+    proc = _sub(el, "resprocessing")
+    _sub(_sub(proc, "outcomes"), "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    cond = _sub(proc, "respcondition", **{"continue": "No"})
+    _sub(_sub(cond, "conditionvar"), "varequal", idents[a.choices.index(a.exact or "")], respident="response1")
+    _sub(cond, "setvar", "100", action="Set", varname="SCORE")
+    if fb:
+        _sub(_sub(proc, "respcondition", **{"continue": "Yes"}), "conditionvar").append(ET.Element("other"))
+        proc[-1].append(ET.Element("displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"}))
+        _material(_sub(_sub(el, "itemfeedback", ident="general_fb"), "flow_mat"), fb)
+
+
 def items(version: Version) -> tuple[list[ET.Element], list[Image]]:
     """A version's items in the handout's order, and the figures they show."""
     out: list[ET.Element] = []
@@ -178,9 +204,9 @@ def items(version: Version) -> tuple[list[ET.Element], list[Image]]:
                 _img(fig) if fig else "") + "\n"
         out.append(_text_item(version, f"{part.id} v{version.index} {version.code}", text + feedback.part_html(part)))
         fb = feedback.online_marking(LMS) + feedback.feedback_html(part)
-        graded: list[Slot] = [(part, c) for c in part.components()] + [(part, a) for a in part.manual]
-        for n, (p, comp) in enumerate(graded):
-            out.append(item(version, p, comp, fb if n == len(graded) - 1 else ""))
+        mine = graded(part)
+        for n, (p, comp) in enumerate(mine):
+            out.append(item(version, p, comp, fb if n == len(mine) - 1 else ""))
     return out, figures
 
 
@@ -262,7 +288,7 @@ class Writer(formats.Writer[Rendered]):
         self.expected.versions += 1
         for part, comp in mine:
             name = item_title(version, part, comp)
-            if isinstance(comp, key.Answer):
+            if isinstance(comp, key.Answer) and comp.kind != "choice":
                 self.expected.manual.add(name)
             elif isinstance(comp, key.Answer):
                 self.expected.numbers[name] = []

@@ -83,6 +83,7 @@ class Parsed:
     numbers: list[Numeric] = field(default_factory=list)
     points: float = 0.0
     text: str = ""  # the question's text (HTML) as the student sees it
+    choices: list[Choice] = field(default_factory=list)
 
 
 @dataclass
@@ -349,6 +350,9 @@ def canvas(path: str | IO[bytes]) -> tuple[list[Section], list[str]]:
                                 p.numbers.append(Numeric((low + high) / 2, (high - low) / 2))
                         if not p.numbers:
                             problems.append(f"item {p.name!r}: a numerical question without scoring bounds")
+                    elif qtype == "multiple_choice_question":
+                        p.choices, found = _canvas_choice(item)
+                        problems += [f"item {p.name!r}: {q}" for q in found]
                     elif qtype not in ("essay_question", "text_only_question"):
                         problems.append(f"item {p.name!r}: unexpected question type {qtype!r}")
                     s.items.append(p)
@@ -377,3 +381,17 @@ def assignments(slots: list[list[Parsed]]) -> list[list[Parsed]]:
     for candidates in slots:
         out = [chosen + [q] for chosen in out for q in candidates]
     return out
+
+
+def _canvas_choice(item: ET.Element) -> tuple[list[Choice], list[str]]:
+    """A multiple-choice item's options and the one that scores 100."""
+    options = {label.get("ident", ""): label.findtext(f".//{_Q}mattext") or ""
+               for label in item.iter(f"{_Q}response_label")}
+    right = []
+    for cond in item.iter(f"{_Q}respcondition"):
+        score, eq = cond.findtext(f"{_Q}setvar"), cond.find(f".//{_Q}varequal")
+        if score and float(score) == 100 and eq is not None:
+            right.append(eq.text or "")
+    if len(right) != 1 or right[0] not in options:
+        return [], [f"a multiple-choice question with {len(right)} scoring options, not one of its {len(options)}"]
+    return [Choice(options[right[0]], tuple(options.values()))], []

@@ -5,10 +5,11 @@ A Moodle quiz draws each random slot on its own, so any split of a version
 over several random slots lets one student's parts come from different
 versions. Here a version is one cloze question (category "<course>/Versions:
 one per student"): the whole assignment's text and figures, and a
-``{w:NUMERICAL:=value:tolerance}`` box for every number of every part, with
-the answer's tolerance as Moodle's absolute tolerance and integer weights
-``w`` in the proportions of the answers' points (so the question's mark is the
-assignment's numeric points). Its name and its first line carry the version
+``{w:NUMERICAL:=value:tolerance}`` box for every number of every part (and a
+``{w:MULTICHOICE:=yes~no}`` menu for a choice answer, after its part's
+numbers), with the answer's tolerance as Moodle's absolute tolerance and
+integer weights ``w`` in the proportions of the answers' points (so the
+question's mark is the points of the assignment's numbers and choices). Its name and its first line carry the version
 code, which Moodle's responses report shows in its "Question" column.
 Expressions and text cannot be graded by stock Moodle: each hand-marked part
 answer (a formula, an explanation) is one plain-text essay question (category
@@ -89,7 +90,8 @@ def essay_title(ref: str) -> str:
 
 
 def numeric_points(version: Version) -> float:
-    return sum(a.points for part in version.parts for a in part.numeric)
+    """The points the version's question grades: its numbers and choices."""
+    return sum(a.points for part in version.parts for a in part.numeric + part.choices)
 
 
 def _img(image: Image) -> str:
@@ -120,10 +122,24 @@ def question_name(version: Version) -> str:
     return f"Version {version.code} (v{version.index})"
 
 
+def box_points(part: PartView) -> list[float]:
+    """The points of a part's boxes in the cloze's order: its numbers, then its choices."""
+    return [c.points for c in part.components()] + [a.points for a in part.choices]
+
+
+def choice_rows(part: PartView, weights: list[int]) -> str:
+    """A row per choice answer, with its menu of options."""
+    rows = []
+    for a, weight in zip(part.choices, weights):
+        options = "~".join(("=" if c == a.exact else "") + checks.cloze_escape(c) for c in a.choices)
+        rows.append(f"<tr><td>{feedback.math_html(a.label)}</td><td>{{{weight}:MULTICHOICE:{options}}}</td>"
+                    f"<td><small>({feedback.marks(a.points)})</small></td></tr>")
+    return '<table cellpadding="5">' + "".join(rows) + "</table>\n" if rows else ""
+
+
 def version_text(version: Version) -> tuple[str, list[Image]]:
     """A version's whole assignment as one cloze text, and the figures it shows."""
-    comps = [c for part in version.parts for c in part.components()]
-    weights = feedback.weights([c.points for c in comps])
+    weights = feedback.weights([p for part in version.parts for p in box_points(part)])
     text = (f"<p><strong>{html_escape(feedback.course_label(version))}: version {html_escape(version.code)}</strong></p>\n"
             + feedback.HOW_TO_ANSWER)
     figures: list[Image] = []
@@ -142,6 +158,8 @@ def version_text(version: Version) -> tuple[str, list[Image]]:
         if n:
             text += boxes(part, weights[k:k + n])
             k += n
+        text += choice_rows(part, weights[k:k + len(part.choices)])
+        k += len(part.choices)
         if part.manual:
             asked = "; ".join(f"{feedback.math_html(a.label)} in \u201c{html_escape(essay_title(a.ref))}\u201d "
                               f"({feedback.marks(a.points)})" for a in part.manual)
@@ -229,6 +247,9 @@ class Writer(formats.Writer[str]):
         self.expected.versions += 1
         self.expected.numbers[question_name(version)] = [(c.value, c.tolerance) for part in version.parts
                                                          for c in part.components()]
+        choices = [(a.exact or "", a.choices) for part in version.parts for a in part.choices]
+        if choices:
+            self.expected.choices[question_name(version)] = choices
         self.spool.write(rendered)
 
     def finish(self, target: Path) -> None:
@@ -258,9 +279,9 @@ class Writer(formats.Writer[str]):
         if [q.name for q in essays] != [essay_title(r) for r, _, _, _ in self.layout]:
             problems.append(f"{len(essays)} written-answer questions, {len(self.layout)} written answers")
         for q in versions:
-            if abs(q.points - sum(n.weight for n in q.numbers)) > 1e-9:
+            if abs(q.points - sum(n.weight for n in q.numbers) - sum(c.weight for c in q.choices)) > 1e-9:
                 problems.append(f"{q.name}: its mark is not the sum of its boxes' weights")
-        expected = checks.Expected(self.expected.numbers, set(), self.expected.versions)
+        expected = checks.Expected(self.expected.numbers, set(), self.expected.versions, self.expected.choices)
         return problems + expected.problems({q.name: q for q in versions}, per_category)
 
     def close(self) -> None:

@@ -81,9 +81,9 @@ class PartView:
 
     @property
     def manual(self) -> list[key.Answer]:
-        """The graded answers no number box takes (formulas, explanations, and any other kind):
-        each is a written answer online, so no graded answer is ever left out of an export."""
-        return [a for a in self.graded if a.kind not in ("number", "vector")]
+        """The graded answers no number box or choice takes (formulas, explanations, and any other
+        kind): each is a written answer online, so no graded answer is ever left out of an export."""
+        return [a for a in self.graded if a.kind not in ("number", "vector", "choice")]
 
     def components(self) -> list[Component]:
         """Every number a student types in this part, in the handout's order (made once)."""

@@ -48,7 +48,8 @@ _CANVAS_QUESTION = re.compile(r"\d+: ")
 
 
 def boxes(version: Version) -> list[tuple[str, int, int]]:
-    """The number boxes of a version in the export's order: (ref, component, size)."""
+    """The boxes of a version's Moodle question in their order: (ref, component, size); per part its
+    numbers (a vector's components one box each), then its choices."""
     out = []
     for q in version.questions:
         for p in q.parts:
@@ -56,6 +57,7 @@ def boxes(version: Version) -> list[tuple[str, int, int]]:
                 if a.graded and a.kind in ("number", "vector"):
                     size = len(a.value) if isinstance(a.value, tuple) else 1
                     out += [(a.ref, k, size) for k in range(size)]
+            out += [(a.ref, 0, 1) for a in p.answers if a.graded and a.kind == "choice"]  # a menu after the part's numbers
     return out
 
 

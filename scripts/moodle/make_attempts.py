@@ -31,20 +31,22 @@ from generator.export import moodle
 from generator.grade import judge
 
 
-def _components(version: key.Version) -> list[tuple[str, float]]:
-    """(ref, value) of every box of a version, in the export's order."""
-    out = []
+def _components(version: key.Version) -> list[tuple[str, float | str]]:
+    """(ref, value) of every box of a version, in the export's order (per part its numbers, then
+    its choices, whose value is the right option)."""
+    out: list[tuple[str, float | str]] = []
     for q in version.questions:
         for p in q.parts:
             for a in p.answers:
                 if a.graded and a.kind in ("number", "vector"):
                     values = a.value if isinstance(a.value, tuple) else (a.value,)
                     out += [(a.ref, float(v)) for v in values]  # type: ignore[arg-type]
+            out += [(a.ref, a.exact or "") for a in p.answers if a.graded and a.kind == "choice"]
     return out
 
 
-def _text(x: float) -> str:
-    return f"{x:.6f}".rstrip("0").rstrip(".")
+def _text(x: float | str) -> str:
+    return x if isinstance(x, str) else f"{x:.6f}".rstrip("0").rstrip(".")
 
 
 def main(argv: list[str]) -> int:
@@ -75,7 +77,7 @@ def main(argv: list[str]) -> int:
             # 1c with "forgot the 2" (half of each gradient), 1d from those wrong values
             cells: dict[str, str] = {}
             for i, (ref, value) in enumerate(comps):
-                if ref.startswith("1c#") and ref != "1c#1":
+                if ref.startswith("1c#") and ref != "1c#1" and isinstance(value, float):
                     numbers[i] = _text(value / 2)
                 cells.setdefault(ref, numbers[i])
             done: dict[str, judge.Verdict] = {}
@@ -90,7 +92,7 @@ def main(argv: list[str]) -> int:
                 if k.kind == "expression" and k.check and k.part == "2a":
                     written[moodle.essay_title(k.ref)] = k.check.derivative[0].replace("**", "^")
         if n == 2:
-            numbers = [t.replace(".", ",") for t in numbers]
+            numbers = [t.replace(".", ",") for t in numbers]  # a choice has no point: unchanged
         students.append({"idnumber": entry.student.id, "email": row["email"], "firstname": first, "lastname": last or "-",
                          "version": name_of(drawn, index[drawn.version]), "numbers": numbers, "written": written})
     students.append({"idnumber": "X999", "email": "nobody@example.edu", "firstname": "Nora", "lastname": "Body",

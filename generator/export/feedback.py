@@ -179,6 +179,8 @@ def key_html(part: PartView, answers: list[key.Answer]) -> str:
             decimal = _value_html(a.value)
             line += f" ({'' if decimal == html.escape(a.latex) else decimal + ', '}\u00b1{html.escape(number(max(tol.abs, 0.0)))}"
             line += f" or {html.escape(number(tol.rel))} relative" if tol.rel else ""
+        elif a.kind == "choice":
+            line += f" (one of {html.escape(', '.join(a.choices))}"
         else:
             line += " (marked after the quiz" + ("; any equivalent form is right" if a.kind == "expression" else "")
         line += f"; {marks(a.points)})"

@@ -124,8 +124,8 @@ def form_text(c: Component) -> str:
 HOW_TO_ANSWER = ("<p><strong>How to answer online.</strong> Type every number as a decimal with a point "
                  "(<code>.</code>) as the decimal separator and no thousands separator: <code>-0.25</code>, "
                  "not <code>-1/4</code>, <code>-0,25</code> or an expression with \\(e\\) or \\(\\sigma\\). "
-                 "Round to the number of decimal places stated beside the box (more places are fine). "
-                 "The numbers are marked by the quiz; the written answers, each in its own question, after the quiz.</p>\n")
+                 "Round to the places stated beside each box (more are fine). "
+                 "Written answers are marked after the quiz.</p>\n")
 
 
 def online_marking(lms: str) -> str:

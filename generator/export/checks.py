@@ -82,6 +82,7 @@ class Parsed:
     qtype: str
     numbers: list[Numeric] = field(default_factory=list)
     points: float = 0.0
+    text: str = ""  # the question's text (HTML) as the student sees it
     choices: list[Choice] = field(default_factory=list)
 
 
@@ -221,7 +222,7 @@ def moodle(source: str | IO[bytes]) -> tuple[list[Parsed], list[str]]:
         if name in names:
             problems.append(f"question name {name!r} is used twice")
         names.add(name)
-        parsed = Parsed(name, current or "", qtype)
+        parsed = Parsed(name, current or "", qtype, text=q.findtext("questiontext/text") or "")
         for ans in q.findall("answer"):
             fraction = float(ans.get("fraction", "0"))
             if not any(abs(fraction - f) < 1e-9 for f in FRACTIONS):
@@ -267,6 +268,7 @@ _Q = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 @dataclass
 class Section:
     title: str
+    assessment: str
     select: int
     points_per_item: float
     items: list[Parsed] = field(default_factory=list)
@@ -310,6 +312,8 @@ def canvas(path: str | IO[bytes]) -> tuple[list[Section], list[str]]:
                 problems.append(f"{href}: not well-formed XML: {exc}")
                 continue
             folder = str(PurePosixPath(href).parent)
+            assessment = root.find(f"{_Q}assessment")
+            quiz = assessment.get("title", "") if assessment is not None else ""
             for el in root.iter():
                 ident = el.get("ident")
                 if ident is not None and el.tag in (f"{_Q}assessment", f"{_Q}section", f"{_Q}item"):
@@ -327,12 +331,13 @@ def canvas(path: str | IO[bytes]) -> tuple[list[Section], list[str]]:
                     continue
                 select = int(sec.findtext(f"{_Q}selection_ordering/{_Q}selection/{_Q}selection_number") or len(items))
                 ppi = float(sec.findtext(f".//{_Q}points_per_item") or 0)
-                s = Section(sec.get("title", ""), select, ppi)
+                s = Section(sec.get("title", ""), quiz, select, ppi)
                 if select > len(items):
                     problems.append(f"section {s.title!r}: selection_number {select} > {len(items)} items")
                 for item in items:
                     qtype = _meta(item, "question_type") or ""
-                    p = Parsed(item.get("title", ""), s.title, qtype, points=float(_meta(item, "points_possible") or 0))
+                    p = Parsed(item.get("title", ""), s.title, qtype, points=float(_meta(item, "points_possible") or 0),
+                               text=item.findtext(f"{_Q}presentation/{_Q}material/{_Q}mattext") or "")
                     if qtype == "numerical_question":
                         for cond in item.iter(f"{_Q}respcondition"):
                             score = cond.findtext(f"{_Q}setvar")
@@ -348,11 +353,34 @@ def canvas(path: str | IO[bytes]) -> tuple[list[Section], list[str]]:
                     elif qtype == "multiple_choice_question":
                         p.choices, found = _canvas_choice(item)
                         problems += [f"item {p.name!r}: {q}" for q in found]
-                    elif qtype != "essay_question":
+                    elif qtype not in ("essay_question", "text_only_question"):
                         problems.append(f"item {p.name!r}: unexpected question type {qtype!r}")
                     s.items.append(p)
                 sections.append(s)
     return sections, problems
+
+
+# --------------------------------------------------------------------------
+# What a student can be given
+
+
+def moodle_slots(questions: list[Parsed], random_category: str) -> list[list[Parsed]]:
+    """The quiz an export is built into (``scripts/moodle/build_quiz.php``), as
+    the candidates of each slot: one random slot drawing from the category
+    whose name ends with ``random_category``, then every other question in a
+    fixed slot of its own, in the file's order."""
+    drawn = [q for q in questions if q.category.rsplit("/", 1)[-1].startswith(random_category)]
+    fixed = [[q] for q in questions if q not in drawn]
+    return ([drawn] if drawn else []) + fixed
+
+
+def assignments(slots: list[list[Parsed]]) -> list[list[Parsed]]:
+    """Every assignment a quiz of these slots can give one student (a random slot
+    draws any of its candidates, each on its own)."""
+    out: list[list[Parsed]] = [[]]
+    for candidates in slots:
+        out = [chosen + [q] for chosen in out for q in candidates]
+    return out
 
 
 def _canvas_choice(item: ET.Element) -> tuple[list[Choice], list[str]]:

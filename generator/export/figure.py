@@ -70,7 +70,9 @@ def _label(x: float, y: float, parts: list[tuple[str, str]], anchor: str = "midd
         target = {"": 0.0, "_": 4.0, "^": -6.0}[kind]
         font = f' font-size="{size - 4}"' if kind else ""
         gap = ' dx="4"' if shift and not kind else ""  # back on the baseline after an index: a little space
-        spans.append(f'<tspan dy="{target - shift:g}"{gap}{font}>{escape(text)}</tspan>')
+        dy = target - shift
+        # a run on the baseline with nothing to change is plain text (a figure per version: its bytes count)
+        spans.append(escape(text) if dy == 0 and not gap and not font else f'<tspan dy="{dy:g}"{gap}{font}>{escape(text)}</tspan>')
         shift = target
     attrs = (f' class="{anchor[0]}"' if anchor != "middle" else "") + (f' font-size="{size}"' if size != 14 else "")
     return f'<text x="{x:.1f}" y="{y:.1f}"{attrs}>{"".join(spans)}</text>'

@@ -1,22 +1,30 @@
-"""Moodle XML: a question category per part, holding one variant per version.
+"""Moodle XML: one question per version, drawn by one random slot, and one
+written-answer question per hand-marked part, the same for every student.
 
-Every part becomes a category (``$course$/top/<course, assignment>/<part>``,
-written as a ``category`` question first, as R/exams does) followed by one
-question per version; a quiz then takes one random question from each
-category. Numbers (kind number and vector) are graded automatically in a
-cloze question: one ``{w:NUMERICAL:=value:tolerance}`` per number, with the
-answer's tolerance as Moodle's absolute tolerance and integer weights ``w``
-in the proportions of the answers' points; a choice answer (1d's "did the
-step lower the loss?") is a ``{w:MULTICHOICE:=yes~no}`` in the same cloze.
-Expressions and text cannot be
-graded by stock Moodle: they go to an essay question (in a category "<part>,
-marked by hand") whose grader information holds the model answer. Every
-variant carries its question's introduction, its figure if it has one (an
-SVG file in the question, e.g. ``@@PLUGINFILE@@/network-<version>.svg``), the
-prompt as HTML with MathJax maths and, as general feedback, the key.
+A Moodle quiz draws each random slot on its own, so any split of a version
+over several random slots lets one student's parts come from different
+versions. Here a version is one cloze question (category "<course>/Versions:
+one per student"): the whole assignment's text and figures, and a
+``{w:NUMERICAL:=value:tolerance}`` box for every number of every part (and a
+``{w:MULTICHOICE:=yes~no}`` menu for a choice answer, after its part's
+numbers), with the answer's tolerance as Moodle's absolute tolerance and
+integer weights ``w`` in the proportions of the answers' points (so the
+question's mark is the points of the assignment's numbers and choices). Its name and its first line carry the version
+code, which Moodle's responses report shows in its "Question" column.
+Expressions and text cannot be graded by stock Moodle: each hand-marked part
+answer (a formula, an explanation) is one plain-text essay question (category
+"<course>/Written answers: fixed") that every student gets in a fixed slot;
+it names its answer's ref and holds no version's wording, so it cannot
+disagree with the version drawn, and the responses report gives each answer
+a column of its own for ``grade``. The quiz is one random
+slot from the versions' category, then the essays in order
+(``scripts/moodle/build_quiz.php`` builds it with every slot's marks).
 
-HTML goes in CDATA sections; the file is UTF-8. The XML is written as text
-(the standard library's ElementTree cannot write CDATA) and parsed back by
+Every box is written as wide as the longest number can be (the key's value
+padded with zeros that do not change it: Moodle sizes a cloze box from its
+answers' text), so a box's width tells nothing of its key. HTML goes in CDATA
+sections; the file is UTF-8. The XML is written as text (the standard
+library's ElementTree cannot write CDATA) and parsed back by
 :mod:`generator.export.checks` before it is put in place.
 """
 
@@ -28,10 +36,17 @@ from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
+from .. import key
 from . import checks, feedback, formats
 from .feedback import clean, number
 from .html import escape as html_escape
+from .html import math as html_math
 from .source import Image, PartView, Version
+
+VERSIONS = "Versions: one per student"
+WRITTEN = "Written answers: fixed"
+WIDTH = 24  # characters of every box's answer text: the longest repr of a float ("-1.2345678901234567e-308")
+LMS = "Moodle"
 
 
 def cdata(text: str) -> str:
@@ -53,24 +68,30 @@ def category(path: str) -> str:
             f'    <info format="html"><text></text></info>\n  </question>\n')
 
 
-def slots(version: Version) -> list[tuple[PartView, str]]:
-    """The questions of a version, in order: (part, "auto" or "manual")."""
-    out = []
-    for part in version.parts:
-        if part.numeric or part.choices:
-            out.append((part, "auto"))
-        if part.manual:
-            out.append((part, "manual"))
-    return out
+def padded(x: float) -> str:
+    """``number(x)`` widened to :data:`WIDTH` characters by zeros that keep its value
+    (16 -> 16.000...0, 1.5e-05 -> 1.5000...e-05)."""
+    text = number(x)
+    mantissa, e, exponent = text.partition("e")
+    if "." not in mantissa:
+        mantissa += "."
+    fill = WIDTH - len(mantissa) - len(e) - len(exponent)
+    return mantissa + "0" * max(0, fill) + e + exponent
 
 
-def slot_title(part: PartView, kind: str) -> str:
-    return part.id if kind == "auto" else f"{part.id}, marked by hand"
+def written(version: Version) -> list[tuple[PartView, key.Answer]]:
+    """The answers no number box grades (formulas, explanations), in order: one essay question each."""
+    return [(part, a) for part in version.parts for a in part.manual]
 
 
-def slot_points(part: PartView, kind: str) -> float:
-    """The points of one of a part's questions: those of its numbers, or of its hand-marked answers."""
-    return sum(a.points for a in (part.numeric + part.choices if kind == "auto" else part.manual))
+def essay_title(ref: str) -> str:
+    """"Written answer 2a#3": the same question for every version."""
+    return f"Written answer {ref}"
+
+
+def numeric_points(version: Version) -> float:
+    """The points the version's question grades: its numbers and choices."""
+    return sum(a.points for part in version.parts for a in part.numeric + part.choices)
 
 
 def _img(image: Image) -> str:
@@ -78,139 +99,204 @@ def _img(image: Image) -> str:
             f'style="max-width:100%;height:auto">')
 
 
-def cloze_text(part: PartView) -> str:
-    """The answer table of a cloze: one row per number answer, one box per
-    number, then one row per choice answer with its menu of options."""
+def boxes(part: PartView, weights: list[int]) -> str:
+    """The answer table of a part: one row per number answer, one box per number."""
     rows = []
     comps = part.components()
-    w = feedback.weights([c.points for c in comps] + [a.points for a in part.choices])
     k = 0
     for a in part.numeric:
-        boxes = []
+        cells = []
         size = len(a.value) if isinstance(a.value, tuple) else 1
         for c in comps[k:k + size]:
-            boxes.append(f"{{{w[k]}:NUMERICAL:={number(c.value)}:{number(c.tolerance)}}}")
+            cells.append(f"{{{weights[k]}:NUMERICAL:={padded(c.value)}:{number(c.tolerance)}}}")
             k += 1
-        cell = boxes[0] if size == 1 else "\\(\\Bigl(\\)" + ", ".join(boxes) + "\\(\\Bigr)\\)"
-        accuracy = feedback.tolerance_text(comps[k - 1])
-        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a.label)} \\(=\\)</td>"
-                    f"<td style=\"padding:4px 8px\">{cell}</td><td style=\"padding:4px 8px\"><small>({accuracy})</small></td></tr>")
-    for a, weight in zip(part.choices, w[len(comps):]):
+        cell = cells[0] if size == 1 else "\\(\\Bigl(\\)" + ", ".join(cells) + "\\(\\Bigr)\\)"
+        last = comps[k - 1]
+        rows.append(f"<tr><td>\\({html_math(a.label)} =\\)</td><td>{cell}</td><td><small>"
+                    f"({feedback.form_text(last)}; {feedback.tolerance_text(last)}; {feedback.marks(a.points)})"
+                    f"</small></td></tr>")
+    return '<table cellpadding="5">' + "".join(rows) + "</table>\n"
+
+
+def question_name(version: Version) -> str:
+    return f"Version {version.code} (v{version.index})"
+
+
+def box_points(part: PartView) -> list[float]:
+    """The points of a part's boxes in the cloze's order: its numbers, then its choices."""
+    return [c.points for c in part.components()] + [a.points for a in part.choices]
+
+
+def choice_rows(part: PartView, weights: list[int]) -> str:
+    """A row per choice answer, with its menu of options."""
+    rows = []
+    for a, weight in zip(part.choices, weights):
         options = "~".join(("=" if c == a.exact else "") + checks.cloze_escape(c) for c in a.choices)
-        rows.append(f"<tr><td style=\"padding:4px 8px\">{feedback.math_html(a.label)}</td>"
-                    f"<td style=\"padding:4px 8px\">{{{weight}:MULTICHOICE:{options}}}</td><td></td></tr>")
-    return "<table>" + "".join(rows) + "</table>"
+        rows.append(f"<tr><td>{feedback.math_html(a.label)}</td><td>{{{weight}:MULTICHOICE:{options}}}</td>"
+                    f"<td><small>({feedback.marks(a.points)})</small></td></tr>")
+    return '<table cellpadding="5">' + "".join(rows) + "</table>\n" if rows else ""
 
 
-def question_name(version: Version, part: PartView, kind: str) -> str:
-    return f"{slot_title(part, kind)} v{version.index} {version.code}"
+def version_text(version: Version) -> tuple[str, list[Image]]:
+    """A version's whole assignment as one cloze text, and the figures it shows."""
+    weights = feedback.weights([p for part in version.parts for p in box_points(part)])
+    text = (f"<p><strong>{html_escape(feedback.course_label(version))}: version {html_escape(version.code)}</strong></p>\n"
+            + feedback.HOW_TO_ANSWER)
+    figures: list[Image] = []
+    seen: set[str] = set()
+    k = 0
+    for part in version.parts:
+        if part.question.id not in seen:
+            seen.add(part.question.id)
+            fig = version.figure(part)
+            if fig and fig not in figures:
+                figures.append(fig)
+            intro = feedback.part_heading(part) + feedback.online_text(part.intro, feedback.question_number(part))
+            text += feedback.figure_in(intro, _img(fig) if fig else "") + "\n"
+        text += feedback.part_html(part)
+        n = len(part.components())
+        if n:
+            text += boxes(part, weights[k:k + n])
+            k += n
+        text += choice_rows(part, weights[k:k + len(part.choices)])
+        k += len(part.choices)
+        if part.manual:
+            asked = "; ".join(f"{feedback.math_html(a.label)} in \u201c{html_escape(essay_title(a.ref))}\u201d "
+                              f"({feedback.marks(a.points)})" for a in part.manual)
+            text += (f"<p><em>Written answers, each typed in its own question of this quiz and marked after the "
+                     f"quiz: {asked}.</em></p>\n")
+    return text, figures
 
 
-def question(version: Version, part: PartView, kind: str) -> str:
-    """One variant (the XML of one question) of a part."""
-    fig = version.figure(part)
-    text = feedback.question_html(part, _img(fig) if fig else "")
-    files = ""
-    if fig:
-        files = f'\n      <file name={quoteattr(fig.name)} path="/" encoding="base64">{base64.b64encode(fig.data).decode("ascii")}</file>'
-    name = question_name(version, part, kind)
-    if kind == "auto":
-        text += "\n<p>Give each number as a decimal.</p>\n" + cloze_text(part)
-        fb = feedback.feedback_html(part)
-        return (f'  <question type="cloze">\n    {_name(name)}\n'
-                f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
-                f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
-                f'    <penalty>0</penalty>\n    <hidden>0</hidden>\n  </question>\n')
-    asked = ", ".join(feedback.math_html(a.label) for a in part.manual)
-    text += f"\n<p>Answer here: {asked}. Show your derivation; this answer is marked by hand.</p>\n"
-    if part.numeric:
-        text += "<p>(The numeric value of this part is asked in a separate question.)</p>\n"
-    fb = feedback.feedback_html(part)
-    points = slot_points(part, kind)
-    return (f'  <question type="essay">\n    {_name(name)}\n'
+def version_feedback(version: Version) -> str:
+    out = feedback.online_marking(LMS)
+    for part in version.parts:
+        out += f"<h4>Part {html_escape(part.id)}</h4>\n" + feedback.feedback_html(part)
+    return out
+
+
+def question(version: Version) -> str:
+    """The XML of a version's question."""
+    text, figures = version_text(version)
+    files = "".join(f'\n      <file name={quoteattr(fig.name)} path="/" encoding="base64">'
+                    f'{base64.b64encode(fig.data).decode("ascii")}</file>' for fig in figures)
+    return (f'  <question type="cloze">\n    {_name(question_name(version))}\n'
             f'    <questiontext format="html">\n      <text>{cdata(text)}</text>{files}\n    </questiontext>\n'
-            f'    <generalfeedback format="html"><text>{cdata(fb)}</text></generalfeedback>\n'
+            f'    <generalfeedback format="html"><text>{cdata(version_feedback(version))}</text></generalfeedback>\n'
+            f'    <penalty>0</penalty>\n    <hidden>0</hidden>\n  </question>\n')
+
+
+def essay(ref: str, label: str, points: float, kind: str) -> str:
+    """The written-answer question of an answer, the same for every version."""
+    part_id = ref.split("#")[0]
+    what = {"text": "your explanation", "expression": "the formula"}.get(kind, "your answer")
+    text = (f"<p><strong>{html_escape(essay_title(ref))}</strong> ({html_escape(feedback.marks(points))}, marked after "
+            f"the quiz).</p>\n<p>Part {html_escape(part_id)} of your version (the first question of this quiz): type "
+            f"{what} {label}here, as plain text"
+            + (" (for example <code>2*x*exp(x^2)</code> or <code>sigma(z)*(1 - sigma(z))</code>)" if kind == "expression" else "")
+            + ".</p>\n")
+    info = ("<p>The model answer of each student's version is in the general feedback of the student's first "
+            "question (its name and first line carry the version code) and in that version's key.</p>")
+    return (f'  <question type="essay">\n    {_name(essay_title(ref))}\n'
+            f'    <questiontext format="html">\n      <text>{cdata(text)}</text>\n    </questiontext>\n'
+            f'    <generalfeedback format="html"><text></text></generalfeedback>\n'
             f'    <defaultgrade>{number(points)}</defaultgrade>\n    <penalty>0</penalty>\n    <hidden>0</hidden>\n'
-            f'    <responseformat>editor</responseformat>\n    <responserequired>1</responserequired>\n'
-            f'    <responsefieldlines>15</responsefieldlines>\n    <attachments>0</attachments>\n'
+            f'    <responseformat>plain</responseformat>\n    <responserequired>1</responserequired>\n'
+            f'    <responsefieldlines>{10 if kind == "text" else 3}</responsefieldlines>\n    <attachments>0</attachments>\n'
             f'    <attachmentsrequired>0</attachmentsrequired>\n'
-            f'    <graderinfo format="html"><text>{cdata(feedback.key_html(part, part.graded))}</text></graderinfo>\n'
+            f'    <graderinfo format="html"><text>{cdata(info)}</text></graderinfo>\n'
             f'    <responsetemplate format="html"><text></text></responsetemplate>\n  </question>\n')
 
 
-def render(version: Version) -> list[str]:
-    """The XML of each of a version's questions, in slot order."""
-    return [question(version, part, kind) for part, kind in slots(version)]
+def render(version: Version) -> str:
+    """The XML of a version's question."""
+    return question(version)
 
 
-class Writer(formats.Writer[list[str]]):
+def _label(a: key.Answer) -> str:
+    return "" if a.kind == "text" else feedback.math_html(a.label) + " "
+
+
+class Writer(formats.Writer[str]):
     """Takes versions one at a time (:meth:`add`), then writes the file
-    (:meth:`finish`). Each category's questions are spooled to a temporary
+    (:meth:`finish`). The versions' questions are spooled to a temporary
     file meanwhile, so memory does not grow with the class."""
 
     def __init__(self) -> None:
         self.count = 0
-        self.spools: list[tuple[str, IO[str]]] = []
-        self.titles: list[str] = []
+        self.spool: IO[str] | None = None
+        self.course = ""
+        self.layout: list[tuple[str, float, str, str]] = []  # (ref, points, label, kind) of each essay
+        self.points = 0.0
         self.expected = checks.Expected()
 
-    def add(self, version: Version, rendered: list[str]) -> None:
+    def add(self, version: Version, rendered: str) -> None:
         """Add a version and :func:`render` of it."""
         self.count += 1
-        mine = slots(version)
-        if not self.spools:
-            course = feedback.course_label(version)
-            self.titles = [slot_title(part, kind) for part, kind in mine]
-            for part, kind in mine:
-                self.spools.append((category_path(course, f"{slot_title(part, kind)} ({feedback.marks(slot_points(part, kind))})"),
-                                    tempfile.TemporaryFile("w+", encoding="utf-8")))  # noqa: SIM115 (open until finish; close() closes it)
-        titles = [slot_title(part, kind) for part, kind in mine]
-        if self.titles != titles:
-            raise ValueError(f"version {version.code} has other parts than the first version")
+        layout = [(a.ref, a.points, _label(a), a.kind) for _, a in written(version)]
+        if self.spool is None:
+            self.course = feedback.course_label(version)
+            self.layout = layout
+            self.points = numeric_points(version)
+            self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (open until finish; close() closes it)
+        if [(r, pts, kind) for r, pts, _, kind in self.layout] != [(r, pts, kind) for r, pts, _, kind in layout] \
+                or numeric_points(version) != self.points:
+            raise ValueError(f"version {version.code} has other parts or marks than the first version")
+        # a label the versions do not share is left out of the essay's text
+        self.layout = [(r, pts, lab if lab == other[2] else "", kind) for (r, pts, lab, kind), other in zip(self.layout, layout)]
         self.expected.versions += 1
-        for part, kind in mine:
-            name = question_name(version, part, kind)
-            if kind == "auto":
-                self.expected.numbers[name] = [(c.value, c.tolerance) for c in part.components()]
-                if part.choices:
-                    self.expected.choices[name] = [(a.exact or "", a.choices) for a in part.choices]
-            else:
-                self.expected.manual.add(name)
-        for text, (_, spool) in zip(rendered, self.spools):
-            spool.write(text)
+        self.expected.numbers[question_name(version)] = [(c.value, c.tolerance) for part in version.parts
+                                                         for c in part.components()]
+        choices = [(a.exact or "", a.choices) for part in version.parts for a in part.choices]
+        if choices:
+            self.expected.choices[question_name(version)] = choices
+        self.spool.write(rendered)
 
     def finish(self, target: Path) -> None:
+        if self.spool is None:
+            raise ValueError("no version was added")
         with target.open("w", encoding="utf-8", newline="\n") as out:
             out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
-            for path, spool in self.spools:
-                out.write(category(path))
-                spool.seek(0)
-                while chunk := spool.read(1 << 20):
-                    out.write(chunk)
+            out.write(category(category_path(self.course, f"{VERSIONS} ({feedback.marks(self.points)})")))
+            self.spool.seek(0)
+            while chunk := self.spool.read(1 << 20):
+                out.write(chunk)
+            if self.layout:
+                out.write(category(category_path(self.course, WRITTEN)))
+                for ref, points, label, kind in self.layout:
+                    out.write(essay(ref, label, points, kind))
             out.write("</quiz>\n")
 
     def check(self, target: Path) -> list[str]:
         """Moodle's import rules, then every key against its question."""
         with target.open("rb") as fh:
             questions, problems = checks.moodle(fh)
-        per_category: dict[str, int] = {}
-        for q in questions:
-            per_category[q.category] = per_category.get(q.category, 0) + 1
-        return problems + self.expected.problems({q.name: q for q in questions}, per_category)
+        versions = [q for q in questions if q.qtype == "cloze"]
+        essays = [q for q in questions if q.qtype == "essay"]
+        per_category = {q.category: sum(1 for v in versions if v.category == q.category) for q in versions}
+        if len(per_category) != 1:
+            problems.append(f"the versions' questions are in {len(per_category)} categories, not one")
+        if [q.name for q in essays] != [essay_title(r) for r, _, _, _ in self.layout]:
+            problems.append(f"{len(essays)} written-answer questions, {len(self.layout)} written answers")
+        for q in versions:
+            if abs(q.points - sum(n.weight for n in q.numbers) - sum(c.weight for c in q.choices)) > 1e-9:
+                problems.append(f"{q.name}: its mark is not the sum of its boxes' weights")
+        expected = checks.Expected(self.expected.numbers, set(), self.expected.versions, self.expected.choices)
+        return problems + expected.problems({q.name: q for q in versions}, per_category)
 
     def close(self) -> None:
-        for _, spool in self.spools:
-            spool.close()
+        if self.spool is not None:
+            self.spool.close()
 
 
-class Moodle(formats.Format[list[str]]):
-    """Moodle XML: moodle.xml, a question category per part."""
+class Moodle(formats.Format[str]):
+    """Moodle XML: moodle.xml, a question per version and one per written part."""
 
     name = "moodle"
     target = "moodle.xml"
     description = "Moodle XML"
 
-    def render(self, version: Version) -> list[str]:
+    def render(self, version: Version) -> str:
         return render(version)
 
     def writer(self) -> Writer:

@@ -7,15 +7,18 @@ The question templates are the single source of the questions' wording and
 worked solutions: each renders its text as fragments (the macros ``intro``,
 ``prompt`` and ``solution``, see templates/questions/notes.tex.j2) that the
 documents assemble and the export converts one by one, so nothing parses
-rendered LaTeX back. A part's solution online is its worked solution and its
-marks split; the key's list of common wrong answers is left out (the feedback
-lists the ``mistakes`` of answers.json instead).
+rendered LaTeX back. A part's solution online is
+the worked solution alone: the key's marking note (its marks split, method
+credit, follow-through) describes the paper's marking, not an LMS's, so the
+exports state what the LMS does instead (:func:`feedback.online_marking`), and
+the feedback lists the ``mistakes`` of answers.json.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +81,9 @@ class PartView:
 
     @property
     def manual(self) -> list[key.Answer]:
-        return [a for a in self.graded if a.kind in ("expression", "text")]
+        """The graded answers no number box or choice takes (formulas, explanations, and any other
+        kind): each is a written answer online, so no graded answer is ever left out of an export."""
+        return [a for a in self.graded if a.kind not in ("number", "vector", "choice")]
 
     def components(self) -> list[Component]:
         """Every number a student types in this part, in the handout's order (made once)."""
@@ -158,7 +163,6 @@ def texts(ps: ProblemSet) -> list[QuestionText]:
     """The fragments of every question of ``ps``, rendered from its template as
     the key renders them (without any student: nothing personal is exported)."""
     env = render.environment()
-    notes: Any = env.get_template("questions/notes.tex.j2").module
     config = ps.config if isinstance(ps.config, Config) else default()
     out = []
     for q in ps.questions:
@@ -169,7 +173,7 @@ def texts(ps: ProblemSet) -> list[QuestionText]:
         if missing:
             raise ExportError(f"the template {q.template} of family {q.family} defines no {', '.join(missing)} "
                               f"macro: an export needs its fragments (templates/questions/notes.tex.j2)")
-        parts = {p.id: (str(module.prompt(p)), str(notes.solution(module.solution(p), p, False))) for p in q.parts}
+        parts = {p.id: (str(module.prompt(p)), str(module.solution(p))) for p in q.parts}
         out.append(QuestionText(str(module.intro()), parts))
     return out
 
@@ -178,11 +182,57 @@ def _figure(name: str) -> str:
     return FIGURE.format(name)
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
+_BLOCKS = {"div", "table", "ul", "ol", "dl", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def paragraphs_apart(text: str) -> str:
+    """HTML with no block (a centred figure, a table, a list) inside a paragraph:
+    a paragraph open at a block's start or end is closed there, as a browser
+    closes it, and a ``</p>`` left with no paragraph open is dropped."""
+    out: list[str] = []
+    open_p = False
+    last = 0
+    for m in _TAG.finditer(text):
+        out.append(text[last:m.start()])
+        last = m.end()
+        closing, tag = m.group(1) == "/", m.group(2).lower()
+        if tag == "p":
+            if open_p:
+                out.append("</p>")
+            open_p = not closing
+            if not closing:
+                out.append(m.group(0))
+            continue
+        if tag in _BLOCKS and open_p:
+            out.append("</p>")
+            open_p = False
+        out.append(m.group(0))
+    out.append(text[last:])
+    if open_p:
+        out.append("</p>")
+    return re.sub(r"<p>\s*</p>\n?", "", "".join(out))
+
+
+_CELL = re.compile(r'<(td|th) style="text-align:(left|right|center);padding:2px 8px">')
+
+
+def compact_tables(text: str) -> str:
+    """The converter's tables with their cells' padding set once per table
+    (``cellpadding``) and their alignment as ``align``, both of which Moodle's
+    and Canvas's HTML filters keep: a version's tables are a tenth of its
+    export, and most of that was the same style on every cell."""
+    text = text.replace('<table style="border-collapse:collapse;margin:0.5em auto">',
+                        '<table cellpadding="3" style="border-collapse:collapse;margin:0.5em auto">')
+    return _CELL.sub(lambda m: f'<{m.group(1)} align="{m.group(2)}">', text)
+
+
 def _html(tex: str, where: str) -> str:
     """The HTML of a fragment: whole paragraphs, the last one ended as the
-    documents end it (the answer-sheet line or the next part follows)."""
+    documents end it (the answer-sheet line or the next part follows), no
+    block inside a paragraph."""
     try:
-        return html.to_html(tex + PARAGRAPH_END, _figure)
+        return compact_tables(paragraphs_apart(html.to_html(tex + PARAGRAPH_END, _figure)))
     except html.UnknownLaTeX as exc:
         raise ExportError(f"{where}: {exc}") from None
 

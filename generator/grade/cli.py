@@ -21,7 +21,10 @@ example:
 
 the responses file is the class folder's responses-template.csv filled in:
 a UTF-8 CSV (',' or ';' between cells) with a header id,name,<ref>,... and one
-row per student; the marks file is its marks-template.csv filled in (hand
+row per student, or the quiz's report from the LMS the class was exported to
+(Moodle's responses report as CSV with 'Question text' and 'Response', or
+Canvas's Student Analysis), each row graded against the version the LMS gave;
+the marks file is its marks-template.csv filled in (hand
 marks, whole-part marks replacing the automatic ones, a comment). Writes
 CLASS_DIR/grading/: grades.csv (points per part, total out of the configured
 total, by_hand and missing_hand_marks, check_by_hand), gradebook-moodle.csv and
@@ -60,6 +63,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--marks", type=Path, metavar="FILE.csv",
                    help="the filled-in marks-template.csv: hand marks, whole-part marks that replace the automatic "
                         "ones, TA comments (with --responses or alone)")
+    p.add_argument("--roster", type=Path, metavar="ROSTER.csv",
+                   help="with an LMS quiz report: the class's roster with an 'email' column, to find students by e-mail")
     p.add_argument("--follow-through", type=_fraction, default=None, metavar="F",
                    help="share of an answer's points given when it is right from the student's own wrong earlier "
                         "answer (error carried forward); default: the course configuration's [grading] "
@@ -82,8 +87,9 @@ def run_grade(argv: list[str]) -> int:
 
 def _grade(args: argparse.Namespace) -> TexError | None:
     start = time.perf_counter()
-    result = run.grade(args.class_dir, sources.open_source(args.responses) if args.responses is not None else None,
-                       follow_through=args.follow_through, marks=args.marks)
+    source = (sources.open_source(args.responses, class_dir=args.class_dir, roster=args.roster)
+              if args.responses is not None else None)
+    result = run.grade(args.class_dir, source, follow_through=args.follow_through, marks=args.marks)
     if not args.quiet:
         print(f"graded {len(result.grades)} rows in {time.perf_counter() - start:.2f} s"
               + ("" if args.no_pdf else "; typesetting the feedback"), file=sys.stderr, flush=True)

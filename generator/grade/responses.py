@@ -25,6 +25,7 @@ class Row:
     id: str
     name: str
     cells: dict[str, str]
+    version: str = ""  # the version the student answered, when the source says (an LMS quiz); else the roster's
 
 
 @dataclass

@@ -8,7 +8,7 @@ import csv
 import io
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..csvcells import text_cell, text_row
@@ -143,14 +143,16 @@ def grade(class_dir: Path, source: Source | Path | None, follow_through: float |
     students, course = load_class(class_dir)
     refs = refs_of(students)
     by_id = {s.id: s for s in students}
+    by_version = {s.version: s.key for s in students}
     given = (marks_module.read(marks, {s.id: marks_module.limits_of(s.key) for s in students})
              if marks is not None else marks_module.Marks({}))
     result = ClassGrades(class_dir, course, parts_of(students), [], [],
                          follow_through if follow_through is not None else credit.grading_of(students[0].key).follow_through)
     rows: list[tuple[int, str, dict[str, str]]] = []
+    member = dict(by_id)  # a student as graded: with the version an LMS gave, when it says
     seen: dict[str, int] = {}
     if source is not None:
-        resp = (open_source(source) if isinstance(source, Path) else source).read(refs)
+        resp = (open_source(source, class_dir=class_dir) if isinstance(source, Path) else source).read(refs)
         result.problems += resp.problems
         for row in resp.rows:
             where = f"row {row.line}"
@@ -163,6 +165,12 @@ def grade(class_dir: Path, source: Source | Path | None, follow_through: float |
             if row.id in seen:
                 result.problems.append(f"{where}: ID {row.id!r} again (first on row {seen[row.id]}); row skipped")
                 continue
+            if row.version and row.version != by_id[row.id].version:  # an LMS gave the student another version
+                if row.version not in by_version:
+                    result.problems.append(f"{where} (ID {row.id}): version {row.version!r} is no version of this class; "
+                                           f"row skipped")
+                    continue
+                member[row.id] = replace(by_id[row.id], version=row.version, key=by_version[row.version])
             seen[row.id] = row.line
             rows.append((row.line, row.id, row.cells))
     result.problems += given.problems
@@ -171,7 +179,7 @@ def grade(class_dir: Path, source: Source | Path | None, follow_through: float |
             seen[sid] = 0
             rows.append((0, sid, {}))
     for line, sid, cells in rows:
-        student = by_id[sid]
+        student = member[sid]
         verdicts = judge.judge_student(cells, student.keys, result.follow_through, seconds, judge.inner_functions(student.key))
         credit.apply(verdicts, student.keys, credit.grading_of(student.key))
         if line:

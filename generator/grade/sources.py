@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import UsageError
-from . import responses
+from . import lms, responses
 from .responses import Responses, Row
 
 __all__ = ["CsvFile", "Responses", "Row", "SOURCES", "Source", "open_source", "register"]
@@ -67,8 +67,15 @@ def register(kind: str, opener: Opener) -> None:
     SOURCES[kind] = opener
 
 
-def open_source(path: Path, kind: str = DEFAULT) -> Source:
-    """The source of ``kind`` reading from ``path``."""
+def open_source(path: Path, kind: str = DEFAULT, class_dir: Path | None = None, roster: Path | None = None) -> Source:
+    """The source of ``kind`` reading from ``path``. A file of the default kind
+    whose header is an LMS quiz report (Moodle's responses report, Canvas's
+    Student Analysis) of the class in ``class_dir`` is read as that report,
+    finding students by ID or by e-mail through ``roster``."""
+    if kind == DEFAULT and class_dir is not None:
+        report = lms.sniff(path)
+        if report is not None:
+            return lms.Report(path, class_dir, report, roster)
     try:
         opener = SOURCES[kind]
     except KeyError:

@@ -139,7 +139,7 @@ class Course:
 class Layout:
     paper: str = "a4"
     answer_space: str = "full"  # "full": space under every part; "compact"/"none": questions only
-    answer_sheet: bool = True  # a page with one box per graded answer
+    answer_sheet: bool = True  # the last page or two: one box per graded answer
     font_size: int = FONT_SIZE  # points of the body text (large print: 14, 17, 20)
 
     @property
@@ -549,7 +549,7 @@ instructions = "{DEFAULT_INSTRUCTIONS}"
 paper = "a4"                    # "a4" or "letter"
 answer_space = "full"           # "full": room to answer under every part;
                                 # "compact" (or "none"): questions only, for answers on the student's own paper
-answer_sheet = true             # a page with one box per final answer, to copy answers into
+answer_sheet = true             # the last page or two: one box per final answer, to copy answers into
 font_size = 11                  # points of the body text, {FONT_SIZES[0]} to {FONT_SIZES[1]}: 14, 17 or 20 for large print
                                 # (figures, tables and the answer space scale with it)
 

@@ -29,3 +29,22 @@ def test_the_fast_job_comes_first():
     assert check[:3] == [".venv/bin/python -m ruff check", ".venv/bin/python -m mypy",
                          '.venv/bin/python -m pytest -m "not slow and not pdf"']
     assert check[-1] == ".venv/bin/python -m pytest"  # then every test
+
+
+def test_no_tracked_file_holds_a_merge_conflict_marker():
+    """A conflict resolved by hand and committed with its markers (in the README, say) passes every other
+    check: look for them in every tracked text file."""
+    import subprocess
+
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    marker = re.compile(rb"^(<{7} |>{7} |={7}$)", re.M)
+    found = []
+    for name in filter(None, names):
+        path = ROOT / name.decode()
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data[:8000]:
+            continue  # a binary file (a picture)
+        found += [f"{name.decode()}: {m.group(0)[:8]!r}" for m in marker.finditer(data)]
+    assert found == []

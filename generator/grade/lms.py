@@ -28,16 +28,14 @@ report has no e-mail column).
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..files import read_input, wide_encoding
 from ..key import Version, read_manifest
-from .responses import MAX_FILE, Responses, Row
+from .responses import Responses, Row, csv_rows
 
 MOODLE, CANVAS = "moodle-responses", "canvas-student-analysis"  # the kinds of report
 _MOODLE_VERSION = re.compile(r":\s*version\s+([A-Z0-9]+)\b", re.I)
@@ -59,25 +57,6 @@ def boxes(version: Version) -> list[tuple[str, int, int]]:
                     out += [(a.ref, k, size) for k in range(size)]
             out += [(a.ref, 0, 1) for a in p.answers if a.graded and a.kind == "choice"]  # a menu after the part's numbers
     return out
-
-
-def _text(path: Path, label: str) -> list[list[str]]:
-    raw = read_input(path, "responses file", label, limit=MAX_FILE)
-    wide = wide_encoding(raw)
-    if wide:
-        raise UsageError(f"{label}: the file is {wide}; save it as CSV UTF-8")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{label}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-    limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_FILE)
-    try:
-        return list(csv.reader(io.StringIO(text.replace("\x00", ""), newline="")))
-    except csv.Error as exc:
-        raise UsageError(f"{label}: not a readable CSV file ({exc})") from None
-    finally:
-        csv.field_size_limit(limit)
 
 
 def kind_of(header: list[str]) -> str | None:
@@ -108,7 +87,7 @@ def roster_emails(path: Path | None) -> dict[str, str]:
     """e-mail (lower case) -> ID, from a roster's ``email`` column (none without a roster)."""
     if path is None:
         return {}
-    rows = _text(path, str(path))
+    rows = csv_rows(path, "responses file", str(path), sniff=False)
     if not rows:
         return {}
     header = [h.strip().lower() for h in rows[0]]
@@ -135,7 +114,7 @@ class Report:
         manifest = read_manifest(self.class_dir / "manifest.json")
         versions = {v.version: v for _, v in manifest.read_keys()}
         students = {e.student.id for e in manifest.students}
-        rows = _text(self.path, self.label)
+        rows = csv_rows(self.path, "responses file", self.label, sniff=False)
         if not rows:
             raise UsageError(f"{self.label}: empty")
         known = {r.lower(): r for r in refs}

@@ -27,8 +27,9 @@ from pathlib import Path
 
 from ..csvcells import read_cell, text_row
 from ..errors import UsageError
-from ..files import read_input, wide_encoding, write_atomic
+from ..files import write_atomic
 from ..key import MARKED, Version, read_manifest
+from .responses import csv_rows
 
 TEMPLATE = "marks-template.csv"
 MAX_FILE = 50 * 1024 * 1024
@@ -109,28 +110,6 @@ def limits_of(version: Version) -> Limits:
                   {p.id: p.points for p in version.parts if p.graded})
 
 
-def _rows(path: Path) -> list[list[str]]:
-    raw = read_input(path, "marks file", str(path), limit=MAX_FILE)
-    wide = wide_encoding(raw)
-    if wide:
-        raise UsageError(f"{path}: the file is {wide}; save it as CSV UTF-8")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-    text = text.replace("\x00", "")
-    limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_FILE)
-    try:
-        first = text.split("\n", 1)[0]
-        delimiter = max(",;\t", key=first.count)  # Excel saves CSV with ';' in some locales
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter if first.count(delimiter) else ","))
-    except csv.Error as exc:
-        raise UsageError(f"{path}: not a readable CSV file ({exc})") from None
-    finally:
-        csv.field_size_limit(limit)
-
-
 def _mark(cell: str) -> float | str:
     """The mark a cell holds, or why it is none."""
     t = cell.strip().replace("\u2212", "-")
@@ -148,7 +127,7 @@ def read(path: Path, limits: Mapping[str, Limits]) -> Marks:
     """Read a filled-in marks file against each student's own maxima
     (``limits`` by ID). A missing, unreadable or headerless file is a
     :class:`UsageError`; a bad cell, column or row is a problem line."""
-    rows = _rows(path)
+    rows = csv_rows(path, "marks file", str(path), sniff=True, limit=MAX_FILE)
     if not rows or not any(c.strip() for c in rows[0]):
         raise UsageError(f"{path}: empty; expected the header of marks-template.csv (id,name,...)")
     header = [read_cell(c).strip() for c in rows[0]]

@@ -19,6 +19,34 @@ TEMPLATE = "responses-template.csv"
 MAX_FILE = 200 * 1024 * 1024
 
 
+def csv_rows(path: Path, what: str, label: str, *, sniff: bool, limit: int = MAX_FILE) -> list[list[str]]:
+    """The rows of a UTF-8 CSV file that must be decoded whole (a marks file, an LMS report): UTF-16 and
+    non-UTF-8 files refused with one line, NULs dropped; ``sniff`` takes ';' or a tab as the delimiter
+    when the first line has more of them than commas (Excel in some locales)."""
+    raw = read_input(path, what, label, limit=limit)
+    wide = wide_encoding(raw)
+    if wide:
+        raise UsageError(f"{label}: the file is {wide}; save it as CSV UTF-8")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{label}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    text = text.replace("\x00", "")
+    delimiter = ","
+    if sniff:
+        first = text.split("\n", 1)[0]
+        best = max(",;\t", key=first.count)
+        delimiter = best if first.count(best) else ","
+    field_limit = csv.field_size_limit()
+    csv.field_size_limit(limit)
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise UsageError(f"{label}: not a readable CSV file ({exc})") from None
+    finally:
+        csv.field_size_limit(field_limit)
+
+
 @dataclass
 class Row:
     line: int  # row number in the file (the header is row 1)

@@ -126,7 +126,10 @@ def test_feedback_lists_the_key_and_mistakes(folders: list[Path], exported: Path
     data = json.loads((folders[0] / "answers.json").read_text(encoding="utf-8"))
     for p in (p for q in data["questions"] for p in q["parts"]):
         for a in p["answers"]:
-            if a["graded"]:
+            if a["graded"] and a["kind"] == "text" and a["exact"] is None:  # an explanation: as prose, never as a formula
+                assert html.to_html(a["latex"]).removeprefix("<p>").removesuffix("</p>") in fb
+                assert f"\\({html.math(a['label'])} = " not in fb
+            elif a["graded"]:
                 assert html.math(a["latex"]) in fb
             for m in a["mistakes"]:
                 for v in (m["value"] if isinstance(m["value"], list) else [m["value"]]):

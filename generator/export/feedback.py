@@ -173,7 +173,13 @@ def key_html(part: PartView, answers: list[key.Answer]) -> str:
     for a in answers:
         if a.latex is None:
             raise ExportError(f"answer {a.ref}: a graded answer without its LaTeX value")
-        line = f"\\({html.math(a.label)} = {html.math(a.latex)}\\)"
+        if a.kind == "text" and a.exact is None:  # an explanation: prose, not a formula
+            prose = html.to_html(a.latex)
+            if prose.startswith("<p>") and prose.endswith("</p>") and prose.count("<p>") == 1:
+                prose = prose[3:-4]  # one paragraph: inline in the list item
+            line = f"{html.escape(a.label[:1].upper() + a.label[1:])}: {prose}"
+        else:
+            line = f"\\({html.math(a.label)} = {html.math(a.latex)}\\)"
         if a.kind in ("number", "vector"):
             tol = a.tolerance or key.NO_TOLERANCE
             decimal = _value_html(a.value)

@@ -25,7 +25,7 @@ from typing import NoReturn
 import numpy as np
 import sympy
 
-from .. import latex
+from .. import latex, speed
 from ..latex import num
 from ..model import EXACT, Answer, JSONDict, Mistake, Note, Part, Question, ref_symbol
 from ..sampling import choice, integers, redraw
@@ -447,6 +447,38 @@ def closed_form_loss(net: Network) -> sympy.Expr:
     return (closed_form_output(net) - net.y) ** 2
 
 
+_Xs = [sympy.Symbol(f"x_{i}") for i in range(N_IN)]
+_Ys = sympy.Symbol("y")
+
+
+@dataclass(frozen=True)
+class _General:
+    """The identity network's output and loss with the data as symbols too,
+    and their derivatives in every parameter: the same closed form for every
+    version, so SymPy differentiates it once; a version substitutes its own
+    data and parameters into the derivatives. (The data are constants for the
+    parameters' derivatives, so this is the derivative of the version's own
+    closed-form loss.)"""
+
+    y_hat: sympy.Expr
+    loss: sympy.Expr
+    d_loss: dict[Param, sympy.Expr]
+    d_y_hat: dict[Param, sympy.Expr]
+
+
+@speed.cached(maxsize=1)
+def _general() -> _General:
+    hidden = [sum(_W1s[i][j] * _Xs[i] for i in range(N_IN)) + _b1s[j] for j in range(N_HIDDEN)]
+    y_hat = sum(_W2s[j] * hidden[j] for j in range(N_HIDDEN)) + _b2s
+    loss = (y_hat - _Ys) ** 2
+    return _General(y_hat, loss, {p: sympy.diff(loss, SYMBOL[p]) for p in ALL_PARAMS},
+                    {p: sympy.diff(y_hat, SYMBOL[p]) for p in ALL_PARAMS})
+
+
+def _data(net: Network) -> dict[sympy.Symbol, sympy.Rational]:
+    return {**{_Xs[i]: _rat(v) for i, v in enumerate(net.x)}, _Ys: _rat(net.y)}
+
+
 def _rat(value: object) -> sympy.Rational:
     q = latex.as_fraction(value)
     return sympy.Rational(q.numerator, q.denominator)
@@ -475,28 +507,31 @@ def verify(net: Network, sol: Solution) -> None:
         f = _float_forward(net, relu)
         if abs(f - float(fwd.y_hat)) > 1e-9:
             fail(part, "y_hat", fwd.y_hat, f)
-    J = closed_form_loss(net)
+    general = _general()
+    J = general.loss
+    data = _data(net)
     vals = _values(net)
-    if J.xreplace(vals) != _rat(sol.bp.loss):
-        fail("c", "J", sol.bp.loss, J.xreplace(vals))
+    at = {**data, **vals}
+    if J.xreplace(at) != _rat(sol.bp.loss):
+        fail("c", "J", sol.bp.loss, J.xreplace(at))
     for p in ALL_PARAMS:
-        g = sympy.diff(J, SYMBOL[p]).xreplace(vals)
+        g = general.d_loss[p].xreplace(at)
         if g != _rat(sol.bp.grads[p]):
             fail("c", f"dJ/d{p.name}", sol.bp.grads[p], g)
     new_vals = dict(vals)
     for p, new in sol.updated.items():
-        g = sympy.diff(J, SYMBOL[p]).xreplace(vals)
+        g = general.d_loss[p].xreplace(at)
         expected = vals[SYMBOL[p]] - _rat(net.eta) * g
         if expected != _rat(new):
             fail("d", f"new {p.name}", new, expected)
         new_vals[SYMBOL[p]] = expected
-    if J.xreplace(new_vals) != _rat(sol.loss_after):
-        fail("d", "loss after the update", sol.loss_after, J.xreplace(new_vals))
+    after_at = {**data, **new_vals}
+    if J.xreplace(after_at) != _rat(sol.loss_after):
+        fail("d", "loss after the update", sol.loss_after, J.xreplace(after_at))
     f = _float_forward(net.with_values(sol.updated), False)
     if abs(f - float(sol.after.y_hat)) > 1e-9:
         fail("d", "y_hat after the update", sol.after.y_hat, f)
-    y_hat = closed_form_output(net)
-    s = sum((sympy.diff(y_hat, SYMBOL[p]) ** 2 for p in sol.updated), sympy.Integer(0)).xreplace(vals)
+    s = sum((general.d_y_hat[p] ** 2 for p in sol.updated), sympy.Integer(0)).xreplace(at)
     if s != _rat(sol.sensitivity):
         fail("d", "s = |d y_hat / d theta|^2", sol.sensitivity, s)
     err = _rat(sol.identity.y_hat - net.y)

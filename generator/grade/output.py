@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import GeneratorError
 from ..files import install_folder, staging_folder, sweep, write_atomic
-from . import gradebook, report, run
+from . import analysis, gradebook, report, run
 
 FOLDER = "grading"
 
@@ -64,6 +64,7 @@ def write(result: run.ClassGrades, class_dir: Path, pdf: bool) -> tuple[Path, li
     try:
         write_atomic(staging / "grades.csv", run.grades_csv(result))
         write_atomic(staging / "summary.csv", run.summary_csv(result))
+        write_atomic(staging / "analysis.csv", analysis.analysis_csv(result))
         write_atomic(staging / gradebook.MOODLE, gradebook.moodle_csv(result))
         write_atomic(staging / gradebook.CANVAS, gradebook.canvas_csv(result))
         if pdf:

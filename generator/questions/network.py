@@ -433,34 +433,19 @@ def _symbols() -> tuple[list[list[sympy.Symbol]], list[sympy.Symbol], list[sympy
 
 
 _W1s, _b1s, _W2s, _b2s, SYMBOL = _symbols()
-
-
-def closed_form_output(net: Network) -> sympy.Expr:
-    """y_hat of the identity network as a polynomial in the parameter symbols."""
-    x = [sympy.Integer(v) for v in net.x]
-    hidden = [sum(_W1s[i][j] * x[i] for i in range(N_IN)) + _b1s[j] for j in range(N_HIDDEN)]
-    return sum(_W2s[j] * hidden[j] for j in range(N_HIDDEN)) + _b2s
-
-
-def closed_form_loss(net: Network) -> sympy.Expr:
-    """J of the identity network as a polynomial in the parameter symbols."""
-    return (closed_form_output(net) - net.y) ** 2
-
-
 _Xs = [sympy.Symbol(f"x_{i}") for i in range(N_IN)]
 _Ys = sympy.Symbol("y")
 
 
 @dataclass(frozen=True)
 class _General:
-    """The identity network's output and loss with the data as symbols too,
-    and their derivatives in every parameter: the same closed form for every
+    """The identity network's loss with the data as symbols too, and the
+    derivatives of the loss and of the output in every parameter: the same closed form for every
     version, so SymPy differentiates it once; a version substitutes its own
     data and parameters into the derivatives. (The data are constants for the
     parameters' derivatives, so this is the derivative of the version's own
     closed-form loss.)"""
 
-    y_hat: sympy.Expr
     loss: sympy.Expr
     d_loss: dict[Param, sympy.Expr]
     d_y_hat: dict[Param, sympy.Expr]
@@ -471,7 +456,7 @@ def _general() -> _General:
     hidden = [sum(_W1s[i][j] * _Xs[i] for i in range(N_IN)) + _b1s[j] for j in range(N_HIDDEN)]
     y_hat = sum(_W2s[j] * hidden[j] for j in range(N_HIDDEN)) + _b2s
     loss = (y_hat - _Ys) ** 2
-    return _General(y_hat, loss, {p: sympy.diff(loss, SYMBOL[p]) for p in ALL_PARAMS},
+    return _General(loss, {p: sympy.diff(loss, SYMBOL[p]) for p in ALL_PARAMS},
                     {p: sympy.diff(y_hat, SYMBOL[p]) for p in ALL_PARAMS})
 
 

@@ -14,8 +14,7 @@ from collections import Counter
 
 import numpy as np
 
-from . import judge
-from .run import ClassGrades, StudentGrade, _num
+from .run import ClassGrades, _num
 
 HEADER = ["kind", "item", "students", "mean", "maximum", "share_full_marks", "discrimination",
           "most_frequent_mistake", "mistake_count", "cronbach_alpha"]
@@ -25,13 +24,6 @@ def _corr(x: np.ndarray, y: np.ndarray) -> str:
     if len(x) < 2 or float(np.std(x)) == 0.0 or float(np.std(y)) == 0.0:
         return ""
     return f"{float(np.corrcoef(x, y)[0, 1]):.3f}"
-
-
-def _ref_mark(g: StudentGrade, ref: str) -> float | None:
-    for v in g.verdicts:
-        if v.ref == ref:
-            return g.hand.get(v.ref, 0.0) if v.status == judge.HAND else v.points
-    return None
 
 
 def _alpha(matrix: np.ndarray) -> str:
@@ -52,25 +44,26 @@ def analysis_csv(result: ClassGrades) -> str:
     grades = result.grades
     totals = np.array([g.total for g in grades], dtype=float)
     refs = list(dict.fromkeys(v.ref for g in grades for v in g.verdicts))
+    by_ref = [{v.ref: v for v in g.verdicts} for g in grades]  # each student's verdicts by ref, looked up per item
     items: list[tuple[str, str]] = [("part", p) for p in result.parts] + [("answer", r) for r in refs]
     for kind, item in items:
         marks: list[float] = []
         tot: list[float] = []
         maxima: list[float] = []
         mistakes: Counter[str] = Counter()
-        for g, t in zip(grades, totals):
+        for g, t, verdicts in zip(grades, totals, by_ref):
             if kind == "part":
                 if item not in g.parts:
                     continue
                 m, mx = g.part_points(item), g.part_max(item)
                 mistakes.update(v.mistake.name for v in g.verdicts if v.part == item and v.mistake)
             else:
-                got = _ref_mark(g, item)
-                if got is None:
+                if item not in verdicts:
                     continue
-                m = got
-                mx = next(v.max_points for v in g.verdicts if v.ref == item)
-                mistakes.update(v.mistake.name for v in g.verdicts if v.ref == item and v.mistake)
+                v = verdicts[item]
+                m, mx = g.answer_points(v), v.max_points
+                if v.mistake:
+                    mistakes[v.mistake.name] += 1
             marks.append(m)
             tot.append(float(t) - m)
             maxima.append(mx)

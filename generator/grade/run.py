@@ -61,9 +61,13 @@ class StudentGrade:
     def parts(self) -> list[str]:
         return list(dict.fromkeys(v.part for v in self.verdicts))
 
+    def answer_points(self, v: Verdict) -> float:
+        """An answer's points: its hand mark (0 while missing) when marked by hand, else the automatic points."""
+        return self.hand.get(v.ref, 0.0) if v.status == judge.HAND else v.points
+
     def automatic(self, part: str) -> float:
         """The automatic points of ``part`` plus the hand marks given in it."""
-        return sum(self.hand.get(v.ref, 0.0) if v.status == judge.HAND else v.points for v in self.verdicts if v.part == part)
+        return sum(self.answer_points(v) for v in self.verdicts if v.part == part)
 
     def part_points(self, part: str) -> float:
         """The part's mark: a TA's whole-part mark when given, else :meth:`automatic`."""

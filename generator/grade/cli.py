@@ -105,7 +105,7 @@ def _grade(args: argparse.Namespace) -> TexError | None:
                        f"(listed above); everything else is in {target}/")
     n = len(result.grades)
     mean = sum(g.total for g in result.grades) / n if n else 0.0
-    what = "grades.csv, the gradebooks, summary.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
+    what = "grades.csv, the gradebooks, summary.csv, analysis.csv" + ("" if args.no_pdf else ", summary.pdf and feedback/")
     missing = sum(1 for g in result.grades if g.missing())
     print(printable(f"graded {n} students (mean {mean:.1f} of {result.grades[0].maximum if n else 0:g} points"
                     + (f", {missing} with hand marks missing" if missing else "") + "; "

@@ -54,7 +54,7 @@ def replacing(class_dir: Path) -> Iterator[None]:
 
 
 def write(result: run.ClassGrades, class_dir: Path, pdf: bool) -> tuple[Path, list[str]]:
-    """Write grading/ (grades.csv, the gradebooks, summary.csv and, with ``pdf``, the PDFs)
+    """Write grading/ (grades.csv, the gradebooks, summary.csv, analysis.csv and, with ``pdf``, the PDFs)
     in a folder beside it and rename it into place. Returns the folder and
     one line per student whose feedback could not be made."""
     target = class_dir / FOLDER

@@ -21,7 +21,6 @@ is listed and left out of the combined files; the rest of the class is made.
 from __future__ import annotations
 
 import hashlib
-import io
 import itertools
 import json
 import os
@@ -39,9 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-import pikepdf
-
-from . import __version__, compile, key, marksheet, names, pipeline
+from . import __version__, compile, key, marksheet, names, pdfcat, pipeline
 from . import export as lms
 from .config import Config, default
 from .errors import GeneratorError, TexError, UsageError, printable
@@ -354,23 +351,9 @@ def fairness(outcomes: list[Outcome]) -> Spread:
 
 def combine(paths: list[Path], target: Path) -> int:
     """Concatenate PDFs for duplex printing: each starts on an odd page.
-    Returns the page count. Each file is read into memory and closed, so the
-    number of open files stays bounded."""
-    out = pikepdf.new()
-    opened = []
-    try:
-        for path in paths:
-            src = pikepdf.open(io.BytesIO(path.read_bytes()))
-            opened.append(src)
-            out.pages.extend(src.pages)
-            if len(src.pages) % 2:
-                box = src.pages[-1].mediabox
-                out.add_blank_page(page_size=(float(box[2]), float(box[3])))
-        compile.save_pdf(out, target)
-        return len(out.pages)
-    finally:
-        for src in opened:
-            src.close()
+    Returns the page count. One source document is in memory at a time
+    (``pdfcat``), so the memory does not grow with the class."""
+    return pdfcat.concatenate(paths, target, odd_starts=True)
 
 
 def _previous(class_dir: Path) -> key.Manifest | None:

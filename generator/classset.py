@@ -24,7 +24,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -43,6 +42,7 @@ from . import export as lms
 from .config import Config, default
 from .errors import GeneratorError, TexError, UsageError, printable
 from .files import private_temp, staging_folder, sweep, sweep_temp, write_atomic
+from .files import safe_folder as safe_folder  # the class set's student folders (the documents name them too)
 from .model import JSONDict, Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
@@ -62,18 +62,6 @@ def derive_seed(class_seed: int, student_id: str, salt: int = 0) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % SEED_SPACE
 
 
-_HASHED = re.compile(r"-[0-9a-f]{6}$")
-
-
-def safe_folder(student_id: str) -> str:
-    """A filesystem-safe folder name for an ID: the ID itself when it is safe,
-    else a safe form plus a short hash of the ID. An ID that merely looks like
-    such a form (ends in ``-`` and six hex digits) gets a hash too, so a safe
-    ID can never take another ID's folder."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._")[:60] or "student"
-    if safe != student_id or _HASHED.search(student_id):
-        safe += "-" + hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:6]
-    return safe
 
 
 def count_students(count: int) -> list[Student]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import resource
@@ -278,3 +279,17 @@ def sweep(folder: Path) -> list[Path]:
                 continue
         removed.append(entry)
     return removed
+
+
+_HASHED = re.compile(r"-[0-9a-f]{6}$")
+
+
+def safe_folder(student_id: str) -> str:
+    """A filesystem-safe folder name for an ID: the ID itself when it is safe,
+    else a safe form plus a short hash of the ID. An ID that merely looks like
+    such a form (ends in ``-`` and six hex digits) gets a hash too, so a safe
+    ID can never take another ID's folder."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", student_id).strip("._")[:60] or "student"
+    if safe != student_id or _HASHED.search(student_id):
+        safe += "-" + hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:6]
+    return safe

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import __version__, compile, export, names, render, sheet
+from . import __version__, compile, export, names, render, sheet, sheetmarks
 from .config import Config, default
 from .errors import TexError, UsageError, VerificationError
-from .files import install_folder, staging_folder, write_atomic
+from .files import install_folder, safe_folder, staging_folder, write_atomic
 from .model import Answer, Mistake, Part, ProblemSet, Question, Student, ref_symbol
 from .questions import families, family_rng
 from .questions.family import Disagreement, Family, same_value
@@ -320,8 +320,10 @@ def render_bodies(ps: ProblemSet) -> dict[str, str]:
     student, config = printed_student(ps), config_of(ps)
     layout = (sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size)
               if config.layout.answer_sheet else None)
+    marks = (sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed, version_folder(ps))
+             if layout is not None else None)
     return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout,
-                                sheet=layout)
+                                sheet=layout, marks=marks)
             for name, key in DOCUMENTS}
 
 
@@ -345,6 +347,14 @@ def unit_for(ps: ProblemSet, label: str, bodies: dict[str, str] | None = None) -
 
 def folder_name(ps: ProblemSet) -> str:
     return ps.preset if ps.preset else f"seed-{ps.seed}"
+
+
+def version_folder(ps: ProblemSet) -> str:
+    """The name of the folder the version is written to: a class set's student's
+    (named for their ID), else :func:`folder_name`."""
+    if ps.student_id is not None:
+        return safe_folder(ps.student_id)
+    return folder_name(ps)
 
 
 @dataclass

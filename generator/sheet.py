@@ -63,6 +63,9 @@ SAFETY_MM = 4.0
 SQUEEZE = 1.1  # an answer a little too long for one line of a box as wide as the line is written 10% closer, not on two
 BOX_GAP_MM = 3.6  # between two boxes of a line (0.8em and the frame's rules)
 RULES_MM = 0.3  # a frame's rules, top and bottom
+# Kept free at the foot of a sheet page for its QR code (generator/sheetmarks.py): a
+# compact page's text block reaches down into the bottom margin where the code sits.
+MARKS_MM = {False: 0.0, True: 7.0}
 PART_BREAK_MM = 40.0  # how much less even two pages may be to break between questions rather than parts
 
 
@@ -122,6 +125,7 @@ class Sheet:
     pages: list[SheetPage]
     line: float  # mm, one handwritten line
     columns: list[tuple[str, list[SheetBox]]]  # the boxes alone on their line, by question: their labels line up
+    reserve: float = 0.0  # mm kept free at the foot of every page (MARKS_MM)
 
     @property
     def line_tex(self) -> str:
@@ -529,7 +533,7 @@ def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: fl
     line_w, text_h = text_block(paper, compact)
     rows = _rows(_cells(ps, line_w, hand, line_h), line_w)
     _align(rows, line_w, hand, line_h)
-    room = [text_h - HEAD_MM[1] * scale - SAFETY_MM, text_h - HEAD_MM[2] * scale - SAFETY_MM]
+    room = [text_h - HEAD_MM[1] * scale - SAFETY_MM - MARKS_MM[compact], text_h - HEAD_MM[2] * scale - SAFETY_MM - MARKS_MM[compact]]
     pages = []
     for k, page in enumerate(_split(rows, room)):
         free = room[min(k, 1)] - _height(page)
@@ -546,4 +550,4 @@ def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: fl
         for row in page_out.rows:
             if row.column:
                 columns.setdefault(row.column, []).extend(row.boxes)
-    return Sheet(pages, line_h, list(columns.items()))
+    return Sheet(pages, line_h, list(columns.items()), MARKS_MM[compact])

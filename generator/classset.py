@@ -62,8 +62,6 @@ def derive_seed(class_seed: int, student_id: str, salt: int = 0) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % SEED_SPACE
 
 
-
-
 def count_students(count: int) -> list[Student]:
     """The students of --count K: IDs 1 ... K, unpadded, so folder names and
     versions stay the same when the class grows."""

@@ -96,11 +96,9 @@ class _Document:
             return obj.unparse()
         raise TypeError(f"cannot copy a PDF value of type {type(obj).__name__}")
 
-    def dictionary(self, obj: pikepdf.Object, replace: dict[str, bytes], skip: tuple[str, ...] = ()) -> bytes:
+    def dictionary(self, obj: pikepdf.Object, replace: dict[str, bytes]) -> bytes:
         items = []
         for name in sorted(obj.keys()):
-            if name in skip:
-                continue
             text = replace[name] if name in replace else self.value(obj[name])
             items.append(pikepdf.Name(name).unparse() + b" " + text)
         for name in sorted(set(replace) - set(obj.keys())):

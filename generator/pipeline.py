@@ -315,12 +315,15 @@ def exports_in(folder: Path) -> set[str]:
     return {name for name, is_folder in export.targets() if ((folder / name).is_dir() if is_folder else (folder / name).is_file())}
 
 
-def render_bodies(ps: ProblemSet) -> dict[str, str]:
-    """The body LaTeX of both documents: {'assignment': ..., 'key': ...}."""
+def render_bodies(ps: ProblemSet, folder: str | None = None) -> dict[str, str]:
+    """The body LaTeX of both documents: {'assignment': ..., 'key': ...}.
+    ``folder`` is the name of the folder they are written to, which the answer
+    sheet's QR codes name (default :func:`version_folder`)."""
     student, config = printed_student(ps), config_of(ps)
     layout = (sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size)
               if config.layout.answer_sheet else None)
-    marks = (sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed, version_folder(ps))
+    marks = (sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed,
+                                     version_folder(ps) if folder is None else folder)
              if layout is not None else None)
     return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout,
                                 sheet=layout, marks=marks)
@@ -350,8 +353,10 @@ def folder_name(ps: ProblemSet) -> str:
 
 
 def version_folder(ps: ProblemSet) -> str:
-    """The name of the folder the version is written to: a class set's student's
-    (named for their ID), else :func:`folder_name`."""
+    """The name of the folder a version is written to when nothing else says:
+    a named student's (from their ID), else :func:`folder_name`. A class set's
+    students are not all named (``--count``): :func:`write_version` passes the
+    folder it writes to."""
     if ps.student_id is not None:
         return safe_folder(ps.student_id)
     return folder_name(ps)
@@ -408,7 +413,7 @@ def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path |
     answers.json without PDFs: never a PDF of older sources). A folder that is
     already complete and current is left alone. Each document is rendered once.
     """
-    bodies = render_bodies(ps)
+    bodies = render_bodies(ps, folder.name)
     files = {"answers.json": answers_json(ps).encode("utf-8")}
     files.update({f"{name}.tex": source.encode("utf-8") for name, source in _standalone(ps, bodies).items()})
     sha = {name: _sha(data) for name, data in files.items()}

@@ -13,8 +13,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from generator import pipeline, sheet, sheetmarks
+from generator import classset, pipeline, sheet, sheetmarks
 from generator.config import Layout
+from generator.model import Student
 
 DPI = 300
 PX_PER_BP = DPI / 72.0
@@ -59,15 +60,19 @@ def _dark_bbox(page: np.ndarray, x: float, y: float, w: float, h: float) -> tupl
     return (x0 + xs.min()) / PX_PER_BP, (y0 + ys.min()) / PX_PER_BP, (x0 + xs.max() + 1) / PX_PER_BP, (y0 + ys.max() + 1) / PX_PER_BP
 
 
+def _pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
 @pytest.mark.pdf
 def test_rendered_marks_are_where_the_layout_says(tmp_path: Path) -> None:
     ps = pipeline.build_problem_set(7)
     pipeline.write_version(ps, tmp_path / "v")
     pdf = tmp_path / "v" / "assignment.pdf"
     layout = sheet.layout(ps, Layout().paper, Layout().compact)
-    marks = sheetmarks.sheet_marks(layout, "a4", ps.version, ps.seed, pipeline.folder_name(ps))
-    pages = int(next(line.split()[1] for line in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
-                                                                 check=True).stdout.splitlines() if line.startswith("Pages:")))
+    marks = sheetmarks.sheet_marks(layout, "a4", ps.version, ps.seed, "v")  # the code names the folder written to
+    pages = _pages(pdf)
     first = pages - len(marks) + 1  # the sheet is the handout's last page(s)
     subprocess.run(["pdftoppm", "-png", "-r", str(DPI), "-f", str(first), "-l", str(pages), str(pdf), str(tmp_path / "p")], check=True)
     images = sorted(tmp_path.glob("p-*.png"))
@@ -94,3 +99,18 @@ def test_rendered_marks_are_where_the_layout_says(tmp_path: Path) -> None:
             for col, dark in enumerate(row):
                 cx, cy = (q.x + (col + 0.5) * mod) * PX_PER_BP, (q.y + (r + 0.5) * mod) * PX_PER_BP
                 assert bool(page[int(cy), int(cx)]) == dark, (r, col)
+
+
+@pytest.mark.pdf
+def test_a_class_sets_codes_name_each_students_folder(tmp_path: Path) -> None:
+    """--count students have no printed name or ID; their codes still name the
+    folder their version is in, so that a scanned page finds its student."""
+    made = classset.make(616, [Student("1"), Student("2")], tmp_path, jobs=1, quiet=True).folder
+    for folder in ("1", "2"):
+        pdf = made / folder / "assignment.pdf"
+        n = len(sheet.layout(pipeline.build_problem_set(classset.derive_seed(616, folder))).pages)
+        last = _pages(pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", str(last - n + 1), "-l", str(last), str(pdf), str(tmp_path / f"s{folder}")],
+                       check=True)
+        texts = [b.text for image in sorted(tmp_path.glob(f"s{folder}-*.png")) for b in zxingcpp.read_barcodes(Image.open(image))]
+        assert [t.split()[3:5] for t in texts] == [[folder, f"{k}/{n}"] for k in range(1, n + 1)]

@@ -183,6 +183,7 @@ def test_roster_of_every_script_reads_back_from_handout_and_key(tmp_path):
     # the same inputs give the same bytes, also when the name box is made afresh
     namebox._cache.clear()
     ps = pipeline.build_problem_set(seed=11, student=Student("AR-1", "محمد أسامة السيد"))
-    pipeline.write_version(ps, tmp_path / "again")
+    again = tmp_path / "again" / "AR-1"  # a folder of the same name: the answer sheet's code names it
+    pipeline.write_version(ps, again)
     for doc in ("assignment.pdf", "key.pdf"):
-        assert (tmp_path / "again" / doc).read_bytes() == (made["AR-1"] / doc).read_bytes()
+        assert (again / doc).read_bytes() == (made["AR-1"] / doc).read_bytes()

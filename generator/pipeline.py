@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from . import __version__, compile, export, names, render, sheet, sheetmarks
+from . import __version__, compile, export, names, render, sheet, sheetjson, sheetmarks
 from .config import Config, default
 from .errors import TexError, UsageError, VerificationError
 from .files import install_folder, safe_folder, staging_folder, write_atomic
@@ -315,18 +315,36 @@ def exports_in(folder: Path) -> set[str]:
     return {name for name, is_folder in export.targets() if ((folder / name).is_dir() if is_folder else (folder / name).is_file())}
 
 
-def render_bodies(ps: ProblemSet, folder: str | None = None) -> dict[str, str]:
+@dataclass(frozen=True)
+class AnswerSheet:
+    """A version's answer sheet: its layout and each page's marks."""
+
+    layout: sheet.Sheet
+    marks: list[sheetmarks.PageMarks]
+    folder: str  # the folder its QR codes name
+    digest: str
+
+
+def answer_sheet(ps: ProblemSet, folder: str | None = None) -> AnswerSheet | None:
+    """The answer sheet of ``ps`` (None when the course prints none)."""
+    config = config_of(ps)
+    if not config.layout.answer_sheet:
+        return None
+    layout = sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size)
+    name = version_folder(ps) if folder is None else folder
+    marks = sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed, name)
+    return AnswerSheet(layout, marks, name, sheetmarks.digest(layout, config.layout.paper))
+
+
+def render_bodies(ps: ProblemSet, folder: str | None = None, sheet_of: AnswerSheet | None = None) -> dict[str, str]:
     """The body LaTeX of both documents: {'assignment': ..., 'key': ...}.
     ``folder`` is the name of the folder they are written to, which the answer
-    sheet's QR codes name (default :func:`version_folder`)."""
+    sheet's QR codes name (default :func:`version_folder`); ``sheet_of`` its
+    answer sheet when already laid out."""
     student, config = printed_student(ps), config_of(ps)
-    layout = (sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size)
-              if config.layout.answer_sheet else None)
-    marks = (sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed,
-                                     version_folder(ps) if folder is None else folder)
-             if layout is not None else None)
+    answers = sheet_of if sheet_of is not None else answer_sheet(ps, folder)
     return {name: render.render("document.tex.j2", ps=ps, key=key, student=student, course=config.course, layout=config.layout,
-                                sheet=layout, marks=marks)
+                                sheet=answers.layout if answers else None, marks=answers.marks if answers else None)
             for name, key in DOCUMENTS}
 
 
@@ -377,17 +395,31 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def current(folder: Path, files: dict[str, bytes], pdf: bool) -> dict[str, int] | None:
+def _sheet_current(path: Path, source_sha: str) -> bool:
+    """Whether ``sheet.json`` was made with the handout of that source."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == sheetjson.FORMAT and data.get("assignment_tex_sha256") == source_sha
+
+
+def current(folder: Path, files: dict[str, bytes], pdf: bool, with_sheet: bool = False) -> dict[str, int] | None:
     """The one test of "this folder is complete and current": it holds exactly
     the expected files, the text files have the expected bytes, and each PDF is
     readable and stamped with the SHA-256 of the source it was made from (so a
-    PDF of an older name or version never counts). Without ``pdf``, PDFs may be
-    present only when they are current too. Returns the page counts, or None."""
+    PDF of an older name or version never counts); with ``with_sheet``, the
+    PDFs come with a ``sheet.json`` made with the same handout. Without
+    ``pdf``, PDFs may be present only when they are current too. Returns the
+    page counts, or None."""
+    made = set(PDFS) | ({sheetjson.NAME} if with_sheet else set())
     try:
         if folder.is_symlink() or not folder.is_dir():
             return None
         present = {p.name for p in folder.iterdir()} - exports_in(folder)
-        if present != set(files) | set(PDFS) and (pdf or present != set(files)):
+        if present != set(files) | made and (pdf or present != set(files)):
+            return None
+        if with_sheet and sheetjson.NAME in present and not _sheet_current(folder / sheetjson.NAME, _sha(files["assignment.tex"])):
             return None
         for name, data in files.items():
             if (folder / name).read_bytes() != data:
@@ -413,11 +445,12 @@ def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path |
     answers.json without PDFs: never a PDF of older sources). A folder that is
     already complete and current is left alone. Each document is rendered once.
     """
-    bodies = render_bodies(ps, folder.name)
+    answers = answer_sheet(ps, folder.name)
+    bodies = render_bodies(ps, folder.name, answers)
     files = {"answers.json": answers_json(ps).encode("utf-8")}
     files.update({f"{name}.tex": source.encode("utf-8") for name, source in _standalone(ps, bodies).items()})
     sha = {name: _sha(data) for name, data in files.items()}
-    pages = current(folder, files, pdf)
+    pages = current(folder, files, pdf, answers is not None)
     if pages is not None:
         return Written(folder, sorted(p.name for p in folder.iterdir()), sha, pages, compiled=False)
     staging = staging_folder(folder)
@@ -432,10 +465,12 @@ def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path |
                 with compile.workdir() as tmp:
                     result = compile.run_unit(unit, Path(tmp), fmt)
                     stamps = {doc: sha[f"{doc}.tex"] for doc, _ in DOCUMENTS}
+                    if answers is not None:
+                        write_atomic(staging / sheetjson.NAME, sheet_json(ps, answers, Path(tmp), unit, sha["assignment.tex"]))
                     compile.split(result, unit, {doc: staging / f"{doc}.pdf" for doc, _ in DOCUMENTS}, stamps)
             except TexError as exc:
                 error = exc
-                for name in PDFS:
+                for name in (*PDFS, sheetjson.NAME):
                     (staging / name).unlink(missing_ok=True)
         install_folder(staging, folder)
     except BaseException:
@@ -443,4 +478,19 @@ def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path |
         raise
     if error is not None:
         raise error
-    return Written(folder, sorted(files) + (sorted(PDFS) if pdf else []), sha, dict(unit.pages) if pdf else {}, compiled=True)
+    made = sorted([*PDFS, sheetjson.NAME] if answers is not None else PDFS) if pdf else []
+    return Written(folder, sorted(files) + made, sha, dict(unit.pages) if pdf else {}, compiled=True)
+
+
+def sheet_json(ps: ProblemSet, answers: AnswerSheet, workdir: Path, unit: compile.Unit, source_sha: str) -> str:
+    """``sheet.json`` from the positions TeX wrote while typesetting ``unit`` in ``workdir``."""
+    paper = config_of(ps).layout.paper
+    path = sheetjson.positions_file(workdir, unit.name)
+    try:
+        records = path.read_text(encoding="utf-8")
+    except OSError:
+        raise sheetjson.SheetError(f"version {ps.version}: TeX wrote no positions of the answer sheet's boxes") from None
+    placed = sheetjson.read_positions(records, sheet.PAPER_MM[paper][1] * sheetmarks.BP_PER_MM)
+    data = sheetjson.build(answers.layout, answers.marks, placed, unit.pages[DOCUMENTS[0][0]], paper=paper, version=ps.version,
+                           seed=ps.seed, folder=answers.folder, digest=answers.digest, source_sha256=source_sha)
+    return sheetjson.text(data)

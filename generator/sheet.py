@@ -33,10 +33,11 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .latex import escape as latex_ref
 from .model import Answer, Part, ProblemSet, Question
 
 BASE_PT = 11.0  # the handout's font size the constants below are for
@@ -63,10 +64,22 @@ SAFETY_MM = 4.0
 SQUEEZE = 1.1  # an answer a little too long for one line of a box as wide as the line is written 10% closer, not on two
 BOX_GAP_MM = 3.6  # between two boxes of a line (0.8em and the frame's rules)
 RULES_MM = 0.3  # a frame's rules, top and bottom
-# Kept free at the foot of a sheet page for its QR code (generator/sheetmarks.py): a
-# compact page's text block reaches down into the bottom margin where the code sits.
-MARKS_MM = {False: 0.0, True: 7.0}
+# Kept free at the foot of a sheet page for its QR code (generator/sheetmarks.py), whose top
+# is 21.6 mm above the paper's edge: a compact page's text block reaches down into the bottom
+# margin where the code sits, and a page's last frame hangs up to 2 mm below its text block.
+MARKS_MM = {False: 2.0, True: 9.0}
 PART_BREAK_MM = 40.0  # how much less even two pages may be to break between questions rather than parts
+# The bubbles a TA fills (``\nnbubble`` in the preamble): beside each answer marked by hand its
+# score, and at the foot of the last page a row per part for a mark replacing the automatic one.
+BUBBLE_R_MM = 1.6  # a bubble's radius (the preamble's \nnbubbler)
+BUBBLE_GAP_MM = 0.9  # between two bubbles of a row
+BUBBLE_PITCH_MM = 2 * BUBBLE_R_MM + BUBBLE_GAP_MM
+MAX_ROW_BUBBLES = 33  # a row of more would not fit a line: a coarser step, and the part's marks last
+GRAINS = (1.0, 0.5, 0.25)  # the steps a row counts in: the coarsest that all of a part's marks are multiples of
+PART_TAG_MM = 9.5  # a part's tag before its row (2.4em)
+PART_ROW_MM = 4.7  # one line of the part rows
+GRADER_COLUMNS = 4  # the part rows' grid: an entry spans as many of its columns as it needs
+GRADER_HEAD_MM = 5.0  # the part rows' heading
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class SheetBox:
     width: float  # mm
     height: float  # mm
     prose: bool = False
+    scores: tuple[str, ...] = ()  # an answer marked by hand: the values of its score bubbles, beside or under its label
 
     @property
     def width_tex(self) -> str:
@@ -121,11 +135,48 @@ class SheetPage:
 
 
 @dataclass(frozen=True)
+class GraderEntry:
+    """A part's row of bubbles for a mark replacing the automatic one, spanning
+    ``span`` of the grid's :data:`GRADER_COLUMNS` columns."""
+
+    part: str
+    values: tuple[str, ...]
+    span: int
+
+    @property
+    def width_tex(self) -> str:
+        return f"{self.span / GRADER_COLUMNS:.4f}\\linewidth"
+
+
+@dataclass(frozen=True)
 class Sheet:
     pages: list[SheetPage]
     line: float  # mm, one handwritten line
     columns: list[tuple[str, list[SheetBox]]]  # the boxes alone on their line, by question: their labels line up
     reserve: float = 0.0  # mm kept free at the foot of every page (MARKS_MM)
+    grader: list[list[GraderEntry]] = field(default_factory=list)  # the part rows, a line at a time
+    scale: float = 1.0  # the handout's font size over BASE_PT
+
+    @property
+    def grader_tex(self) -> str:
+        return f"{self.grader_mm():.1f}mm"
+
+    @property
+    def grader_head_tex(self) -> str:
+        return f"{GRADER_HEAD_MM * self.scale:.1f}mm"
+
+    @property
+    def grader_row_tex(self) -> str:
+        return f"{PART_ROW_MM * max(self.scale, 1.0):.1f}mm"
+
+    def grader_mm(self) -> float:
+        """The height of the part rows' block (a gap above it is extra)."""
+        return grader_mm(len(self.grader), self.scale) if self.grader else 0.0
+
+    def bubbles(self) -> list[tuple[str, str]]:
+        """Every bubble as (target, value), in the order the pages print them."""
+        out = [(b.ref, v) for p in self.pages for r in p.rows for b in r.boxes for v in b.scores]
+        return out + [(e.part, v) for line in self.grader for e in line for v in e.values]
 
     @property
     def line_tex(self) -> str:
@@ -394,11 +445,22 @@ def table_text(data: dict[str, object]) -> str:
 # Laying out the sheet
 
 
-def text_block(paper: str, compact: bool) -> tuple[float, float]:
+def head_foot_mm(font_pt: float) -> float:
+    """What the running head and foot take of the text block: nothing at the
+    handout's usual size, whose geometry leaves them in the margins; in large
+    print (``includeheadfoot``) the head's height, the gap below it and the
+    foot's skip, as the preamble sets them."""
+    if font_pt == BASE_PT:
+        return 0.0
+    scale = font_pt / BASE_PT
+    return (2.7 * font_pt + 12 * scale + 28 * scale) * 25.4 / 72.27
+
+
+def text_block(paper: str, compact: bool, font_pt: float = BASE_PT) -> tuple[float, float]:
     """The width and height of the text on a sheet page, in mm."""
     w, h = PAPER_MM[paper]
     m = MARGIN_MM[compact]
-    return w - 2 * m, h - 2 * m
+    return w - 2 * m, h - 2 * m - (0.0 if compact else head_foot_mm(font_pt))
 
 
 def label_mm(ref: str, label: str, hand: float) -> float:
@@ -406,6 +468,46 @@ def label_mm(ref: str, label: str, hand: float) -> float:
     measures them, and gives what is left of the line to the frames)."""
     printed = handwritten(re.sub(r"\$", "", label)).chars
     return (5.0 + 1.7 * len(ref) + 3.8 + 2.2 * printed) * hand / HAND_MM
+
+
+def marked_by_hand(a: Answer) -> bool:
+    """An answer a TA marks by hand (a text answer: an explanation, a vector
+    form): it gets score bubbles (the marks template's columns are these too)."""
+    return a.kind == "text"
+
+
+def _value(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def grain(points: list[float]) -> float:
+    """The step a part's marks count in: the coarsest of :data:`GRAINS` that
+    every one of ``points`` is a whole number of (0.01 when none is)."""
+    for g in GRAINS:
+        if all(abs(p / g - round(p / g)) < 1e-9 for p in points):
+            return g
+    return 0.01
+
+
+def score_values(points: float, step: float) -> tuple[str, ...]:
+    """A row of score bubbles from 0 to ``points`` in steps of ``step``: a
+    coarser step (1, 2, 5, 10, ...) when that would be more than
+    :data:`MAX_ROW_BUBBLES`, and ``points`` always the last."""
+    coarser = [1.0, 2.0, 5.0]
+    k = 0
+    while points / step + 1 > MAX_ROW_BUBBLES:
+        step = coarser[k % 3] * 10 ** (k // 3)
+        k += 1
+    n = int(math.floor(points / step + 1e-9))
+    values = [_value(i * step) for i in range(n + 1)]
+    if abs(n * step - points) > 1e-9:
+        values.append(_value(points))
+    return tuple(values)
+
+
+def row_mm(values: tuple[str, ...]) -> float:
+    """The width of a row of bubbles."""
+    return len(values) * BUBBLE_PITCH_MM - BUBBLE_GAP_MM
 
 
 def sheet_label(a: Answer) -> str:
@@ -425,6 +527,8 @@ class _Cell:
     need: Need  # the most of the table's and the version's own answer
     prose: bool
     points: float
+    scores: tuple[str, ...] = ()
+    beside: bool = False  # the score bubbles follow the label on its line (else they sit a line below it)
     label_w: float = 0.0  # mm, the ref and label beside the frame
     width: float = 0.0  # the frame's inside, mm
     height: float = 0.0
@@ -445,7 +549,16 @@ class _Cell:
         if width > room:  # written on several lines of a box as wide as the line (a little closer on one)
             lines *= math.ceil(n.chars * hand / (room - PAD_CHARS * hand) / SQUEEZE)
             width = room
+        if self.scores and not self.beside:  # the score bubbles sit a line below the label, beside the frame
+            lines = max(lines, 2)
         self.width, self.height = width, lines * line_h
+
+    def tex_label(self) -> str:
+        """The label as the sheet prints it: with the score bubbles under it."""
+        if not self.scores:
+            return self.label
+        how = "nnscorebeside" if self.beside else "nnscorelabel"
+        return rf"\{how}{{{self.label}}}{{{latex_ref(self.ref)}}}{{{','.join(self.scores)}}}"
 
 
 def _cells(ps: ProblemSet, line_w: float, hand: float, line_h: float) -> list[_Cell]:
@@ -457,9 +570,20 @@ def _cells(ps: ProblemSet, line_w: float, hand: float, line_h: float) -> list[_C
         for p in q.parts:
             for a in p.graded:
                 key, own = table_key(q, p, a), need(a)
+                scores = score_values(a.points or 0.0, grain([g.points or 0.0 for g in p.graded])) if marked_by_hand(a) else ()
                 cell = _Cell(q.number, p.id, a.ref or "", sheet_label(a), stored[key] | own if key in stored else own,
-                             is_prose(a), a.points or 0.0)
-                cell.fit(label_mm(cell.ref, cell.label, hand), line_w, hand, line_h)
+                             is_prose(a), a.points or 0.0, scores)
+                label_w = label_mm(cell.ref, cell.label, hand)
+                if scores and not cell.prose:  # beside the label when the answer then still fits one line
+                    cell.beside = True
+                    cell.fit(label_w + row_mm(scores) + 2.0, line_w, hand, line_h)
+                    if cell.height <= line_h:
+                        out.append(cell)
+                        continue
+                    cell.beside = False
+                if scores:
+                    label_w = max(label_w, label_mm(cell.ref, "", hand) + row_mm(scores) + 1.0)
+                cell.fit(label_w, line_w, hand, line_h)
                 out.append(cell)
     return out
 
@@ -502,17 +626,18 @@ def _height(rows: list[list[_Cell]], gap: float = GAP_MM) -> float:
     return boxes + gaps
 
 
-def _split(rows: list[list[_Cell]], room: list[float]) -> list[list[list[_Cell]]]:
+def _split(rows: list[list[_Cell]], room: list[float], tail: float = 0.0) -> list[list[list[_Cell]]]:
     """The lines on one page if they fit, else on two, broken between two
     parts (between two questions unless that leaves the pages much less even),
-    with the free space as even as can be; else on as many pages as it takes."""
-    if _height(rows) <= room[0]:
+    with the free space as even as can be; else on as many pages as it takes.
+    The last page keeps ``tail`` mm for the part rows."""
+    if _height(rows) + tail <= room[0]:
         return [rows]
     best: tuple[float, int] | None = None
     for k in range(1, len(rows)):
         if rows[k][0].part == rows[k - 1][-1].part:
             continue
-        a, b = room[0] - _height(rows[:k]), room[1] - _height(rows[k:])
+        a, b = room[0] - _height(rows[:k]), room[1] - _height(rows[k:]) - tail
         score = abs(a - b) + (0.0 if _starts_question(rows, k) else PART_BREAK_MM)
         if a >= 0 and b >= 0 and (best is None or score < best[0]):
             best = (score, k)
@@ -523,25 +648,55 @@ def _split(rows: list[list[_Cell]], room: list[float]) -> list[list[list[_Cell]]
         if pages[-1] and _height(pages[-1] + [r]) > room[min(len(pages) - 1, 1)]:
             pages.append([])
         pages[-1].append(r)
+    if _height(pages[-1]) + tail > room[min(len(pages) - 1, 1)]:  # the part rows on a page of their own
+        pages.append([])
     return pages
+
+
+def grader_mm(lines: int, scale: float) -> float:
+    return GRADER_HEAD_MM * scale + lines * PART_ROW_MM * max(scale, 1.0)
+
+
+def grader_lines(ps: ProblemSet, line_w: float, tag: float) -> list[list[GraderEntry]]:
+    """The part rows: every graded part's tag and bubbles from 0 to its marks,
+    in part order on a grid of :data:`GRADER_COLUMNS` columns, each spanning
+    the columns it needs."""
+    column = line_w / GRADER_COLUMNS
+    lines: list[list[GraderEntry]] = [[]]
+    used = 0
+    for q in ps.questions:
+        for p in q.parts:
+            if not p.graded:
+                continue
+            values = score_values(p.points or 0.0, grain([p.points or 0.0] + [a.points or 0.0 for a in p.graded]))
+            span = min(GRADER_COLUMNS, math.ceil((tag + row_mm(values) + 2.0) / column))
+            if used + span > GRADER_COLUMNS:
+                lines.append([])
+                used = 0
+            lines[-1].append(GraderEntry(p.id, values, span))
+            used += span
+    return [line for line in lines if line]
 
 
 def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: float = BASE_PT) -> Sheet:
     """The answer sheet of ``ps``: its pages, their lines of boxes."""
     scale = font_pt / BASE_PT
     hand, line_h = HAND_MM * scale, LINE_MM * scale
-    line_w, text_h = text_block(paper, compact)
+    line_w, text_h = text_block(paper, compact, font_pt)
     rows = _rows(_cells(ps, line_w, hand, line_h), line_w)
     _align(rows, line_w, hand, line_h)
     room = [text_h - HEAD_MM[1] * scale - SAFETY_MM - MARKS_MM[compact], text_h - HEAD_MM[2] * scale - SAFETY_MM - MARKS_MM[compact]]
+    grader = grader_lines(ps, line_w, PART_TAG_MM * scale)
+    tail = QUESTION_GAP * GAP_MM + grader_mm(len(grader), scale) if grader else 0.0
+    split = _split(rows, room, tail)
     pages = []
-    for k, page in enumerate(_split(rows, room)):
-        free = room[min(k, 1)] - _height(page)
+    for k, page in enumerate(split):
+        free = room[min(k, 1)] - _height(page) - (tail if k == len(split) - 1 else 0.0)
         grow = max(0.0, min(GROW_MM * scale, free / max(len(page), 1)))
         for r in page:
             for c in r:
                 c.height += grow
-        rows_out = [SheetRow([SheetBox(c.ref, c.label, c.width, c.height, c.prose) for c in r], _starts_question(page, j),
+        rows_out = [SheetRow([SheetBox(c.ref, c.tex_label(), c.width, c.height, c.prose, c.scores) for c in r], _starts_question(page, j),
                              f"q{r[0].question}" if r[0].aligned else "")
                     for j, r in enumerate(page)]
         pages.append(SheetPage(rows_out, GAP_MM))
@@ -550,4 +705,4 @@ def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: fl
         for row in page_out.rows:
             if row.column:
                 columns.setdefault(row.column, []).extend(row.boxes)
-    return Sheet(pages, line_h, list(columns.items()), MARKS_MM[compact])
+    return Sheet(pages, line_h, list(columns.items()), MARKS_MM[compact], grader, scale)

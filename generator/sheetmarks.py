@@ -14,6 +14,7 @@ naming the version, the sheet page and a digest of the sheet's layout.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 import segno
@@ -22,9 +23,10 @@ from .sheet import PAPER_MM, Sheet
 
 BP_PER_MM = 72.0 / 25.4
 CORNER_MM = 5.0  # a corner mark's side
-INSET_MM = 8.0  # from the paper's edges to a corner mark
+INSET_MM = 8.0  # from the paper's edges to a corner mark (a page of the other paper size scanned centred loses up to 9 mm at two edges)
 QR_MODULE_MM = 0.4  # one module of the QR code (4.7 pixels at 300 dpi)
 QR_GAP_MM = 4.0  # between the QR code and the bottom-right corner mark
+QR_BOTTOM_MM = 10.0  # from the paper's bottom edge to the code's (a page of the other paper size scanned centred loses 9 mm there)
 PAYLOAD_FORMAT = "NNS1"
 FOLDER_CHARS = 20  # a longer folder name is shortened in the payload (its start and a hash), so the code stays small
 
@@ -71,10 +73,16 @@ class PageMarks:
         return "%\n".join(out)
 
 
-def digest(sheet: Sheet) -> str:
-    """8 hex digits of the sheet's layout: its pages' boxes (refs and sizes)."""
-    text = "|".join(";".join(f"{b.ref}:{b.width:.1f}x{b.height:.1f}" for r in p.rows for b in r.boxes) for p in sheet.pages)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+def digest(sheet: Sheet, paper: str) -> str:
+    """8 hex digits of the sheet's layout: the paper and everything TeX places
+    the boxes and bubbles from (each page's boxes, their sizes and score
+    values, the gaps, the part rows, the handwriting line, the font's scale and
+    the foot kept free). Two sheets with one digest are placed alike."""
+    pages = [{"gap": p.gap, "rows": [[b.ref, round(b.width, 1), round(b.height, 1), list(b.scores), r.new_question, r.column]
+                                     for r in p.rows for b in r.boxes]} for p in sheet.pages]
+    layout = {"paper": paper, "line": round(sheet.line, 1), "scale": sheet.scale, "reserve": sheet.reserve, "pages": pages,
+              "grader": [[[e.part, list(e.values), e.span] for e in line] for line in sheet.grader]}
+    return hashlib.sha256(json.dumps(layout, sort_keys=True).encode("utf-8")).hexdigest()[:8]
 
 
 def payload_folder(folder: str) -> str:
@@ -103,11 +111,11 @@ def page_marks(paper: str, text: str) -> PageMarks:
     modules = [[bool(v) for v in row] for row in symbol.matrix]
     size = len(modules) * QR_MODULE_MM * BP_PER_MM
     br = corners["br"]
-    qr = Square(br.x - QR_GAP_MM * BP_PER_MM - size, br.y + side - size, size)
+    qr = Square(br.x - QR_GAP_MM * BP_PER_MM - size, height - QR_BOTTOM_MM * BP_PER_MM - size, size)
     return PageMarks(width, height, corners, qr, text, modules)
 
 
 def sheet_marks(sheet: Sheet, paper: str, version: str, seed: int | None, folder: str) -> list[PageMarks]:
     """The marks of every page of ``sheet``."""
-    d, n = digest(sheet), len(sheet.pages)
+    d, n = digest(sheet, paper), len(sheet.pages)
     return [page_marks(paper, payload(version, seed, folder, k + 1, n, d)) for k in range(n)]

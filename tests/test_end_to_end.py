@@ -43,7 +43,7 @@ def original(tmp_path_factory):
 
 def test_all_files_written(seed7):
     names = sorted(p.name for p in seed7.iterdir())
-    assert names == ["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex"]
+    assert names == ["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex", "sheet.json"]
 
 
 def test_version_code_on_every_page_of_both(seed7):

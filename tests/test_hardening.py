@@ -200,7 +200,7 @@ def test_interrupted_class_set_leaves_no_partial_files_and_rerun_completes(tmp_p
     finished = [p for p in d.iterdir() if p.is_dir()]
     assert 2 <= len(finished) < 8
     for folder in finished:
-        assert sorted(p.name for p in folder.iterdir()) == sorted(["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex"])
+        assert sorted(p.name for p in folder.iterdir()) == sorted(["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex", "sheet.json"])
     assert not (d / "manifest.json").exists()
     r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

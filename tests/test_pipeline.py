@@ -184,8 +184,8 @@ def test_write_version_without_pdfs_then_leaves_a_current_folder_alone(tmp_path)
 def test_failed_compile_quotes_the_log_and_leaves_no_pdf(tmp_path, monkeypatch):
     original = pipeline.render_bodies
 
-    def broken(ps, folder=None):
-        bodies = original(ps, folder)
+    def broken(ps, folder=None, sheet_of=None):
+        bodies = original(ps, folder, sheet_of)
         bodies["key"] = bodies["key"].replace(r"\nnend", r"\thisisnotacommand \nnend")
         return bodies
 

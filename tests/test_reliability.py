@@ -18,7 +18,7 @@ from generator.errors import UsageError
 from generator.model import Student
 
 ROOT = Path(__file__).resolve().parent.parent
-FIVE = ["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex"]
+WRITTEN = ["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex", "sheet.json"]  # a version with its PDFs
 THREE = ["answers.json", "assignment.tex", "key.tex"]
 
 
@@ -88,11 +88,11 @@ def test_class_set_with_pdfs_from_any_folder(tmp_path, where, out):
         assert r.returncode == 0, r.stderr
         assert "format" not in r.stderr and "mktexfmt" not in r.stderr
         for student in ("1", "2"):
-            assert sorted(p.name for p in (made / student).iterdir()) == FIVE
+            assert sorted(p.name for p in (made / student).iterdir()) == WRITTEN
         assert (made / "handouts.pdf").exists() and (made / "manifest.json").exists()
         r = run("--seed", str(seed), *(["--out", out] if out else []), cwd=cwd)
         assert r.returncode == 0, r.stderr
-        assert sorted(p.name for p in (made.parent / f"seed-{seed}").iterdir()) == FIVE
+        assert sorted(p.name for p in (made.parent / f"seed-{seed}").iterdir()) == WRITTEN
         assert not dot_files(made.parent)
     finally:
         if where == "repo":
@@ -155,7 +155,7 @@ def test_full_disk_is_one_line_exit_4_with_nothing_partial(tiny_disk, size, args
         assert not (disk / expect).exists()  # the version folder is whole or absent
     else:
         for folder in (p for p in (disk / expect).iterdir() if p.is_dir()):
-            assert sorted(p.name for p in folder.iterdir()) == FIVE
+            assert sorted(p.name for p in folder.iterdir()) == WRITTEN
 
 
 # --- defect 5 is in test_roster.py; defect 6: the user's TeX setup changes nothing -------------
@@ -185,7 +185,7 @@ def test_user_tex_trees_do_not_reach_tex(tmp_path, how):
     assert r.returncode == 0, r.stderr
     clean = run("--seed", "3", "--out", str(tmp_path / "clean"))
     assert clean.returncode == 0
-    for name in FIVE:
+    for name in WRITTEN:
         assert (tmp_path / "poisoned/seed-3" / name).read_bytes() == (tmp_path / "clean/seed-3" / name).read_bytes(), name
 
 
@@ -355,7 +355,7 @@ def test_one_student_never_stops_the_class(tmp_path):
     assert not [ln for ln in lines if "1001" in ln or "1003" in ln]
     d = out / "class-21"
     for sid in ("1001", "1003"):
-        assert sorted(p.name for p in (d / sid).iterdir()) == FIVE
+        assert sorted(p.name for p in (d / sid).iterdir()) == WRITTEN
     assert not list((d / "1002").glob("*.pdf"))
     manifest = json.loads((d / "manifest.json").read_text())
     assert [s["id"] for s in manifest["students"]] == ["1001", "1003"]
@@ -370,7 +370,7 @@ def test_one_student_never_stops_the_class(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "1 written, 2 already complete" in r.stdout
     assert {sid: (d / sid / "key.pdf").stat().st_mtime_ns for sid in ("1001", "1003")} == before
-    assert sorted(p.name for p in (d / "1002").iterdir()) == FIVE
+    assert sorted(p.name for p in (d / "1002").iterdir()) == WRITTEN
     assert [s["id"] for s in json.loads((d / "manifest.json").read_text())["students"]] == ["1001", "1002", "1003"]
 
 

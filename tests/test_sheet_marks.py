@@ -29,7 +29,7 @@ def test_payload_names_version_page_and_layout() -> None:
     assert len(marks) == len(layout.pages)
     n = len(marks)
     for k, m in enumerate(marks):
-        assert m.payload == f"NNS1 {ps.version} 7 seed-7 {k + 1}/{n} {sheetmarks.digest(layout)}"
+        assert m.payload == f"NNS1 {ps.version} 7 seed-7 {k + 1}/{n} {sheetmarks.digest(layout, 'a4')}"
         assert (m.width, m.height) == pytest.approx((595.276, 841.89), abs=0.01)
         # the code and the marks stay inside the paper, clear of one another
         assert m.qr.x > 0 and m.qr.x + m.qr.size < m.corners["br"].x

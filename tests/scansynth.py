@@ -24,19 +24,19 @@ blank, and every other case (:data:`AMBIGUOUS`) goes to review.
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict
 
-import cv2
+import cv2  # type: ignore[import-not-found, unused-ignore]
 import numpy as np
 import numpy.typing as npt
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
+import pypdfium2 as pdfium  # type: ignore[import-untyped, import-not-found, unused-ignore]
 from PIL import Image
 
 Image8 = npt.NDArray[np.uint8]
@@ -51,7 +51,7 @@ AMBIGUOUS = frozenset({"crossed", "double", "half", "erased"})
 BOX_WEIGHTS: Mapping[str, float] = {"empty": 0.2, "filled": 0.5, "crossed": 0.075, "double": 0.075, "half": 0.075, "erased": 0.075}
 PART_WEIGHTS: Mapping[str, float] = {"empty": 0.7, "filled": 0.2, "crossed": 0.025, "double": 0.025, "half": 0.025, "erased": 0.025}
 SUFFIXES = (".png", ".jpg", ".tif")
-_FIXED_DATE = datetime.datetime(2000, 1, 1)  # a PDF's dates, so that one seed gives the same bytes
+_FIXED_DATE = time.gmtime(946684800)  # 2000-01-01, a PDF's dates, so that one seed gives the same bytes
 _SHIFT = 4  # cv2's fractional bits for sub-pixel drawing
 _ONE = 1 << _SHIFT
 
@@ -575,7 +575,7 @@ def pages_pdf(images: Sequence[Image8], path: Path, dpi: float) -> None:
     pil = [_pil(i) for i in images]
     buf = io.BytesIO()
     pil[0].save(buf, "PDF", save_all=True, append_images=pil[1:], resolution=float(dpi),
-                creation_date=_FIXED_DATE, modification_date=_FIXED_DATE)
+                creationDate=_FIXED_DATE, modDate=_FIXED_DATE)
     path.write_bytes(buf.getvalue())
 
 
@@ -589,7 +589,7 @@ def random_degradation(rng: np.random.Generator, scale: float, rotate: int, *, j
     skew_deg = float(np.clip(rng.normal(0, 1.0), -5, 5)) if rng.random() < 0.7 else float(rng.uniform(-5, 5))
     quality = int(rng.integers(50, 96)) if jpeg or rng.random() < 0.3 else None
     return Degradation(rotate=rotate, skew_deg=round(skew_deg, 3), blur_sigma=round(float(rng.uniform(0, 1.0)), 3),
-                       noise_sigma=round(float(rng.uniform(0, 8)), 3), jpeg_quality=quality, scale=scale,
+                       noise_sigma=round(float(rng.uniform(0, 5)), 3), jpeg_quality=quality, scale=scale,
                        colour=bool(rng.random() < 0.3), paper_swap=bool(rng.random() < 0.15),
                        white=round(float(rng.uniform(228, 255)), 2), black=round(float(rng.uniform(0, 40)), 2))
 

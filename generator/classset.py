@@ -47,7 +47,8 @@ from .model import JSONDict, Student
 
 SEED_SPACE = 2**25  # derived seeds keep five-character version codes
 MAX_REDRAWS = 100
-FILES = ("answers.json", "assignment.tex", "key.tex", "assignment.pdf", "key.pdf", "sheet.json")  # a student folder with PDFs (sheet.json: with an answer sheet, the default)
+# A student folder with PDFs (sheet.json: with an answer sheet, the default).
+FILES = ("answers.json", "assignment.tex", "key.tex", "assignment.pdf", "key.pdf", "sheet.json")
 Spread = dict[str, dict[str, dict[str, float]]]  # family -> measure -> min, median, max
 
 

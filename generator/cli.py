@@ -154,6 +154,10 @@ def run(argv: list[str] | None = None) -> int:
         from .grade.cli import run_grade
 
         return run_grade(argv[1:])
+    if argv and argv[0] == "scan":  # python -m generator scan CLASS_DIR FILE_OR_FOLDER...
+        from .scan.cli import run_scan
+
+        return run_scan(argv[1:])
     args = parser().parse_args(argv)
     if args.write_config is not None:
         return _write_config(args.write_config)

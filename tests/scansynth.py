@@ -395,7 +395,7 @@ def _feasible(case: str, n: int) -> bool:
 
 
 def _clear_fill(img: Image8, b: Mapping[str, Any], dpi: float, rng: np.random.Generator) -> None:
-    fill_bubble(img, b["x"], b["y"], b["r"], dpi, rng, rng.uniform(0.6, 1.0), rng.uniform(0.6, 1.0))
+    fill_bubble(img, b["x"], b["y"], b["r"], dpi, rng, rng.uniform(0.6, 1.0), rng.uniform(0.7, 1.0))
 
 
 def fill_sheet_page(img: Image8, page_json: Mapping[str, Any], dpi: float, rng: np.random.Generator,
@@ -434,7 +434,7 @@ def fill_sheet_page(img: Image8, page_json: Mapping[str, Any], dpi: float, rng: 
             _clear_fill(img, picks[1], dpi, rng)
         elif case == "half":
             b = picks[0]
-            fill_bubble(img, b["x"], b["y"], b["r"], dpi, rng, rng.uniform(0.6, 1.0), rng.uniform(0.3, 0.55))
+            fill_bubble(img, b["x"], b["y"], b["r"], dpi, rng, rng.uniform(0.6, 1.0), rng.uniform(0.25, 0.45))
         elif case == "erased":
             b = picks[0]
             erase_bubble(img, b["x"], b["y"], b["r"], dpi, rng, rng.uniform(0.15, 0.25))

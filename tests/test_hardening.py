@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from generator import pipeline
+from generator import classset, pipeline
 from generator.errors import TexError
 from generator.model import Student
 
@@ -200,7 +200,7 @@ def test_interrupted_class_set_leaves_no_partial_files_and_rerun_completes(tmp_p
     finished = [p for p in d.iterdir() if p.is_dir()]
     assert 2 <= len(finished) < 8
     for folder in finished:
-        assert sorted(p.name for p in folder.iterdir()) == sorted(["answers.json", "assignment.pdf", "assignment.tex", "key.pdf", "key.tex", "sheet.json"])
+        assert sorted(p.name for p in folder.iterdir()) == sorted(classset.FILES)
     assert not (d / "manifest.json").exists()
     r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

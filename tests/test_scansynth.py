@@ -16,14 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
-cv2 = pytest.importorskip("cv2")
-pdfium = pytest.importorskip("pypdfium2")
-from PIL import Image  # noqa: E402
-
-from tests import scansynth as ss  # noqa: E402
+from tests import scansynth as ss
 
 DPI = 150  # of the drawn handout
 A4_BP = (595.28, 841.89)

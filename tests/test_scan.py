@@ -1,0 +1,275 @@
+"""``python -m generator scan``: answer sheets filled, printed to images and
+degraded by tests/scansynth.py (rotations, skew, blur, noise, JPEG, 150 to 600
+dpi, colour, the other paper size, shuffled, with foreign pages) are read back:
+every sheet page identified, no bubble read wrong, every unsure row in the
+review list, every crop within 1 mm of its box; batches add up, a rerun
+changes nothing, and the marks read grade the class as the same marks typed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from generator import classset
+from generator.model import Student
+from generator.scan import images, read, run
+from tests import scansynth as ss
+
+ROOT = Path(__file__).resolve().parent.parent
+MM_BP = 72.0 / 25.4
+
+
+def _class(tmp: Path, n: int, seed: int, name: str = "c") -> Path:
+    return classset.make(seed, [Student(str(k)) for k in range(1, n + 1)], tmp / name, jobs=2, quiet=True).folder
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _frame_within_1mm(crop: np.ndarray, box: dict[str, Any]) -> None:
+    """The box's frame lies within 1 mm of where the crop should have it: its
+    rules are the lines dark all along near the crop's margin (writing inside
+    the box darkens a row or column only in places)."""
+    k = read.CROP_DPI / 72.0
+    m = read.CROP_MARGIN_BP
+    ink = np.clip(1.0 - crop / max(float(np.percentile(crop, 90)), 1.0), 0.0, 1.0)
+    tol = int(np.ceil(MM_BP * k))
+    for axis, edges in ((0, (m, m + box["h"])), (1, (m, m + box["w"]))):
+        inner = ink[:, int(m * k) : -int(m * k)] if axis == 0 else ink[int(m * k) : -int(m * k), :]  # along the box only
+        profile = np.median(inner, axis=1 - axis)  # per row (axis 0) or per column (axis 1): dark all along (a rule, not writing)
+        for edge in edges:
+            at = int(round(edge * k))
+            lo, hi = max(at - 2 * tol, 0), min(at + 2 * tol + 1, len(profile))
+            best = lo + int(np.argmax(profile[lo:hi]))
+            assert profile[best] > float(np.median(profile)) + 0.04, (box, axis, edge, profile[lo:hi].round(2).tolist())
+            assert abs(best - at) <= tol, (box, axis, edge, best, at)
+
+
+def _check_page(rec: dict[str, Any], truth: ss.PageTruth, layout: dict[str, Any], pages_dir: Path) -> tuple[int, int]:
+    """One read page against its truth: (rows read, rows sent to review)."""
+    assert rec["status"] == "read", (truth.file, rec["status"], rec.get("detail"), truth.params)
+    assert (rec["folder"], rec["sheet_page"]) == (truth.folder, truth.sheet_page), truth.file
+    read_rows = reviewed = 0
+    for target, t in truth.rows.items():
+        row = rec["rows"][target]
+        if t["case"] == "filled":
+            assert (row["state"], row["value"]) == ("value", t["value"]), (truth.file, target, t, row)
+            read_rows += 1
+        elif t["case"] == "empty":
+            assert row["state"] == "blank", (truth.file, target, row)
+            read_rows += 1
+        else:  # every unsure case goes to review, never read as a value
+            assert row["state"] == "review", (truth.file, target, t, row)
+            reviewed += 1
+    assert truth.sheet_page is not None
+    page = layout["pages"][truth.sheet_page - 1]
+    for box in page["boxes"]:
+        crop = cv2.imread(str(pages_dir / rec["id"] / rec["crops"][box["ref"]]), cv2.IMREAD_GRAYSCALE)
+        assert crop is not None
+        _frame_within_1mm(crop, box)
+    return read_rows, reviewed
+
+
+@pytest.mark.pdf
+def test_a_shuffled_degraded_pile_is_read_exactly(tmp_path: Path) -> None:
+    made = _class(tmp_path, 3, 5)
+    pile = tmp_path / "pile"
+    truths = ss.make_corpus(made, pile, np.random.default_rng(7), dpi_choices=(150, 200, 300))
+    summary = run.scan(made, [pile], jobs=2)
+    scans = made / "scans"
+    assert summary.new == len(truths) and summary.already == 0
+    pages = {r["source"].rsplit("/", 1)[-1]: r for r in _csv(scans / "pages.csv")}
+    state = {Path(r["source"]).name: r for r in run.load_state(scans)}
+    rescans = {t.rescan_of for t in truths if t.rescan_of}
+    for t in truths:
+        p = pages[t.file]
+        if t.kind == "blank":
+            assert p["status"] == "blank"
+        elif t.kind == "handout":
+            assert p["status"] == "no code"
+        else:
+            assert p["status"] == ("replaced" if t.file in rescans else "read"), (t.file, p)
+            layout = json.loads((made / t.folder / "sheet.json").read_text(encoding="utf-8"))  # type: ignore[operator]
+            _check_page(state[t.file], t, layout, scans / "pages")
+    # marks.csv holds what every clear row says, review.csv every unsure row of a page kept
+    marks = {r["id"]: r for r in _csv(scans / "marks.csv")}
+    review = {(r["folder"], r["target"]) for r in _csv(scans / "review.csv") if r["what"] == "unsure read"}
+    for t in truths:
+        if t.kind != "sheet" or t.file in rescans:
+            continue
+        row = marks[t.folder]  # type: ignore[index]
+        for target, truth in t.rows.items():
+            column = next(c for c in row if c.split(" ")[0] == target)
+            assert row[column] == (str(truth["value"]) if truth["case"] == "filled" else ""), (t.file, target)
+            assert ((t.folder, target) in review) == (truth["case"] in ss.AMBIGUOUS), (t.file, target)
+    assert any(r["what"] == "page scanned twice" for r in _csv(scans / "review.csv"))
+    for folder in ("1", "2", "3"):  # every box's crop, named by ref and folder
+        layout = json.loads((made / folder / "sheet.json").read_text(encoding="utf-8"))
+        for page in layout["pages"]:
+            for box in page["boxes"]:
+                assert (scans / "crops" / box["ref"] / f"{folder}.png").is_file()
+    assert (scans / "review.pdf").read_bytes().startswith(b"%PDF-")
+    # a rerun reads nothing again and changes no byte
+    before = {p: p.read_bytes() for p in scans.rglob("*") if p.is_file()}
+    again = run.scan(made, [pile], jobs=1)
+    assert again.new == 0 and again.already == len(truths)
+    assert {p: p.read_bytes() for p in scans.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.pdf
+def test_batches_add_up_and_foreign_pages_are_listed(tmp_path: Path) -> None:
+    made = _class(tmp_path, 2, 9)
+    pile = tmp_path / "pile"
+    truths = ss.make_corpus(made, pile, np.random.default_rng(3), dpi_choices=(200, 300), extra_foreign=False)
+    other = _class(tmp_path, 1, 10, "other")  # another class: same folder name "1", another version
+    foreign = tmp_path / "foreign"
+    ss.make_corpus(other, foreign, np.random.default_rng(4), dpi_choices=(200,), extra_foreign=False)
+    # the class made again with other marks: every page of `pile` is of an older layout now
+    from generator import config
+
+    (tmp_path / "course.toml").write_text('[points]\n"1e" = 3\n"3.2" = 7\n', encoding="utf-8")
+    remade = classset.make(9, [Student("1"), Student("2")], tmp_path / "c", jobs=2, quiet=True,
+                           config=config.load(tmp_path / "course.toml")).folder
+    assert remade == made
+    whole = tmp_path / "whole"
+    shutil.copytree(made, whole)
+    files = sorted(pile.iterdir())
+    first, second = tmp_path / "b1", tmp_path / "b2"
+    first.mkdir()
+    second.mkdir()
+    for k, f in enumerate(files):
+        shutil.copy(f, (first if k % 2 else second) / f.name)
+    run.scan(made, [first])
+    s2 = run.scan(made, [second, sorted(foreign.iterdir())[0]])
+    pages = _csv(made / "scans" / "pages.csv")
+    assert sum(1 for p in pages if p["status"] == "older layout") == len(truths)
+    assert [p["status"] for p in pages if Path(p["source"]).parent.name == "foreign"] == ["other class"]
+    assert s2.read == 0
+    # and the pages printed from the current layout, in one batch into a copy: the same outputs as two batches
+    fresh = tmp_path / "fresh"
+    new_truths = ss.make_corpus(made, fresh, np.random.default_rng(6), dpi_choices=(200, 300), extra_foreign=False)
+    half = len(new_truths) // 2
+    a, b = tmp_path / "n1", tmp_path / "n2"
+    a.mkdir()
+    b.mkdir()
+    for k, f in enumerate(sorted(fresh.iterdir())):
+        shutil.copy(f, (a if k < half else b) / f.name)
+    run.scan(made, [a])
+    run.scan(made, [b])
+    run.scan(whole, [first, second, sorted(foreign.iterdir())[0]])
+    run.scan(whole, [a, b])
+    for name in ("marks.csv", "review.csv"):
+        assert (made / "scans" / name).read_bytes() == (whole / "scans" / name).read_bytes(), name
+    marks = {m["id"]: m for m in _csv(made / "scans" / "marks.csv")}
+    for t in new_truths:  # the remade class's score rows: 1e#1 now 0 to 3
+        assert t.folder is not None
+        if "1e#1" in t.rows:
+            want = t.rows["1e#1"]
+            assert marks[t.folder]["1e#1 (of 3)"] == (str(want["value"]) if want["case"] == "filled" else "")
+
+
+@pytest.mark.pdf
+def test_marks_read_from_scans_grade_like_the_same_marks_typed(tmp_path: Path) -> None:
+    made = _class(tmp_path, 6, 21)
+    rng = np.random.default_rng(11)
+    pile = tmp_path / "pile"
+    pile.mkdir()
+    typed: dict[str, dict[str, str]] = {}
+    n = 0
+    for folder in ss.student_folders(made):
+        layout = json.loads((folder / "sheet.json").read_text(encoding="utf-8"))
+        for page in layout["pages"]:
+            rows = ss.bubble_rows(page)
+            choices = {t: ("filled" if "#" in t or rng.random() < 0.3 else "empty") for t in rows}
+            clean = ss.render_page(folder / "assignment.pdf", page["page"], 200)
+            filled, truth = ss.fill_sheet_page(clean, page, 200, rng, choices)
+            for target, t in truth.items():
+                if t["case"] == "filled":
+                    typed.setdefault(folder.name, {})[target] = str(t["value"])
+            n += 1
+            scan = ss.degrade(filled, rng, rotate=int(rng.choice([0, 90, 180, 270])), skew_deg=float(rng.uniform(-2, 2)),
+                              blur_sigma=0.5, noise_sigma=2.0)
+            ss.write_image(scan, pile / f"p{n:03d}.png", dpi=200)
+    run.scan(made, [pile])
+    assert not [r for r in _csv(made / "scans" / "review.csv")]
+    header = next(csv.reader((made / "marks-template.csv").open(encoding="utf-8")))
+    by_hand = tmp_path / "typed.csv"
+    with by_hand.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for row in _csv(made / "marks-template.csv"):
+            w.writerow([row["id"], row["name"]] + [typed.get(row["id"], {}).get(c.split(" ")[0], "") for c in header[2:-1]] + [""])
+    copy = tmp_path / "copy"
+    shutil.copytree(made, copy)
+
+    def grade(class_dir: Path, marks: Path) -> bytes:
+        r = subprocess.run([sys.executable, "-m", "generator", "grade", str(class_dir), "--marks", str(marks), "--no-pdf", "--quiet"],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return (class_dir / "grading" / "grades.csv").read_bytes()
+
+    assert grade(made, made / "scans" / "marks.csv") == grade(copy, by_hand)
+
+
+def test_bad_input_is_one_line(tmp_path: Path) -> None:
+    def scan(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "generator", "scan", *args], cwd=ROOT, capture_output=True, text=True)
+
+    r = scan(str(tmp_path), str(tmp_path))
+    assert r.returncode == 2 and "not a class folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = scan(str(tmp_path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_corrupt_and_huge_images_are_one_page_each(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    pages = list(images.pages_of(bad))
+    assert len(pages) == 1 and pages[0].image is None and "decode" in pages[0].problem
+    huge = tmp_path / "huge.png"  # 20000 x 20000 pixels claimed: refused before it is decoded
+    ok, buf = cv2.imencode(".png", np.full((20000, 20000), 255, np.uint8)[:1, :1])
+    assert ok
+    raw = bytearray(buf.tobytes())
+    raw[16:24] = (20000).to_bytes(4, "big") * 2
+    huge.write_bytes(bytes(raw))
+    pages = list(images.pages_of(huge))
+    assert len(pages) == 1 and pages[0].image is None
+    assert list(images.pages_of(tmp_path / "missing.pdf"))[0].problem.startswith("cannot be read")
+
+
+@pytest.mark.slow
+@pytest.mark.pdf
+def test_two_hundred_pages_every_one_identified_no_bubble_wrong(tmp_path: Path) -> None:
+    made = _class(tmp_path, 10, 31)
+    sheets = run.ClassSheets.load(made)
+    layouts = {f.name: json.loads((f / "sheet.json").read_text(encoding="utf-8")) for f in ss.student_folders(made)}
+    incoming = tmp_path / "pages"
+    counted = rows = reviewed = 0
+    for k in range(10):
+        pile = tmp_path / f"pile{k}"
+        truths = ss.make_corpus(made, pile, np.random.default_rng(100 + k),
+                                dpi_choices=(150, 200, 300, 600) if k == 0 else (150, 200, 300), extra_foreign=(k < 2))
+        for t in truths:
+            page = next(images.pages_of(pile / t.file))
+            rec = run.read_page(page, sheets, incoming)
+            if t.kind == "sheet":
+                assert t.folder is not None
+                r, v = _check_page(rec, t, layouts[t.folder], incoming)
+                rows, reviewed, counted = rows + r, reviewed + v, counted + 1
+            else:
+                assert rec["status"] in ("blank", "no code"), (t.file, rec)
+        shutil.rmtree(pile)
+    print(f"{counted} sheet pages identified, {rows} bubble rows read right, {reviewed} unsure rows sent to review")
+    assert counted >= 200
+    assert rows > 1500 and reviewed > 50  # rows read right, and unsure ones sent to review

@@ -1,7 +1,7 @@
 """Time ``python -m generator scan`` on a pile of 300-dpi scans: pages per
 second, wall and CPU time, and the peak memory of the largest process.
 
-    .venv/bin/python benchmarks/scan.py [--students 200] [--runs 3] [--jobs 2] [--class-dir DIR] [--memory 50,200]
+    .venv/bin/python benchmarks/scan.py [--students 200] [--runs 3] [--jobs 2] [--class-dir DIR] [--memory 50,200] [--work DIR]
 
 Makes a class set of ``--students`` students with PDFs (or uses
 ``--class-dir``, one made before), prints every answer-sheet page at 300 dpi,
@@ -71,13 +71,13 @@ def run_scan(class_dir: Path, inputs: list[Path], jobs: int) -> tuple[float, flo
     shutil.rmtree(class_dir / "scans", ignore_errors=True)
     code = ("import resource, subprocess, sys, time\n"
             "t = time.perf_counter()\n"
-            "r = subprocess.run(sys.argv[1:])\n"
+            "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
             "wall = time.perf_counter() - t\n"
             "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
             "print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss, r.returncode)\n")
     r = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "generator", "scan", str(class_dir),
                         *map(str, inputs), "--jobs", str(jobs), "--quiet"], cwd=ROOT, capture_output=True, text=True)
-    wall, cpu, rss, rc = r.stdout.split()
+    wall, cpu, rss, rc = r.stdout.split()[-4:]
     if rc != "0":
         sys.exit(r.stderr)
     return float(wall), float(cpu), int(rss) // 1024
@@ -90,19 +90,28 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--class-dir", type=Path)
     p.add_argument("--memory", type=str, default="", help="comma-separated student counts to read for the memory curve")
+    p.add_argument("--work", type=Path, help="keep the class and the pile in this folder, and use them when there")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
-        work = Path(tmp)
-        if args.class_dir:
-            class_dir = work / "class"
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        saved = work / "pile.txt"
+        if args.work and saved.exists():
+            class_dir = work / "class-2026"
+            pile = [(line.split("\t")[0], Path(line.split("\t")[1])) for line in saved.read_text(encoding="utf-8").splitlines()]
+            print(f"using the class and the pile of {len(pile)} pages in {work}", flush=True)
+        elif args.class_dir:
+            class_dir = work / "class-2026"
             shutil.copytree(args.class_dir, class_dir, ignore=shutil.ignore_patterns("scans", "grading"))
         else:
             start = time.perf_counter()
             class_dir = make_class(args.students, work)
             print(f"class set of {args.students} students made in {time.perf_counter() - start:.0f} s", flush=True)
-        start = time.perf_counter()
-        pile = make_pile(class_dir, work / "pile", np.random.default_rng(2026))
-        print(f"pile of {len(pile)} pages at {DPI} dpi made in {time.perf_counter() - start:.0f} s (not timed)", flush=True)
+        if not (args.work and saved.exists()):
+            start = time.perf_counter()
+            pile = make_pile(class_dir, work / "pile", np.random.default_rng(2026))
+            saved.write_text("".join(f"{f}\t{p}\n" for f, p in pile), encoding="utf-8")
+            print(f"pile of {len(pile)} pages at {DPI} dpi made in {time.perf_counter() - start:.0f} s (not timed)", flush=True)
         runs = []
         for k in range(args.runs):
             wall, cpu, rss = run_scan(class_dir, [work / "pile"], args.jobs)
@@ -116,6 +125,7 @@ def main() -> None:
         if args.memory:
             for count in (int(c) for c in args.memory.split(",")):
                 part = work / f"part-{count}"
+                shutil.rmtree(part, ignore_errors=True)
                 part.mkdir()
                 folders = sorted({f for f, _ in pile})[:count]
                 for folder, f in pile:

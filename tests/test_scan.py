@@ -273,3 +273,33 @@ def test_two_hundred_pages_every_one_identified_no_bubble_wrong(tmp_path: Path) 
     print(f"{counted} sheet pages identified, {rows} bubble rows read right, {reviewed} unsure rows sent to review")
     assert counted >= 200
     assert rows > 1500 and reviewed > 50  # rows read right, and unsure ones sent to review
+
+
+@pytest.mark.pdf
+def test_a_pdf_of_scans_read_in_chunks_by_two_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scanner's PDF: every page rasterized and read, the file's pages shared
+    between the workers a few at a time, in the file's order."""
+    made = _class(tmp_path, 2, 13)
+    rng = np.random.default_rng(2)
+    scans: list[np.ndarray] = []
+    truths: list[tuple[str, int, dict[str, ss.RowTruth]]] = []
+    for folder in ss.student_folders(made):
+        layout = json.loads((folder / "sheet.json").read_text(encoding="utf-8"))
+        for page in layout["pages"]:
+            clean = ss.render_page(folder / "assignment.pdf", page["page"], 300)
+            filled, truth = ss.fill_sheet_page(clean, page, 300, rng)
+            scans.append(ss.degrade(filled, rng, rotate=int(rng.choice([0, 90, 180, 270])), skew_deg=1.5, scale=2 / 3, noise_sigma=2))
+            truths.append((folder.name, page["sheet_page"], truth))
+    ss.pages_pdf(scans, tmp_path / "pile.pdf", 200)
+    monkeypatch.setattr(run, "PDF_CHUNK", 2)
+    assert len(run.tasks_of([tmp_path / "pile.pdf"])) == (len(scans) + 1) // 2
+    summary = run.scan(made, [tmp_path / "pile.pdf"], jobs=2)
+    assert summary.read == len(scans) and summary.missing_pages == 0
+    pages = _csv(made / "scans" / "pages.csv")
+    assert [(p["folder"], int(p["sheet_page"]), int(p["page"])) for p in pages] == \
+        [(f, k, n) for n, (f, k, _) in enumerate(truths, 1)]
+    marks = {m["id"]: m for m in _csv(made / "scans" / "marks.csv")}
+    for name, _, truth in truths:
+        for target, t in truth.items():
+            column = next(c for c in marks[name] if c.split(" ")[0] == target)
+            assert marks[name][column] == (str(t["value"]) if t["case"] == "filled" else "")

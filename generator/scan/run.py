@@ -241,8 +241,6 @@ def _state_text(pages: list[dict[str, Any]]) -> str:
 class Outcome:
     pages: list[dict[str, Any]]  # every page ever read, in reading order
     kept: dict[tuple[str, int], dict[str, Any]]  # (folder, sheet page) -> the page kept
-    new: int = 0
-    already: int = 0
     review: list[dict[str, str]] = field(default_factory=list)
     missing: dict[str, list[int]] = field(default_factory=dict)
 
@@ -264,13 +262,13 @@ def assemble(pages: list[dict[str, Any]], sheets: ClassSheets) -> Outcome:
         who = {"id": e.student.id if e else "", "name": (e.student.name or "") if e else "", "folder": rec.get("folder", "")}
         if rec["key"] in status:
             out.review.append({**who, "what": "page scanned twice", "target": "", "detail": status[rec["key"]],
-                               "sheet_page": str(rec.get("sheet_page", "")), "page": _where(rec), "image": _image(rec, "page")})
+                               "sheet_page": str(rec.get("sheet_page", "")), "page": _where(rec), "image": ""})
         elif rec["status"] != "read":
             if rec["status"] == "blank":
                 continue
             out.review.append({**who, "what": rec["status"], "target": "", "detail": rec["detail"],
                                "sheet_page": str(rec.get("sheet_page", "")), "page": _where(rec), "image": _image(rec, "page")})
-    for e in sorted(students.values(), key=lambda e: e.folder):
+    for e in students.values():  # in the manifest's order
         layout = sheets.sheet(e.folder)
         n = len(layout["pages"]) if layout else 0
         missing = [k for k in range(1, n + 1) if (e.folder, k) not in kept]

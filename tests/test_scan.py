@@ -303,3 +303,31 @@ def test_a_pdf_of_scans_read_in_chunks_by_two_workers(tmp_path: Path, monkeypatc
         for target, t in truth.items():
             column = next(c for c in marks[name] if c.split(" ")[0] == target)
             assert marks[name][column] == (str(t["value"]) if t["case"] == "filled" else "")
+
+
+@pytest.mark.pdf
+def test_an_interrupted_scan_leaves_the_scans_folder_as_it_was(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    made = _class(tmp_path, 1, 17)
+    pile = tmp_path / "pile"
+    ss.make_corpus(made, pile, np.random.default_rng(1), dpi_choices=(300,), extra_foreign=False)
+    first = sorted(pile.iterdir())[0]
+    run.scan(made, [first])  # an earlier batch: its outputs must survive the interrupted one
+    before = {p: p.read_bytes() for p in (made / "scans").rglob("*") if p.is_file()}
+    many = tmp_path / "many"
+    many.mkdir()
+    for k in range(80):  # pages of their own (each file's bytes differ), enough to be stopped half-way
+        data = bytearray(sorted(pile.iterdir())[k % 2].read_bytes())
+        (many / f"s{k:02d}.png").write_bytes(bytes(data) + k.to_bytes(2, "big"))
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "scan", str(made), str(many), "--jobs", "2", "--quiet"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    after = {p: p.read_bytes() for p in (made / "scans").rglob("*") if p.is_file()}
+    assert after == before
+    assert not (made / "scans" / ".incoming").exists()

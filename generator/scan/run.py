@@ -34,6 +34,7 @@ import io
 import json
 import os
 import shutil
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -90,8 +91,10 @@ _class: ClassSheets | None = None
 _known: frozenset[str] = frozenset()
 
 
-def _init_worker(class_dir: str, known: frozenset[str]) -> None:
+def _init_worker(class_dir: str, known: frozenset[str], worker: bool = True) -> None:
     global _class, _known
+    if worker:  # Ctrl-C is the main process's to handle: it stops the pool and leaves the scans folder as it was
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _class, _known = ClassSheets.load(Path(class_dir)), known
 
 
@@ -445,17 +448,20 @@ def scan(class_dir: Path, inputs: Sequence[Path], *, jobs: int = 2, dpi: float =
     results: list[list[dict[str, Any]]] = []
     try:
         if jobs <= 1 or len(todo) == 1:
-            _init_worker(str(class_dir), frozenset(known))
+            _init_worker(str(class_dir), frozenset(known), worker=False)
             for t in todo:
                 results.append(_run_task(t, str(incoming), dpi))
                 if progress:
                     progress(len(results), len(todo))
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(class_dir), frozenset(known))) as pool:
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(class_dir), frozenset(known)))
+            try:
                 for r in pool.map(_run_task, todo, [str(incoming)] * len(todo), [dpi] * len(todo)):
                     results.append(r)
                     if progress:
                         progress(len(results), len(todo))
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
     except BaseException:
         shutil.rmtree(incoming, ignore_errors=True)
         raise

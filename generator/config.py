@@ -141,6 +141,7 @@ class Layout:
     answer_space: str = "full"  # "full": space under every part; "compact"/"none": questions only
     answer_sheet: bool = True  # the last page or two: one box per graded answer
     font_size: int = FONT_SIZE  # points of the body text (large print: 14, 17, 20)
+    digit_bubbles: bool = False  # the answer sheet's numbers also as digit grids, for a scanner to read
 
     @property
     def compact(self) -> bool:
@@ -217,7 +218,8 @@ class Config:
             "points": {p: _number(v) for p, v in self.points if p in self.include},
             "points_total": _number(self.points_total),
             "layout": {"paper": self.layout.paper, "answer_space": self.layout.answer_space,
-                       "answer_sheet": self.layout.answer_sheet, "font_size": self.layout.font_size},
+                       "answer_sheet": self.layout.answer_sheet, "font_size": self.layout.font_size,
+                       **({"digit_bubbles": True} if self.layout.digit_bubbles else {})},
             "questions": {"include": list(self.include)},
             "grading": self.grading.to_json(),
         }
@@ -246,7 +248,7 @@ def _number(x: float) -> float | int:
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "course": ("code", "name", "title", "term", "instructor", "due", "instructions"),
     "points": (),  # the part ids of the catalogue
-    "layout": ("paper", "answer_space", "answer_sheet", "font_size"),
+    "layout": ("paper", "answer_space", "answer_sheet", "font_size", "digit_bubbles"),
     "questions": ("include", "exclude"),
     "grading": ("follow_through", "method", "rounding", "credit"),
 }
@@ -460,6 +462,9 @@ def parse(text: str, path: Path) -> Config:
         sheet = lay["answer_sheet"]
         if not isinstance(sheet, bool):
             raise r.fail(f"expected true or false, not {_tomltype(sheet)}", "layout", "answer_sheet")
+    digit_bubbles = lay.get("digit_bubbles", False)
+    if not isinstance(digit_bubbles, bool):
+        raise r.fail(f"expected true or false, not {_tomltype(digit_bubbles)}", "layout", "digit_bubbles")
     if "font_size" in lay:
         size = lay["font_size"]
         low, high = FONT_SIZES
@@ -483,7 +488,7 @@ def parse(text: str, path: Path) -> Config:
         raise r.fail("the included parts are worth 0 points in total: give at least one part points", "points")
 
     return Config(course=course, points=tuple((p, float(points[p])) for p in PART_IDS),
-                  layout=Layout(paper, space, sheet, size), include=tuple(include), grading=_grading(r, data.get("grading", {})),
+                  layout=Layout(paper, space, sheet, size, digit_bubbles), include=tuple(include), grading=_grading(r, data.get("grading", {})),
                   source=str(path))
 
 
@@ -552,6 +557,8 @@ answer_space = "full"           # "full": room to answer under every part;
 answer_sheet = true             # the last page or two: one box per final answer, to copy answers into
 font_size = 11                  # points of the body text, {FONT_SIZES[0]} to {FONT_SIZES[1]}: 14, 17 or 20 for large print
                                 # (figures, tables and the answer space scale with it)
+digit_bubbles = false           # true: every number on the answer sheet also gets a digit grid (a page more),
+                                # so that `scan` reads the numbers from paper into scans/responses.csv
 
 [questions]
 # Which questions and parts to include: question numbers ({numbers}) and part ids.

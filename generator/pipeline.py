@@ -330,7 +330,7 @@ def answer_sheet(ps: ProblemSet, folder: str | None = None) -> AnswerSheet | Non
     config = config_of(ps)
     if not config.layout.answer_sheet:
         return None
-    layout = sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size)
+    layout = sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size, config.layout.digit_bubbles)
     name = version_folder(ps) if folder is None else folder
     marks = sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed, name)
     return AnswerSheet(layout, marks, name, sheetmarks.digest(layout, config.layout.paper))

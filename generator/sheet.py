@@ -47,6 +47,7 @@ PAD_CHARS = 1.5  # room at the ends of a box
 MIN_CHARS = 7.0  # the narrowest box, in characters (with its ends)
 LINES_PER_MARK = 1.5  # an explanation's handwritten lines per mark
 GAP_MM = 2.0  # between two lines of boxes, at least
+TIGHT_GAP_MM = 1.0  # the same, where that keeps the sheet to two pages (letter paper)
 QUESTION_GAP = 2  # before the first line of a question, in gaps
 GROW_MM = LINE_MM  # the most a box grows to fill its page
 PROSE_CHAR_MM = 1.5  # a typeset character of prose at the handout's size (an upper bound, checked by TeX in the tests)
@@ -60,7 +61,12 @@ TABLE = Path(__file__).resolve().parent / "sheet-sizes.json"
 PAPER_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 MARGIN_MM = {False: 23.0, True: 17.0}
 HEAD_MM = {1: 33.5, 2: 23.5}  # first page (title, course, name line, instructions); a following page
+DIGITS_NOTE_MM = 4.5  # the first page's line more with digit grids (telling students to fill them)
 SAFETY_MM = 4.0
+# Large print: a page's heading may wrap (the name line, the instructions) and labels grow taller
+# than their frames; this much more room is kept per point of scale above 1 (checked with TeX:
+# sheet.json's read-back stops a version whose boxes TeX put on other pages).
+LARGE_SAFETY_MM = 14.0
 SQUEEZE = 1.1  # an answer a little too long for one line of a box as wide as the line is written 10% closer, not on two
 BOX_GAP_MM = 3.6  # between two boxes of a line (0.8em and the frame's rules)
 RULES_MM = 0.3  # a frame's rules, top and bottom
@@ -78,8 +84,14 @@ MAX_ROW_BUBBLES = 33  # a row of more would not fit a line: a coarser step, and 
 GRAINS = (1.0, 0.5, 0.25)  # the steps a row counts in: the coarsest that all of a part's marks are multiples of
 PART_TAG_MM = 9.5  # a part's tag before its row (2.4em)
 PART_ROW_MM = 4.7  # one line of the part rows
+MAX_DECIMALS = 6  # a digit grid's decimals at most (a number without an absolute tolerance gets these)
 GRADER_COLUMNS = 4  # the part rows' grid: an entry spans as many of its columns as it needs
 GRADER_HEAD_MM = 5.0  # the part rows' heading
+DIGIT_ROW_MM = 4.7  # one place of a digit grid
+DIGIT_HEAD_MM = 4.7  # a digit grid's ref and sign bubble (its lines are DIGIT_ROW_MM apart, exactly)
+DIGIT_GAP_MM = 6.0  # between two lines of digit grids (4 mm and the last line's depth)
+DIGIT_COLUMNS = 3  # digit grids side by side
+DIGITS_PAGE_HEAD_MM = 14.0  # what a page of digit grids gives its instructions
 
 
 @dataclass(frozen=True)
@@ -126,9 +138,34 @@ class SheetRow:
 
 
 @dataclass(frozen=True)
+class DigitGrid:
+    """A numeric answer's digit grid (``[layout] digit_bubbles``): a row of
+    bubbles 0-9 for each place, highest first (``places`` are powers of ten:
+    2 for hundreds, -1 for tenths), and a sign bubble when the answer may be
+    negative."""
+
+    ref: str
+    places: tuple[int, ...]
+    sign: bool
+
+    @property
+    def places_tex(self) -> str:
+        return ",".join(str(p) for p in self.places)
+
+    @staticmethod
+    def place_label(p: int) -> str:
+        return str(10**p) if p >= 0 else "0." + "0" * (-p - 1) + "1"
+
+    def height(self) -> float:
+        return DIGIT_HEAD_MM + len(self.places) * DIGIT_ROW_MM
+
+
+@dataclass(frozen=True)
 class SheetPage:
     rows: list[SheetRow]
     gap: float  # mm between two lines of boxes, twice that before a question (TeX adds what is left on the page, evenly)
+    grids: list[list[DigitGrid]] = field(default_factory=list)  # a page of digit grids: its lines of grids
+    grader: bool = False  # the page the part rows are at the foot of (the last page of boxes)
 
     def gap_tex(self, row: SheetRow) -> str:
         return f"{self.gap * (QUESTION_GAP if row.new_question else 1):.1f}mm"
@@ -158,12 +195,24 @@ class Sheet:
     scale: float = 1.0  # the handout's font size over BASE_PT
 
     @property
+    def digit_row_tex(self) -> str:
+        return f"{DIGIT_ROW_MM:.1f}mm"
+
+    @property
+    def has_grids(self) -> bool:
+        return self.grid_pages > 0
+
+    @property
+    def grid_pages(self) -> int:
+        return sum(1 for p in self.pages if p.grids)
+
+    @property
     def grader_tex(self) -> str:
         return f"{self.grader_mm():.1f}mm"
 
     @property
     def grader_head_tex(self) -> str:
-        return f"{GRADER_HEAD_MM * self.scale:.1f}mm"
+        return f"{grader_head_mm(self.scale):.1f}mm"
 
     @property
     def grader_row_tex(self) -> str:
@@ -173,10 +222,17 @@ class Sheet:
         """The height of the part rows' block (a gap above it is extra)."""
         return grader_mm(len(self.grader), self.scale) if self.grader else 0.0
 
-    def bubbles(self) -> list[tuple[str, str]]:
-        """Every bubble as (target, value), in the order the pages print them."""
-        out = [(b.ref, v) for p in self.pages for r in p.rows for b in r.boxes for v in b.scores]
-        return out + [(e.part, v) for line in self.grader for e in line for v in e.values]
+    def bubbles(self) -> list[tuple[str, str, str, str]]:
+        """Every bubble as (target, kind, column, value): ``column`` a digit's
+        place (a power of ten, or ``sign``), ``-`` for a score."""
+        out = [(b.ref, "score", "-", v) for p in self.pages for r in p.rows for b in r.boxes for v in b.scores]
+        out += [(e.part, "score", "-", v) for line in self.grader for e in line for v in e.values]
+        for p in self.pages:
+            for line in p.grids:
+                for g in line:
+                    out += [(g.ref, "digit", "sign", "-")] if g.sign else []
+                    out += [(g.ref, "digit", str(place), str(d)) for place in g.places for d in range(10)]
+        return out
 
     @property
     def line_tex(self) -> str:
@@ -411,34 +467,75 @@ def table() -> dict[str, dict[str, Need]]:
             for family, refs in data["families"].items()}
 
 
+@cache
+def number_table() -> dict[str, dict[str, tuple[int, bool]]]:
+    """The stored table's numbers: family name -> ref key -> (the most
+    integer digits, whether any is negative) over the table's seeds."""
+    data = json.loads(TABLE.read_text(encoding="utf-8"))
+    return {family: {ref: (int(n["digits"]), bool(n["negative"])) for ref, n in refs.items()}
+            for family, refs in data.get("numbers", {}).items()}
+
+
+def is_number(a: Answer) -> bool:
+    """A final answer that is one number: with ``[layout] digit_bubbles`` it
+    gets a digit grid."""
+    return a.kind == "number" and isinstance(a.value, (int, float)) and not isinstance(a.value, bool)
+
+
+def decimals(a: Answer) -> int:
+    """The decimals a number is written to: enough that rounding stays within
+    its absolute tolerance (0.005: 2; 0.0001: 4), at most :data:`MAX_DECIMALS`."""
+    tol = float((a.tolerance or {}).get("abs", 0.0) or 0.0)
+    if tol <= 0:
+        return MAX_DECIMALS
+    return max(0, min(MAX_DECIMALS, math.ceil(-math.log10(2 * tol) - 1e-9)))
+
+
+def integer_digits(value: float, places: int) -> int:
+    """How many integer digits ``value`` has written to ``places`` decimals."""
+    whole = int(abs(round(float(value), places)))
+    return max(1, len(str(whole)))
+
+
 def measure_table(versions: Iterable[ProblemSet], seeds: int) -> dict[str, object]:
     """The table of ``versions`` (those of seeds 0 .. seeds-1, made with the
     default configuration: a configuration changes points, not answers):
     per family and ref the most any of them needs."""
     families: dict[str, dict[str, Need]] = {}
+    numbers: dict[str, dict[str, dict[str, object]]] = {}
     for ps in versions:
         for q in ps.questions:
             refs = families.setdefault(q.family, {})
+            nums = numbers.setdefault(q.family, {})
             for p in q.parts:
                 for a in p.graded:
                     key = table_key(q, p, a)
                     refs[key] = refs[key] | need(a) if key in refs else need(a)
+                    if is_number(a):
+                        was = nums.get(key, {"digits": 1, "negative": False})
+                        nums[key] = {"digits": max(int(str(was["digits"])), integer_digits(a.value, decimals(a))),
+                                     "negative": bool(was["negative"]) or float(a.value) < 0}
     return {"seeds": seeds, "unit": "handwritten characters and lines",
-            "families": {f: {ref: n.to_json() for ref, n in refs.items()} for f, refs in sorted(families.items())}}
+            "families": {f: {ref: n.to_json() for ref, n in refs.items()} for f, refs in sorted(families.items())},
+            "numbers": {f: nums for f, nums in sorted(numbers.items()) if nums}}
 
 
 def table_text(data: dict[str, object]) -> str:
     """The table as stored: one ref a line."""
-    families = data["families"]
-    assert isinstance(families, dict)
-    head = {k: v for k, v in data.items() if k != "families"}
-    lines = [json.dumps(head)[:-1] + ', "families": {']
-    for k, (family, refs) in enumerate(families.items()):
-        lines.append(f"  {json.dumps(family)}: {{")
-        lines += [f"    {json.dumps(ref)}: {json.dumps(n)}," for ref, n in refs.items()]
-        lines[-1] = lines[-1].rstrip(",")
-        lines.append("  }" + ("," if k < len(families) - 1 else ""))
-    return "\n".join(lines) + "\n}}\n"
+    head = {k: v for k, v in data.items() if k not in ("families", "numbers")}
+    lines = [json.dumps(head)[:-1] + ","]
+    groups = [name for name in ("families", "numbers") if name in data]
+    for g, name in enumerate(groups):
+        block = data[name]
+        assert isinstance(block, dict)
+        lines.append(f" {json.dumps(name)}: {{")
+        for k, (family, refs) in enumerate(block.items()):
+            lines.append(f"  {json.dumps(family)}: {{")
+            lines += [f"    {json.dumps(ref)}: {json.dumps(n)}," for ref, n in refs.items()]
+            lines[-1] = lines[-1].rstrip(",")
+            lines.append("  }" + ("," if k < len(block) - 1 else ""))
+        lines.append(" }" + ("," if g < len(groups) - 1 else ""))
+    return "\n".join(lines) + "\n}\n"
 
 
 # --------------------------------------------------------------------------
@@ -626,18 +723,18 @@ def _height(rows: list[list[_Cell]], gap: float = GAP_MM) -> float:
     return boxes + gaps
 
 
-def _split(rows: list[list[_Cell]], room: list[float], tail: float = 0.0) -> list[list[list[_Cell]]]:
+def _split(rows: list[list[_Cell]], room: list[float], tail: float = 0.0, gap: float = GAP_MM) -> list[list[list[_Cell]]]:
     """The lines on one page if they fit, else on two, broken between two
     parts (between two questions unless that leaves the pages much less even),
     with the free space as even as can be; else on as many pages as it takes.
     The last page keeps ``tail`` mm for the part rows."""
-    if _height(rows) + tail <= room[0]:
+    if _height(rows, gap) + tail <= room[0]:
         return [rows]
     best: tuple[float, int] | None = None
     for k in range(1, len(rows)):
         if rows[k][0].part == rows[k - 1][-1].part:
             continue
-        a, b = room[0] - _height(rows[:k]), room[1] - _height(rows[k:]) - tail
+        a, b = room[0] - _height(rows[:k], gap), room[1] - _height(rows[k:], gap) - tail
         score = abs(a - b) + (0.0 if _starts_question(rows, k) else PART_BREAK_MM)
         if a >= 0 and b >= 0 and (best is None or score < best[0]):
             best = (score, k)
@@ -645,16 +742,21 @@ def _split(rows: list[list[_Cell]], room: list[float], tail: float = 0.0) -> lis
         return [rows[:best[1]], rows[best[1]:]]
     pages: list[list[list[_Cell]]] = [[]]
     for r in rows:
-        if pages[-1] and _height(pages[-1] + [r]) > room[min(len(pages) - 1, 1)]:
+        if pages[-1] and _height(pages[-1] + [r], gap) > room[min(len(pages) - 1, 1)]:
             pages.append([])
         pages[-1].append(r)
-    if _height(pages[-1]) + tail > room[min(len(pages) - 1, 1)]:  # the part rows on a page of their own
+    if _height(pages[-1], gap) + tail > room[min(len(pages) - 1, 1)]:  # the part rows on a page of their own
         pages.append([])
     return pages
 
 
+def grader_head_mm(scale: float) -> float:
+    """The part rows' heading: one line, two in large print (where it wraps)."""
+    return GRADER_HEAD_MM * scale * (2 if scale > 1.2 else 1)
+
+
 def grader_mm(lines: int, scale: float) -> float:
-    return GRADER_HEAD_MM * scale + lines * PART_ROW_MM * max(scale, 1.0)
+    return grader_head_mm(scale) + lines * PART_ROW_MM * max(scale, 1.0)
 
 
 def grader_lines(ps: ProblemSet, line_w: float, tag: float) -> list[list[GraderEntry]]:
@@ -678,20 +780,66 @@ def grader_lines(ps: ProblemSet, line_w: float, tag: float) -> list[list[GraderE
     return [line for line in lines if line]
 
 
-def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: float = BASE_PT) -> Sheet:
-    """The answer sheet of ``ps``: its pages, their lines of boxes."""
+def digit_grids(ps: ProblemSet) -> list[DigitGrid]:
+    """A digit grid for every numeric final answer: as many integer places as
+    the table's seeds need for that ref (and the version's own answer), the
+    decimals its tolerance needs, a sign bubble when any may be negative."""
+    known = number_table()
+    out = []
+    for q in ps.questions:
+        stored = known.get(q.family, {})
+        for p in q.parts:
+            for a in p.graded:
+                if not is_number(a):
+                    continue
+                places = decimals(a)
+                digits, negative = stored.get(table_key(q, p, a), (1, False))
+                digits = max(digits, integer_digits(a.value, places))
+                negative = negative or float(a.value) < 0
+                out.append(DigitGrid(a.ref or "", tuple(range(digits - 1, -places - 1, -1)), negative))
+    return out
+
+
+def _grid_pages(grids: list[DigitGrid], room: float) -> list[list[list[DigitGrid]]]:
+    """Digit grids :data:`DIGIT_COLUMNS` to a line, lines on pages of ``room`` mm."""
+    lines = [grids[k : k + DIGIT_COLUMNS] for k in range(0, len(grids), DIGIT_COLUMNS)]
+    pages: list[list[list[DigitGrid]]] = [[]]
+    used = DIGITS_PAGE_HEAD_MM
+    for line in lines:
+        h = max(g.height() for g in line) + DIGIT_GAP_MM
+        if pages[-1] and used + h > room:
+            pages.append([])
+            used = DIGITS_PAGE_HEAD_MM
+        pages[-1].append(line)
+        used += h
+    return [p for p in pages if p]
+
+
+def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: float = BASE_PT, digits: bool = False) -> Sheet:
+    """The answer sheet of ``ps``: its pages, their lines of boxes (with
+    ``digits``, then pages of digit grids)."""
     scale = font_pt / BASE_PT
     hand, line_h = HAND_MM * scale, LINE_MM * scale
     line_w, text_h = text_block(paper, compact, font_pt)
     rows = _rows(_cells(ps, line_w, hand, line_h), line_w)
     _align(rows, line_w, hand, line_h)
-    room = [text_h - HEAD_MM[1] * scale - SAFETY_MM - MARKS_MM[compact], text_h - HEAD_MM[2] * scale - SAFETY_MM - MARKS_MM[compact]]
+    head = HEAD_MM[1] + (DIGITS_NOTE_MM if digits else 0.0)
+    safety = SAFETY_MM + LARGE_SAFETY_MM * max(scale - 1.0, 0.0)
+    room = [text_h - head * scale - safety - MARKS_MM[compact], text_h - HEAD_MM[2] * scale - safety - MARKS_MM[compact]]
+    for r in rows:  # no box taller than a page (in large print an explanation's would be): it is written smaller
+        for c in r:
+            c.height = min(c.height, room[1] - RULES_MM - 1.0)
     grader = grader_lines(ps, line_w, PART_TAG_MM * scale)
     tail = QUESTION_GAP * GAP_MM + grader_mm(len(grader), scale) if grader else 0.0
+    gap = GAP_MM
     split = _split(rows, room, tail)
+    if len(split) > 2:  # closer lines rather than a third page
+        tight = _split(rows, room, tail, TIGHT_GAP_MM)
+        if len(tight) < len(split):
+            split, gap = tight, TIGHT_GAP_MM
     pages = []
     for k, page in enumerate(split):
-        free = room[min(k, 1)] - _height(page) - (tail if k == len(split) - 1 else 0.0)
+        free = room[min(k, 1)] - _height(page, gap) - (tail if k == len(split) - 1 else 0.0)
         grow = max(0.0, min(GROW_MM * scale, free / max(len(page), 1)))
         for r in page:
             for c in r:
@@ -699,7 +847,9 @@ def layout(ps: ProblemSet, paper: str = "a4", compact: bool = False, font_pt: fl
         rows_out = [SheetRow([SheetBox(c.ref, c.tex_label(), c.width, c.height, c.prose, c.scores) for c in r], _starts_question(page, j),
                              f"q{r[0].question}" if r[0].aligned else "")
                     for j, r in enumerate(page)]
-        pages.append(SheetPage(rows_out, GAP_MM))
+        pages.append(SheetPage(rows_out, gap, grader=k == len(split) - 1))
+    if digits:
+        pages += [SheetPage([], GAP_MM, grids) for grids in _grid_pages(digit_grids(ps), room[1])]
     columns: dict[str, list[SheetBox]] = {}
     for page_out in pages:
         for row in page_out.rows:

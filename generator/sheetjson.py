@@ -52,6 +52,8 @@ class Placed:
     h: float = 0.0
     r: float = 0.0  # a bubble's radius
     value: str = ""
+    bubble_kind: str = ""  # score | digit
+    column: str = "-"  # a digit's place (a power of ten, or "sign")
 
 
 def _unescape(text: str) -> str:
@@ -73,11 +75,11 @@ def read_positions(text: str, page_height: float) -> list[Placed]:
                 w, h, x, y, page = (int(v) for v in rest)
                 out.append(Placed(kind, target, page, x * BP_PER_SP, page_height - (y + h) * BP_PER_SP, w * BP_PER_SP, h * BP_PER_SP))
             else:
-                kind_name, value, radius, bx, by, on = rest
-                if kind_name != "score":
+                kind_name, value, column, radius, bx, by, on = rest
+                if kind_name not in ("score", "digit"):
                     raise ValueError(kind_name)
                 out.append(Placed(kind, target, int(on), int(bx) * BP_PER_SP, page_height - int(by) * BP_PER_SP,
-                                  r=int(radius) * BP_PER_SP, value=value))
+                                  r=int(radius) * BP_PER_SP, value=value, bubble_kind=kind_name, column=column))
         except ValueError:
             raise SheetError(f"the answer sheet's positions, line {n}: cannot read {line[:60]!r}") from None
     return out
@@ -106,9 +108,12 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
     width, height = (v * BP_PER_MM for v in PAPER_MM[paper])
     where = f"version {version}: the answer sheet"
     boxes: dict[str, list[Placed]] = {}
-    bubbles: dict[tuple[str, str], list[Placed]] = {}
+    bubbles: dict[tuple[str, str, str, str], list[Placed]] = {}
     for p in placed:
-        (boxes.setdefault(p.target, []) if p.kind == "box" else bubbles.setdefault((p.target, p.value), [])).append(p)
+        if p.kind == "box":
+            boxes.setdefault(p.target, []).append(p)
+        else:
+            bubbles.setdefault((p.target, p.bubble_kind, p.column, p.value), []).append(p)
     pages: list[dict[str, object]] = []
     expected_bubbles = set(layout.bubbles())
     for k, (page, pm) in enumerate(zip(layout.pages, marks, strict=True)):
@@ -129,17 +134,20 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
                                      f"{want_w:.2f} x {want_h:.2f}")
                 rects.append((f"box {b.ref}", (g.x, g.y, g.w, g.h)))
                 out_boxes.append({"ref": b.ref, "x": round(g.x, 2), "y": round(g.y, 2), "w": round(g.w, 2), "h": round(g.h, 2)})
-        for (target, value), got in sorted(bubbles.items(), key=lambda kv: (kv[1][0].page, kv[1][0].y, kv[1][0].x)):
+        for key, got in sorted(bubbles.items(), key=lambda kv: (kv[1][0].page, kv[1][0].y, kv[1][0].x)):
+            target, kind, column, value = key
             on_page = [g for g in got if g.page == number]
             if not on_page:
                 continue
-            if (target, value) not in expected_bubbles or len(got) != 1:
+            if key not in expected_bubbles or len(got) != 1:
                 raise SheetError(f"{where}: the bubble {value} of {target} was placed {len(got)} times")
             g = on_page[0]
             rects.append((f"bubble {value} of {target}", (g.x - g.r, g.y - g.r, 2 * g.r, 2 * g.r)))
-            out_bubbles.append({"target": target, "kind": "score", "value": _number(value),
-                                "x": round(g.x, 2), "y": round(g.y, 2), "r": round(g.r, 2)})
-            expected_bubbles.discard((target, value))
+            entry: dict[str, object] = {"target": target, "kind": kind, "value": value if value == "-" else _number(value)}
+            if kind == "digit":
+                entry["column"] = column if column == "sign" else int(column)
+            out_bubbles.append({**entry, "x": round(g.x, 2), "y": round(g.y, 2), "r": round(g.r, 2)})
+            expected_bubbles.discard(key)
         for name, (x, y, w, h) in rects:
             if x < 0 or y < 0 or x + w > width + 0.01 or y + h > height + 0.01:
                 raise SheetError(f"{where}: {name} is off page {number}")
@@ -154,7 +162,7 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
     if boxes:
         raise SheetError(f"{where}: TeX placed boxes the layout does not have: {', '.join(sorted(boxes))}")
     if expected_bubbles:
-        target, value = sorted(expected_bubbles)[0]
+        target, _, _, value = sorted(expected_bubbles)[0]
         raise SheetError(f"{where}: the bubble {value} of {target} is not on the sheet's pages")
     return {"format": FORMAT, "generator": __version__, "version": version, "seed": seed, "folder": folder, "digest": digest,
             "paper": paper, "unit": "bp", "origin": "top-left", "assignment_tex_sha256": source_sha256, "pages": pages}

@@ -79,7 +79,9 @@ def digest(sheet: Sheet, paper: str) -> str:
     values, the gaps, the part rows, the handwriting line, the font's scale and
     the foot kept free). Two sheets with one digest are placed alike."""
     pages = [{"gap": p.gap, "rows": [[b.ref, round(b.width, 1), round(b.height, 1), list(b.scores), r.new_question, r.column]
-                                     for r in p.rows for b in r.boxes]} for p in sheet.pages]
+                                     for r in p.rows for b in r.boxes],
+              "grids": [[[g.ref, list(g.places), g.sign] for g in line] for line in p.grids], "grader": p.grader}
+             for p in sheet.pages]
     layout = {"paper": paper, "line": round(sheet.line, 1), "scale": sheet.scale, "reserve": sheet.reserve, "pages": pages,
               "grader": [[[e.part, list(e.values), e.span] for e in line] for line in sheet.grader]}
     return hashlib.sha256(json.dumps(layout, sort_keys=True).encode("utf-8")).hexdigest()[:8]

@@ -409,6 +409,8 @@ def fill_sheet_page(img: Image8, page_json: Mapping[str, Any], dpi: float, rng: 
     img = img.copy()
     truth: dict[str, RowTruth] = {}
     for target, row in bubble_rows(page_json).items():
+        if row[0].get("kind") == "digit":
+            continue  # a digit grid is a student's number: its tests fill it themselves
         table = weights if weights is not None else (BOX_WEIGHTS if "#" in target else PART_WEIGHTS)
         if choices is not None and target in choices:
             case = choices[target]

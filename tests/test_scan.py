@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -179,30 +180,70 @@ def test_batches_add_up_and_foreign_pages_are_listed(tmp_path: Path) -> None:
             assert marks[t.folder]["1e#1 (of 3)"] == (str(want["value"]) if want["case"] == "filled" else "")
 
 
+def _fill_number(img: np.ndarray, grid: list[Mapping[str, Any]], text: str, dpi: float, rng: np.random.Generator) -> None:
+    """Fill a digit grid with ``text`` as a student would: the sign's bubble
+    when negative, one digit a place from the first significant digit to the
+    last, the places before and after left empty."""
+    places = sorted({int(b["column"]) for b in grid if b["column"] != "sign"}, reverse=True)
+    negative = text.startswith("-")
+    whole, _, frac = text.lstrip("-").partition(".")
+    digits = {len(whole) - 1 - k: int(c) for k, c in enumerate(whole)}
+    digits.update({-(k + 1): int(c) for k, c in enumerate(frac)})
+    assert set(digits) <= set(places), (text, places)
+    lit = [p for p in places if p in digits and (p <= 0 or digits[p] != 0 or any(digits.get(q, 0) for q in places if q > p))]
+    for b in grid:
+        on = (b["column"] == "sign" and negative) or (b["column"] != "sign" and int(b["column"]) in lit
+                                                      and digits[int(b["column"])] == b["value"])
+        if on:
+            ss.fill_bubble(img, b["x"], b["y"], b["r"], dpi, rng, float(rng.uniform(0.7, 1.0)), float(rng.uniform(0.8, 1.0)))
+
+
 @pytest.mark.pdf
-def test_marks_read_from_scans_grade_like_the_same_marks_typed(tmp_path: Path) -> None:
-    made = _class(tmp_path, 6, 21)
+def test_marks_and_numbers_read_from_scans_grade_like_the_same_typed(tmp_path: Path) -> None:
+    """A class of 6 with digit grids: the scores, part marks and numbers read
+    from the scans give the grades.csv the same marks and numbers typed give."""
+    from generator import config
+
+    (tmp_path / "course.toml").write_text("[layout]\ndigit_bubbles = true\n", encoding="utf-8")
+    made = classset.make(21, [Student(str(k)) for k in range(1, 7)], tmp_path / "c", jobs=2, quiet=True,
+                         config=config.load(tmp_path / "course.toml")).folder
     rng = np.random.default_rng(11)
     pile = tmp_path / "pile"
     pile.mkdir()
     typed: dict[str, dict[str, str]] = {}
+    numbers: dict[str, dict[str, str]] = {}
     n = 0
     for folder in ss.student_folders(made):
+        key = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
+        values = {a["ref"]: a["value"] for q in key["questions"] for p in q["parts"] for a in p["answers"] if a["ref"]}
         layout = json.loads((folder / "sheet.json").read_text(encoding="utf-8"))
         for page in layout["pages"]:
             rows = ss.bubble_rows(page)
-            choices = {t: ("filled" if "#" in t or rng.random() < 0.3 else "empty") for t in rows}
+            grids = {t: r for t, r in rows.items() if r[0]["kind"] == "digit"}
+            choices = {t: ("empty" if t in grids else "filled" if "#" in t or rng.random() < 0.3 else "empty") for t in rows}
             clean = ss.render_page(folder / "assignment.pdf", page["page"], 200)
             filled, truth = ss.fill_sheet_page(clean, page, 200, rng, choices)
             for target, t in truth.items():
                 if t["case"] == "filled":
                     typed.setdefault(folder.name, {})[target] = str(t["value"])
+            for target, grid in grids.items():
+                decimals = -min(int(b["column"]) for b in grid if b["column"] != "sign")
+                value = float(values[target]) * (1.0 if rng.random() < 0.7 else 0.5)  # right, or a wrong number (as many places)
+                text = f"{value:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:.0f}"
+                text = "0" if text in ("-0", "") else text
+                _fill_number(filled, grid, text, 200, rng)
+                numbers.setdefault(folder.name, {})[target] = text
             n += 1
             scan = ss.degrade(filled, rng, rotate=int(rng.choice([0, 90, 180, 270])), skew_deg=float(rng.uniform(-2, 2)),
                               blur_sigma=0.5, noise_sigma=2.0)
             ss.write_image(scan, pile / f"p{n:03d}.png", dpi=200)
+    assert sum(len(v) for v in numbers.values()) >= 6 * 10
     run.scan(made, [pile])
     assert not [r for r in _csv(made / "scans" / "review.csv")]
+    read_back = {r["id"]: r for r in _csv(made / "scans" / "responses.csv")}
+    for sid, cells in numbers.items():
+        for ref, text in cells.items():
+            assert float(read_back[sid][ref]) == float(text), (sid, ref, text, read_back[sid][ref])
     header = next(csv.reader((made / "marks-template.csv").open(encoding="utf-8")))
     by_hand = tmp_path / "typed.csv"
     with by_hand.open("w", encoding="utf-8", newline="") as f:
@@ -210,16 +251,26 @@ def test_marks_read_from_scans_grade_like_the_same_marks_typed(tmp_path: Path) -
         w.writerow(header)
         for row in _csv(made / "marks-template.csv"):
             w.writerow([row["id"], row["name"]] + [typed.get(row["id"], {}).get(c.split(" ")[0], "") for c in header[2:-1]] + [""])
+    responses_header = next(csv.reader((made / "responses-template.csv").open(encoding="utf-8")))
+    typed_numbers = tmp_path / "typed-responses.csv"
+    with typed_numbers.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(responses_header)
+        for row in _csv(made / "responses-template.csv"):
+            w.writerow([row["id"], row["name"]] + [numbers.get(row["id"], {}).get(c, "") for c in responses_header[2:]])
     copy = tmp_path / "copy"
     shutil.copytree(made, copy)
 
-    def grade(class_dir: Path, marks: Path) -> bytes:
-        r = subprocess.run([sys.executable, "-m", "generator", "grade", str(class_dir), "--marks", str(marks), "--no-pdf", "--quiet"],
-                           cwd=ROOT, capture_output=True, text=True)
+    def grade(class_dir: Path, marks: Path, responses: Path) -> bytes:
+        r = subprocess.run([sys.executable, "-m", "generator", "grade", str(class_dir), "--marks", str(marks), "--responses",
+                            str(responses), "--no-pdf", "--quiet"], cwd=ROOT, capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
         return (class_dir / "grading" / "grades.csv").read_bytes()
 
-    assert grade(made, made / "scans" / "marks.csv") == grade(copy, by_hand)
+    scanned = grade(made, made / "scans" / "marks.csv", made / "scans" / "responses.csv")
+    assert scanned == grade(copy, by_hand, typed_numbers)
+    totals = [float(r["total"]) for r in csv.DictReader(scanned.decode("utf-8").splitlines())]
+    assert len(totals) == 6 and max(totals) > 30  # numbers right were graded right
 
 
 def test_bad_input_is_one_line(tmp_path: Path) -> None:

@@ -115,3 +115,41 @@ def test_a_box_placed_twice_or_missing_stops_the_version() -> None:
                         digest=answers.digest, source_sha256="")
     with pytest.raises(sheetjson.SheetError, match="cannot read"):
         sheetjson.read_positions("box {1a#1} 12 x\n", height)
+
+
+@pytest.mark.pdf
+def test_digit_grids_are_where_sheet_json_says(tmp_path: Path) -> None:
+    """[layout] digit_bubbles: every numeric answer's grid has a row of ten
+    bubbles per place, the places its table and tolerance need, and a sign
+    bubble when it may be negative; rendered, every ring is where it says."""
+    (tmp_path / "course.toml").write_text("[layout]\ndigit_bubbles = true\n", encoding="utf-8")
+    ps = pipeline.build_problem_set(4, config=config.load(tmp_path / "course.toml"))
+    pipeline.write_version(ps, tmp_path / "v")
+    data = _check_version(tmp_path / "v")
+    digits = [c for p in data["pages"] for c in p["bubbles"] if c["kind"] == "digit"]
+    numbers = [a for q in ps.questions for p in q.parts for a in p.graded if sheet.is_number(a)]
+    assert {c["target"] for c in digits} == {a.ref for a in numbers} and len(numbers) >= 10
+    for a in numbers:
+        mine = [c for c in digits if c["target"] == a.ref]
+        places = sorted({c["column"] for c in mine if c["column"] != "sign"}, reverse=True)
+        assert places[-1] == -sheet.decimals(a)  # 0.005: two decimals, 0.0001: four
+        assert 10 ** (places[0] + 1) > abs(round(float(a.value), sheet.decimals(a)))  # the integer places hold its value
+        for place in places:
+            assert sorted(c["value"] for c in mine if c["column"] == place) == list(range(10))
+        assert any(c["column"] == "sign" for c in mine) or float(a.value) >= 0
+    assert data["pages"][-1]["boxes"] == []  # the grids have a page of their own
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("layout", ['paper = "letter"\nfont_size = 20', 'answer_space = "compact"\npaper = "letter"',
+                                    'digit_bubbles = true\nfont_size = 14', 'paper = "letter"'])
+def test_tex_places_every_layout_where_python_planned(tmp_path: Path, layout: str) -> None:
+    """Large print, compact, letter, digit grids: TeX puts every box and bubble
+    on the sheet page its layout planned (else the version stops), and the
+    rendered page agrees with sheet.json."""
+    (tmp_path / "course.toml").write_text(f"[layout]\n{layout}\n", encoding="utf-8")
+    ps = pipeline.build_problem_set(6, config=config.load(tmp_path / "course.toml"))
+    pipeline.write_version(ps, tmp_path / "v")
+    data = _check_version(tmp_path / "v")
+    if layout == 'paper = "letter"':
+        assert len(data["pages"]) == 2  # the default sheet keeps to two pages on letter paper too

@@ -215,10 +215,16 @@ def register(gray: np.ndarray, page: dict[str, Any], code: Code) -> Registration
 @dataclass(frozen=True)
 class BubbleRead:
     target: str
-    value: float
+    value: float  # a score's marks, a digit (-1 for a sign bubble)
     ink: float  # share of the inner disk that is ink
     mean: float  # its mean darkness, 0 white to 1 black
     state: str  # filled | empty | unsure
+    column: str = ""  # a digit's place (a power of ten, or "sign"); "" for a score
+
+    @property
+    def row(self) -> str:
+        """The row it belongs to: a score's target, a digit's target@place."""
+        return f"{self.target}@{self.column}" if self.column else self.target
 
 
 def bubble_state(ink: float, mean: float) -> str:
@@ -235,8 +241,10 @@ def read_bubble(gray: np.ndarray, reg: Registration, b: dict[str, Any]) -> Bubbl
     rp = float(np.hypot(*(c[1] - c[0])))
     half = int(math.ceil(1.7 * rp)) + 1
     x0, y0 = int(round(cx)) - half, int(round(cy)) - half
+    value = -1.0 if b["value"] == "-" else float(b["value"])
+    column = str(b["column"]) if b.get("kind") == "digit" else ""
     if x0 < 0 or y0 < 0 or x0 + 2 * half + 1 > gray.shape[1] or y0 + 2 * half + 1 > gray.shape[0]:
-        return BubbleRead(b["target"], float(b["value"]), 0.0, 1.0, "unsure")  # off the scan
+        return BubbleRead(b["target"], value, 0.0, 1.0, "unsure", column)  # off the scan
     window = gray[y0 : y0 + 2 * half + 1, x0 : x0 + 2 * half + 1].astype(np.float64)
     yy, xx = np.mgrid[0 : 2 * half + 1, 0 : 2 * half + 1]
     d = np.hypot(xx + x0 - cx, yy + y0 - cy)
@@ -245,7 +253,7 @@ def read_bubble(gray: np.ndarray, reg: Registration, b: dict[str, Any]) -> Bubbl
     norm = disk / white
     ink = float(np.mean(norm < INK))
     mean = float(np.mean(np.clip(1.0 - norm, 0.0, 1.0)))
-    return BubbleRead(b["target"], float(b["value"]), ink, mean, bubble_state(ink, mean))
+    return BubbleRead(b["target"], value, ink, mean, bubble_state(ink, mean), column)
 
 
 @dataclass
@@ -269,9 +277,10 @@ def _num(x: float) -> str:
 
 
 def read_rows(bubbles: list[BubbleRead]) -> dict[str, RowRead]:
+    """Each row's read, by :attr:`BubbleRead.row` (a digit grid: a row per place, and its sign)."""
     rows: dict[str, list[BubbleRead]] = {}
     for b in bubbles:
-        rows.setdefault(b.target, []).append(b)
+        rows.setdefault(b.row, []).append(b)
     out = {}
     for target, row in rows.items():
         filled = [b for b in row if b.state == "filled"]
@@ -288,6 +297,44 @@ def read_rows(bubbles: list[BubbleRead]) -> dict[str, RowRead]:
                 why.append(f"bubble {', '.join(_num(b.value) for b in unsure)} half filled, light or erased")
             out[target] = RowRead(target, "review", None, "; ".join(why), row)
     return out
+
+
+@dataclass
+class NumberRead:
+    """What a digit grid says: a number as typed (``-12.5``), blank, or review."""
+
+    target: str
+    state: str  # value | blank | review
+    text: str = ""
+    reason: str = ""
+
+
+def read_number(target: str, rows: dict[str, RowRead]) -> NumberRead:
+    """The number a digit grid's rows give. Every place must be clear; the
+    places filled must run without a gap (empty places before the first and
+    after the last are left out: ``0.50`` is ``0.5``); a sign with no digit, or
+    digits with a gap, goes to review."""
+    sign = rows.get(f"{target}@sign")
+    places = sorted(((int(k.split("@", 1)[1]), r) for k, r in rows.items()
+                     if k.startswith(target + "@") and not k.endswith("@sign")), key=lambda pr: -pr[0])
+    unsure = [p for p, r in places if r.state == "review"] + ([] if sign is None or sign.state != "review" else ["sign"])
+    if unsure:
+        return NumberRead(target, "review", reason="the place " + ", ".join(str(p) for p in unsure) + " is not clear")
+    filled = [(p, int(r.value or 0)) for p, r in places if r.state == "value"]
+    negative = sign is not None and sign.state == "value"
+    if not filled:
+        return NumberRead(target, "review", reason="a sign and no digit") if negative else NumberRead(target, "blank")
+    top, bottom = filled[0][0], filled[-1][0]
+    if len(filled) != top - bottom + 1:
+        gaps = [p for p, r in places if bottom < p < top and r.state == "blank"]
+        return NumberRead(target, "review", reason=f"no digit at the place {', '.join(str(p) for p in gaps)} between digits")
+    digits = {p: d for p, d in filled}
+    whole = "".join(str(digits.get(p, 0)) for p in range(max(top, 0), -1, -1)).lstrip("0") or "0"
+    frac = "".join(str(digits.get(p, 0)) for p in range(-1, bottom - 1, -1)).rstrip("0") if bottom < 0 else ""
+    text = whole + ("." + frac if frac else "")
+    if negative and text != "0":
+        text = "-" + text
+    return NumberRead(target, "value", text)
 
 
 def crop(gray: np.ndarray, reg: Registration, rect: dict[str, float], margin_bp: float = CROP_MARGIN_BP,

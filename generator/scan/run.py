@@ -46,7 +46,7 @@ from ..csvcells import text_row
 from ..errors import TexError, UsageError
 from ..files import write_atomic
 from ..grade import marks as marks_mod
-from ..key import Entry, read_manifest
+from ..key import Entry, class_refs, read_manifest
 from ..sheetjson import FORMAT as SHEET_FORMAT
 from ..sheetjson import NAME as SHEET_NAME
 from ..sheetmarks import payload_folder
@@ -175,11 +175,19 @@ def read_page(page: images.Page, sheets: ClassSheets, incoming: Path) -> dict[st
         by_target.setdefault(b["target"], []).append(b)
     out_rows = {}
     for target, row in rows.items():
+        if "@" in target:
+            continue  # a digit grid's place: read as a whole number below
         if row.state == "review":
             _save_png(here / f"row-{_safe(target)}.png", read.crop(gray, reg, read.row_rect(by_target[target]), margin_bp=8.0))
         out_rows[target] = {"state": row.state, "value": row.value, "reason": row.reason, "seen": row.seen()}
+    numbers = {}
+    for target in dict.fromkeys(b["target"] for b in sheet_page["bubbles"] if b.get("kind") == "digit"):
+        n = read.read_number(target, rows)
+        if n.state == "review":
+            _save_png(here / f"row-{_safe(target)}.png", read.crop(gray, reg, read.row_rect(by_target[target]), margin_bp=8.0))
+        numbers[target] = {"state": n.state, "text": n.text, "reason": n.reason}
     return {**rec, "status": "read", "detail": f"{reg.marks_found} corner marks, {reg.residual_mm:.2f} mm", "rows": out_rows,
-            "crops": crops}
+            "numbers": numbers, "crops": crops}
 
 
 def _safe(name: str) -> str:
@@ -289,6 +297,10 @@ def assemble(pages: list[dict[str, Any]], sheets: ClassSheets) -> Outcome:
                 if row["state"] == "review":
                     out.review.append({**who, "what": "unsure read", "target": target, "detail": f"{row['reason']} [{row['seen']}]",
                                        "sheet_page": str(k), "page": _where(page), "image": _image(page, f"row-{_safe(target)}")})
+            for target, number in page.get("numbers", {}).items():
+                if number["state"] == "review":
+                    out.review.append({**who, "what": "unsure number", "target": target, "detail": number["reason"],
+                                       "sheet_page": str(k), "page": _where(page), "image": _image(page, f"row-{_safe(target)}")})
     return out
 
 
@@ -317,6 +329,27 @@ def marks_csv(out: Outcome, sheets: ClassSheets) -> str:
             row = rows.get(target)
             cells.append(read._num(row["value"]) if row and row["state"] == "value" else "")
         w.writerow(text_row([e.student.id, e.student.name or ""]) + cells + [""])
+    return buf.getvalue()
+
+
+def responses_csv(out: Outcome, sheets: ClassSheets) -> str | None:
+    """``responses.csv``: the columns of ``responses-template.csv``, each number
+    read from its digit grid (every other cell blank, to be typed); None when
+    no sheet of the class has digit grids."""
+    if not any(rec.get("numbers") for rec in out.kept.values()):
+        return None
+    manifest = read_manifest(sheets.class_dir / "manifest.json")
+    refs = class_refs(v for _, v in manifest.read_keys())
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(text_row(["id", "name"] + refs))
+    for e in manifest.students:
+        numbers: dict[str, dict[str, Any]] = {}
+        for (folder, _), rec in sorted(out.kept.items()):
+            if folder == e.folder:
+                numbers.update(rec.get("numbers", {}))
+        cells = [numbers[r]["text"] if r in numbers and numbers[r]["state"] == "value" else "" for r in refs]
+        w.writerow(text_row([e.student.id, e.student.name or ""]) + cells)
     return buf.getvalue()
 
 
@@ -480,9 +513,11 @@ def scan(class_dir: Path, inputs: Sequence[Path], *, jobs: int = 2, dpi: float =
     out = assemble(pages, sheets)
     _link_crops(out, scans)
     written = []
-    for name, data in (("marks.csv", marks_csv(out, sheets)), ("review.csv", review_csv(out)), ("pages.csv", pages_csv(out))):
-        _write_if_changed(scans / name, data)
-        written.append(name)
+    for name, data in (("marks.csv", marks_csv(out, sheets)), ("responses.csv", responses_csv(out, sheets)),
+                       ("review.csv", review_csv(out)), ("pages.csv", pages_csv(out))):
+        if data is not None:
+            _write_if_changed(scans / name, data)
+            written.append(name)
     if not compile.tex_available("pdflatex"):
         raise TexError(f"no TeX engine (pdflatex) found: {scans}/review.pdf was not made (marks.csv, review.csv and "
                        f"pages.csv were written); {compile.INSTALL_HINT}")
@@ -491,7 +526,7 @@ def scan(class_dir: Path, inputs: Sequence[Path], *, jobs: int = 2, dpi: float =
     written.append("review.pdf")
     unusable = sum(1 for r in pages if r["status"] not in ("read", "blank"))
     return Summary(len(pages), len(new), already, sum(1 for r in pages if r["status"] == "read"),
-                   len({f for f, _ in out.kept}), sum(1 for r in out.review if r["what"] == "unsure read"),
+                   len({f for f, _ in out.kept}), sum(1 for r in out.review if r["what"] in ("unsure read", "unsure number")),
                    sum(len(v) for v in out.missing.values()), unusable, written,
                    [f"{_where(r)}: {r['detail']}" for r in new if r["status"] == "unreadable"])
 
@@ -500,6 +535,8 @@ def iter_lines(summary: Summary) -> Iterator[str]:
     yield (f"{_count(summary.new, 'new page')} read ({summary.already} already read), {summary.pages} in all: "
            f"{_count(summary.read, 'sheet page')} of {_count(summary.students, 'student')}, {summary.unusable} not usable")
     yield f"{_count(summary.review, 'read')} to review, {_count(summary.missing_pages, 'sheet page')} missing"
+    if "responses.csv" in summary.written:
+        yield "the numbers of the digit grids in responses.csv"
 
 
 def _count(n: int, what: str) -> str:

@@ -369,12 +369,18 @@ def test_an_interrupted_scan_leaves_the_scans_folder_as_it_was(tmp_path: Path) -
     before = {p: p.read_bytes() for p in (made / "scans").rglob("*") if p.is_file()}
     many = tmp_path / "many"
     many.mkdir()
-    for k in range(80):  # pages of their own (each file's bytes differ), enough to be stopped half-way
+    for k in range(200):  # pages of their own (each file's bytes differ), enough to be stopped half-way
         data = bytearray(sorted(pile.iterdir())[k % 2].read_bytes())
-        (many / f"s{k:02d}.png").write_bytes(bytes(data) + k.to_bytes(2, "big"))
+        (many / f"s{k:03d}.png").write_bytes(bytes(data) + k.to_bytes(2, "big"))
     proc = subprocess.Popen([sys.executable, "-m", "generator", "scan", str(made), str(many), "--jobs", "2", "--quiet"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)
+    incoming = made / "scans" / ".incoming"
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:  # until a few pages are read into .incoming
+        if incoming.is_dir() and sum(1 for _ in incoming.iterdir()) >= 4:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the scan ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err

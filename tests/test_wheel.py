@@ -98,12 +98,13 @@ def test_a_built_wheel_works_outside_the_repository(tmp_path):
 
     run([python, "-m", "generator", "--seed", "1"], cwd=work)
     version = work / "output" / "seed-1"
-    assert {p.name for p in version.iterdir()} == {"assignment.pdf", "key.pdf", "assignment.tex", "key.tex", "answers.json"}
+    assert {p.name for p in version.iterdir()} == {"assignment.pdf", "key.pdf", "assignment.tex", "key.tex", "answers.json", "sheet.json"}
     # the same bytes as the source tree's package makes
     run([sys.executable, "-m", "generator", "--seed", "1", "--out", tmp_path / "tree"], cwd=tmp_path)
-    for name in ("assignment.tex", "key.tex", "answers.json", "assignment.pdf", "key.pdf"):
+    for name in ("assignment.tex", "key.tex", "answers.json", "assignment.pdf", "key.pdf", "sheet.json"):
         assert (version / name).read_bytes() == (tmp_path / "tree" / "seed-1" / name).read_bytes(), name
 
+    assert "CLASS_DIR" in run([python, "-m", "generator", "scan", "--help"], cwd=work).stdout  # the scanner is in the wheel too
     run([python, "-m", "generator", "--seed", "5", "--count", "2"], cwd=work)
     class_dir = work / "output" / "class-5"
     assert (class_dir / "handouts.pdf").is_file() and (class_dir / "grading-sheet.pdf").is_file()

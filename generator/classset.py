@@ -132,7 +132,8 @@ def make_student(job: Job) -> Outcome:
                          f"({bad[1]}); re-export the roster as CSV UTF-8 and fix the name")
         return outcome
     try:
-        written = pipeline.write_version(ps, job.class_dir / outcome.folder, pdf=job.pdf, fmt=job.fmt, label=student.where)
+        written = pipeline.write_version(ps, job.class_dir / outcome.folder, pdf=job.pdf, fmt=job.fmt, label=student.where,
+                                         class_seed=job.class_seed)
     except TexError as exc:
         outcome.error = " ".join(str(exc).split("\n", 1)[0].split())
         if outcome.error.endswith("did not compile:"):

@@ -323,17 +323,19 @@ class AnswerSheet:
     marks: list[sheetmarks.PageMarks]
     folder: str  # the folder its QR codes name
     digest: str
+    class_seed: int | None = None  # the class set's seed its QR codes carry (None: a version made alone)
 
 
-def answer_sheet(ps: ProblemSet, folder: str | None = None) -> AnswerSheet | None:
-    """The answer sheet of ``ps`` (None when the course prints none)."""
+def answer_sheet(ps: ProblemSet, folder: str | None = None, class_seed: int | None = None) -> AnswerSheet | None:
+    """The answer sheet of ``ps`` (None when the course prints none); its QR
+    codes carry ``class_seed``, the seed of the class set it is part of."""
     config = config_of(ps)
     if not config.layout.answer_sheet:
         return None
     layout = sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size, config.layout.digit_bubbles)
     name = version_folder(ps) if folder is None else folder
-    marks = sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, ps.seed, name)
-    return AnswerSheet(layout, marks, name, sheetmarks.digest(layout, config.layout.paper))
+    marks = sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, class_seed, name)
+    return AnswerSheet(layout, marks, name, sheetmarks.digest(layout, config.layout.paper), class_seed)
 
 
 def render_bodies(ps: ProblemSet, folder: str | None = None, sheet_of: AnswerSheet | None = None) -> dict[str, str]:
@@ -437,7 +439,8 @@ def current(folder: Path, files: dict[str, bytes], pdf: bool, with_sheet: bool =
     return pages
 
 
-def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path | None = None, label: str | None = None) -> Written:
+def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path | None = None, label: str | None = None,
+                  class_seed: int | None = None) -> Written:
     """Write answers.json, both .tex sources and (with ``pdf``) both PDFs.
 
     The folder is assembled aside and renamed into place as a whole, so it is
@@ -445,7 +448,7 @@ def write_version(ps: ProblemSet, folder: Path, *, pdf: bool = True, fmt: Path |
     answers.json without PDFs: never a PDF of older sources). A folder that is
     already complete and current is left alone. Each document is rendered once.
     """
-    answers = answer_sheet(ps, folder.name)
+    answers = answer_sheet(ps, folder.name, class_seed)
     bodies = render_bodies(ps, folder.name, answers)
     files = {"answers.json": answers_json(ps).encode("utf-8")}
     files.update({f"{name}.tex": source.encode("utf-8") for name, source in _standalone(ps, bodies).items()})
@@ -492,5 +495,6 @@ def sheet_json(ps: ProblemSet, answers: AnswerSheet, workdir: Path, unit: compil
         raise sheetjson.SheetError(f"version {ps.version}: TeX wrote no positions of the answer sheet's boxes") from None
     placed = sheetjson.read_positions(records, sheet.PAPER_MM[paper][1] * sheetmarks.BP_PER_MM)
     data = sheetjson.build(answers.layout, answers.marks, placed, unit.pages[DOCUMENTS[0][0]], paper=paper, version=ps.version,
-                           seed=ps.seed, folder=answers.folder, digest=answers.digest, source_sha256=source_sha)
+                           seed=ps.seed, class_seed=answers.class_seed, folder=answers.folder, digest=answers.digest,
+                           source_sha256=source_sha)
     return sheetjson.text(data)

@@ -100,7 +100,7 @@ def _rect(sq: Square) -> tuple[float, float, float, float]:
 
 
 def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages: int, *, paper: str, version: str,
-          seed: int | None, folder: str, digest: str, source_sha256: str) -> dict[str, object]:
+          seed: int | None, folder: str, digest: str, source_sha256: str, class_seed: int | None = None) -> dict[str, object]:
     """``sheet.json`` of a handout of ``pdf_pages`` pages whose answer sheet is
     ``layout``, checked against where TeX put it (see the module's text)."""
     n = len(layout.pages)
@@ -164,7 +164,8 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
     if expected_bubbles:
         target, _, _, value = sorted(expected_bubbles)[0]
         raise SheetError(f"{where}: the bubble {value} of {target} is not on the sheet's pages")
-    return {"format": FORMAT, "generator": __version__, "version": version, "seed": seed, "folder": folder, "digest": digest,
+    return {"format": FORMAT, "generator": __version__, "version": version, "seed": seed, "class_seed": class_seed,
+            "folder": folder, "digest": digest,
             "paper": paper, "unit": "bp", "origin": "top-left", "assignment_tex_sha256": source_sha256, "pages": pages}
 
 

@@ -97,8 +97,9 @@ def payload_folder(folder: str) -> str:
 
 
 def payload(version: str, seed: int | None, folder: str, page: int, pages: int, layout_digest: str) -> str:
-    """The QR code's text: ``NNS1 <version> <seed or -> <folder> <page>/<pages> <digest>``
-    (the folder as :func:`payload_folder` shortens it)."""
+    """The QR code's text: ``NNS1 <version> <class seed or -> <folder> <page>/<pages> <digest>``
+    (``seed`` the class set's, None for a version made alone; the folder as
+    :func:`payload_folder` shortens it)."""
     return f"{PAYLOAD_FORMAT} {version} {'-' if seed is None else seed} {payload_folder(folder)} {page}/{pages} {layout_digest}"
 
 
@@ -118,6 +119,6 @@ def page_marks(paper: str, text: str) -> PageMarks:
 
 
 def sheet_marks(sheet: Sheet, paper: str, version: str, seed: int | None, folder: str) -> list[PageMarks]:
-    """The marks of every page of ``sheet``."""
+    """The marks of every page of ``sheet`` (``seed``: the class set's, None for a version made alone)."""
     d, n = digest(sheet, paper), len(sheet.pages)
     return [page_marks(paper, payload(version, seed, folder, k + 1, n, d)) for k in range(n)]

@@ -71,7 +71,7 @@ def test_rendered_marks_are_where_the_layout_says(tmp_path: Path) -> None:
     pipeline.write_version(ps, tmp_path / "v")
     pdf = tmp_path / "v" / "assignment.pdf"
     layout = sheet.layout(ps, Layout().paper, Layout().compact)
-    marks = sheetmarks.sheet_marks(layout, "a4", ps.version, ps.seed, "v")  # the code names the folder written to
+    marks = sheetmarks.sheet_marks(layout, "a4", ps.version, None, "v")  # the code names the folder written to (no class: "-")
     pages = _pages(pdf)
     first = pages - len(marks) + 1  # the sheet is the handout's last page(s)
     subprocess.run(["pdftoppm", "-png", "-r", str(DPI), "-f", str(first), "-l", str(pages), str(pdf), str(tmp_path / "p")], check=True)
@@ -113,4 +113,4 @@ def test_a_class_sets_codes_name_each_students_folder(tmp_path: Path) -> None:
         subprocess.run(["pdftoppm", "-png", "-r", "200", "-f", str(last - n + 1), "-l", str(last), str(pdf), str(tmp_path / f"s{folder}")],
                        check=True)
         texts = [b.text for image in sorted(tmp_path.glob(f"s{folder}-*.png")) for b in zxingcpp.read_barcodes(Image.open(image))]
-        assert [t.split()[3:5] for t in texts] == [[folder, f"{k}/{n}"] for k in range(1, n + 1)]
+        assert [t.split()[2:5] for t in texts] == [["616", folder, f"{k}/{n}"] for k in range(1, n + 1)]  # the class seed too

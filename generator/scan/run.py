@@ -69,12 +69,13 @@ class ClassSheets:
 
     class_dir: Path
     by_code: dict[str, Entry]
+    class_seed: int | None = None
     _sheets: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, class_dir: Path) -> ClassSheets:
         manifest = read_manifest(class_dir / "manifest.json")
-        return cls(class_dir, {payload_folder(e.folder): e for e in manifest.students})
+        return cls(class_dir, {payload_folder(e.folder): e for e in manifest.students}, manifest.class_seed)
 
     def sheet(self, folder: str) -> dict[str, Any] | None:
         """A student folder's sheet.json, None when it has none (or not a readable one)."""
@@ -144,10 +145,12 @@ def read_page(page: images.Page, sheets: ClassSheets, incoming: Path) -> dict[st
         return {**rec, "status": "foreign", "detail": f"a code that is not an answer sheet's: {code.text[:40]!r}"}
     entry = sheets.by_code.get(payload.folder)
     rec.update({"code": code.text, "sheet_page": payload.page})
-    if entry is None or entry.version != payload.version:
+    other_seed = sheets.class_seed is not None and payload.seed not in ("-", str(sheets.class_seed))
+    if entry is None or entry.version != payload.version or other_seed:
         thumbnail()
         return {**rec, "status": "other class",
-                "detail": f"version {payload.version} of {payload.folder!r} is no student's of this class"}
+                "detail": f"version {payload.version} of {payload.folder!r}" + (f" of class {payload.seed}" if payload.seed != "-" else "")
+                + " is no student's of this class"}
     rec["folder"] = entry.folder
     layout = sheets.sheet(entry.folder)
     if layout is None:

@@ -35,13 +35,17 @@ examples:
                                                also moodle.xml and canvas-qti.zip for the LMS
   python -m generator grade output/class-2026 --responses responses.csv
                                                grade typed responses (see grade --help)
+  python -m generator scan output/class-2026 scans.pdf
+                                               read scanned answer sheets into output/class-2026/scans/
+                                               (see scan --help)
 
 each version folder holds assignment.pdf (student handout), key.pdf
-(instructor key), assignment.tex, key.tex and answers.json. The same seed
-gives byte-identical files.
+(instructor key), assignment.tex, key.tex, answers.json and, with the PDFs,
+sheet.json (where the answer sheet's boxes and bubbles are, for `scan`). The
+same seed gives byte-identical files.
 
 a class set (--roster or --count) writes DIR/class-SEED/ with a folder per
-student (the same five files), handouts.pdf and keys.pdf (every document
+student (the same files), handouts.pdf and keys.pdf (every document
 starting on an odd page, for duplex printing), grading-sheet.csv and
 grading-sheet.pdf (graded answers and score boxes), responses-template.csv
 (typed answers for `grade`), marks-template.csv (hand marks for `grade

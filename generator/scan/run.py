@@ -298,8 +298,10 @@ def assemble(pages: list[dict[str, Any]], sheets: ClassSheets) -> Outcome:
                 continue
             for target, row in sorted(page["rows"].items()):
                 if row["state"] == "review":
+                    box = page.get("crops", {}).get(target)  # an answer's score: its box beside the bubbles, in review.pdf
                     out.review.append({**who, "what": "unsure read", "target": target, "detail": f"{row['reason']} [{row['seen']}]",
-                                       "sheet_page": str(k), "page": _where(page), "image": _image(page, f"row-{_safe(target)}")})
+                                       "sheet_page": str(k), "page": _where(page), "image": _image(page, f"row-{_safe(target)}"),
+                                       "box": f"pages/{page['id']}/{box}" if box else ""})
             for target, number in page.get("numbers", {}).items():
                 if number["state"] == "review":
                     out.review.append({**who, "what": "unsure number", "target": target, "detail": number["reason"],
@@ -388,11 +390,12 @@ def review_pdf(out: Outcome, scans: Path, class_name: str) -> bytes:
         work = Path(tmp)
         entries = []
         for k, r in enumerate(out.review):
-            image = ""
-            if r["image"] and (scans / r["image"]).exists():
-                image = f"img{k}.png"
-                shutil.copyfile(scans / r["image"], work / image)
-            entries.append({**r, "file": image})
+            files = {}
+            for key, name in (("image", f"img{k}.png"), ("box", f"box{k}.png")):
+                if r.get(key) and (scans / r[key]).exists():
+                    shutil.copyfile(scans / r[key], work / name)
+                    files[key] = name
+            entries.append({**r, "file": files.get("image", ""), "box_file": files.get("box", "")})
         body = render.render("scan-review.tex.j2", entries=entries, class_name=class_name, count=len(out.review),
                              fonts=render.render("fonts.tex.j2", engine="pdflatex"))
         head, doc = body.split("\\begin{document}", 1)

@@ -372,8 +372,11 @@ def test_an_interrupted_scan_leaves_the_scans_folder_as_it_was(tmp_path: Path) -
     for k in range(200):  # pages of their own (each file's bytes differ), enough to be stopped half-way
         data = bytearray(sorted(pile.iterdir())[k % 2].read_bytes())
         (many / f"s{k:03d}.png").write_bytes(bytes(data) + k.to_bytes(2, "big"))
+    # SIGINT at its default in the child, also when the tests run as a background job (a shell
+    # without job control starts those with SIGINT ignored, and Python then keeps it ignored)
     proc = subprocess.Popen([sys.executable, "-m", "generator", "scan", str(made), str(many), "--jobs", "2", "--quiet"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     incoming = made / "scans" / ".incoming"
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:  # until a few pages are read into .incoming

@@ -334,8 +334,9 @@ def answer_sheet(ps: ProblemSet, folder: str | None = None, class_seed: int | No
         return None
     layout = sheet.layout(ps, config.layout.paper, config.layout.compact, config.layout.font_size, config.layout.digit_bubbles)
     name = version_folder(ps) if folder is None else folder
-    marks = sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, class_seed, name)
-    return AnswerSheet(layout, marks, name, sheetmarks.digest(layout, config.layout.paper), class_seed)
+    digest = sheetmarks.digest(layout, config.layout.paper)
+    marks = sheetmarks.sheet_marks(layout, config.layout.paper, ps.version, class_seed, name, digest)
+    return AnswerSheet(layout, marks, name, digest, class_seed)
 
 
 def render_bodies(ps: ProblemSet, folder: str | None = None, sheet_of: AnswerSheet | None = None) -> dict[str, str]:

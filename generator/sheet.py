@@ -152,10 +152,6 @@ class DigitGrid:
     def places_tex(self) -> str:
         return ",".join(str(p) for p in self.places)
 
-    @staticmethod
-    def place_label(p: int) -> str:
-        return str(10**p) if p >= 0 else "0." + "0" * (-p - 1) + "1"
-
     def height(self) -> float:
         return DIGIT_HEAD_MM + len(self.places) * DIGIT_ROW_MM
 

@@ -116,6 +116,7 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
             bubbles.setdefault((p.target, p.bubble_kind, p.column, p.value), []).append(p)
     pages: list[dict[str, object]] = []
     expected_bubbles = set(layout.bubbles())
+    in_order = sorted(bubbles.items(), key=lambda kv: (kv[1][0].page, kv[1][0].y, kv[1][0].x))  # as read: row by row
     for k, (page, pm) in enumerate(zip(layout.pages, marks, strict=True)):
         number = first + k
         out_boxes, out_bubbles = [], []
@@ -134,7 +135,7 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
                                      f"{want_w:.2f} x {want_h:.2f}")
                 rects.append((f"box {b.ref}", (g.x, g.y, g.w, g.h)))
                 out_boxes.append({"ref": b.ref, "x": round(g.x, 2), "y": round(g.y, 2), "w": round(g.w, 2), "h": round(g.h, 2)})
-        for key, got in sorted(bubbles.items(), key=lambda kv: (kv[1][0].page, kv[1][0].y, kv[1][0].x)):
+        for key, got in in_order:
             target, kind, column, value = key
             on_page = [g for g in got if g.page == number]
             if not on_page:
@@ -151,10 +152,13 @@ def build(layout: Sheet, marks: list[PageMarks], placed: list[Placed], pdf_pages
         for name, (x, y, w, h) in rects:
             if x < 0 or y < 0 or x + w > width + 0.01 or y + h > height + 0.01:
                 raise SheetError(f"{where}: {name} is off page {number}")
-        for i in range(len(rects)):
-            for j in range(i + 1, len(rects)):
-                if _overlap(rects[i][1], rects[j][1]):
-                    raise SheetError(f"{where}: {rects[i][0]} overlaps {rects[j][0]} on page {number}")
+        rects.sort(key=lambda r: r[1][1])  # by top: a rectangle can overlap only those starting above its bottom
+        for i, (name, upper) in enumerate(rects):
+            for other, lower in rects[i + 1 :]:
+                if lower[1] >= upper[1] + upper[3] - 0.01:
+                    break
+                if _overlap(upper, lower):
+                    raise SheetError(f"{where}: {name} overlaps {other} on page {number}")
         pages.append({"page": number, "sheet_page": k + 1, "width": round(width, 2), "height": round(height, 2),
                       "qr": {**pm.qr.to_json(), "text": pm.payload},
                       "corners": {c: sq.to_json() for c, sq in pm.corners.items()},

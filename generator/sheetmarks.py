@@ -23,7 +23,7 @@ from .sheet import PAPER_MM, Sheet
 
 BP_PER_MM = 72.0 / 25.4
 CORNER_MM = 5.0  # a corner mark's side
-INSET_MM = 8.0  # from the paper's edges to a corner mark (a page of the other paper size scanned centred loses up to 9 mm at two edges)
+INSET_MM = 8.0  # from the paper's edges to a corner mark (a page of the other size scanned centred may lose 0.8 mm of it)
 QR_MODULE_MM = 0.4  # one module of the QR code (4.7 pixels at 300 dpi)
 QR_GAP_MM = 4.0  # between the QR code and the bottom-right corner mark
 QR_BOTTOM_MM = 10.0  # from the paper's bottom edge to the code's (a page of the other paper size scanned centred loses 9 mm there)
@@ -118,7 +118,9 @@ def page_marks(paper: str, text: str) -> PageMarks:
     return PageMarks(width, height, corners, qr, text, modules)
 
 
-def sheet_marks(sheet: Sheet, paper: str, version: str, seed: int | None, folder: str) -> list[PageMarks]:
-    """The marks of every page of ``sheet`` (``seed``: the class set's, None for a version made alone)."""
-    d, n = digest(sheet, paper), len(sheet.pages)
+def sheet_marks(sheet: Sheet, paper: str, version: str, seed: int | None, folder: str,
+                layout_digest: str | None = None) -> list[PageMarks]:
+    """The marks of every page of ``sheet`` (``seed``: the class set's, None
+    for a version made alone; ``layout_digest`` its :func:`digest`, when known)."""
+    d, n = layout_digest or digest(sheet, paper), len(sheet.pages)
     return [page_marks(paper, payload(version, seed, folder, k + 1, n, d)) for k in range(n)]

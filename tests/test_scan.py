@@ -180,6 +180,20 @@ def test_batches_add_up_and_foreign_pages_are_listed(tmp_path: Path) -> None:
             assert marks[t.folder]["1e#1 (of 3)"] == (str(want["value"]) if want["case"] == "filled" else "")
 
 
+def _typed(template: Path, out: Path, cells: dict[str, dict[str, str]]) -> Path:
+    """A class template filled in as a TA would type it: each student's cell
+    under a column headed by a ref or part (``1e#1 (of 4)``, ``1c mark (of
+    15)``, ``2b#3``) from ``cells[id][ref]``, every other cell blank."""
+    with template.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(rows[0])
+        for row in rows[1:]:
+            w.writerow(row[:2] + [cells.get(row[0], {}).get(c.split(" ")[0], "") for c in rows[0][2:]])
+    return out
+
+
 def _fill_number(img: np.ndarray, grid: list[Mapping[str, Any]], text: str, dpi: float, rng: np.random.Generator) -> None:
     """Fill a digit grid with ``text`` as a student would: the sign's bubble
     when negative, one digit a place from the first significant digit to the
@@ -244,20 +258,8 @@ def test_marks_and_numbers_read_from_scans_grade_like_the_same_typed(tmp_path: P
     for sid, cells in numbers.items():
         for ref, text in cells.items():
             assert float(read_back[sid][ref]) == float(text), (sid, ref, text, read_back[sid][ref])
-    header = next(csv.reader((made / "marks-template.csv").open(encoding="utf-8")))
-    by_hand = tmp_path / "typed.csv"
-    with by_hand.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        for row in _csv(made / "marks-template.csv"):
-            w.writerow([row["id"], row["name"]] + [typed.get(row["id"], {}).get(c.split(" ")[0], "") for c in header[2:-1]] + [""])
-    responses_header = next(csv.reader((made / "responses-template.csv").open(encoding="utf-8")))
-    typed_numbers = tmp_path / "typed-responses.csv"
-    with typed_numbers.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(responses_header)
-        for row in _csv(made / "responses-template.csv"):
-            w.writerow([row["id"], row["name"]] + [numbers.get(row["id"], {}).get(c, "") for c in responses_header[2:]])
+    by_hand = _typed(made / "marks-template.csv", tmp_path / "typed.csv", typed)
+    typed_numbers = _typed(made / "responses-template.csv", tmp_path / "typed-responses.csv", numbers)
     copy = tmp_path / "copy"
     shutil.copytree(made, copy)
 

@@ -1,25 +1,22 @@
 """The pages of a pile of scans: PDFs rasterized with PDFium, PNG, JPEG and
 (multi-page) TIFF images decoded with OpenCV, each page as an 8-bit grayscale
 array. A file that cannot be read, or a page too large to decode safely, is
-one :class:`Unreadable` page with its reason; the rest of the pile is read."""
+one :class:`Page` without its image, with the reason; the rest of the pile is
+read. (OpenCV's limit on an image's pixels is set where the package starts,
+``generator/scan/__init__.py``.)"""
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# OpenCV refuses to decode an image of more pixels than this (a 600-dpi A3 page
-# is 70 million): a huge or forged image is one unreadable page, not a
-# machine out of memory. It reads the variable once, when it is imported.
-MAX_PIXELS = 120_000_000
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import pypdfium2 as pdfium  # noqa: E402
+from . import MAX_PIXELS
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
@@ -42,6 +39,21 @@ class Page:
     def name(self) -> str:
         return self.source if self.index == 1 and not self.source.lower().endswith((".pdf", ".tif", ".tiff")) \
             else f"{self.source} page {self.index}"
+
+
+def write_png(path: Path, img: np.ndarray) -> None:
+    """An 8-bit image as PNG (the scanner's crops and thumbnails)."""
+    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+    if not ok:
+        raise OSError(f"{path}: cannot encode the image")
+    path.write_bytes(buf.tobytes())
+
+
+def thumbnail(gray: np.ndarray, longest: int = 600) -> np.ndarray:
+    """``gray`` scaled down so that its longer side is ``longest`` pixels."""
+    f = longest / max(gray.shape)
+    small: np.ndarray = cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return small
 
 
 def files_of(paths: list[Path]) -> tuple[list[Path], list[str]]:

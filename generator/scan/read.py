@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from ..render import points_number
 from ..sheetmarks import BP_PER_MM, PAYLOAD_FORMAT
 
 INNER = 0.72  # the part of a bubble's radius that is read (the ring and what is printed outside stay out)
@@ -268,12 +269,8 @@ class RowRead:
 
     def seen(self) -> str:
         """The row's bubbles as read, for the review list: value=ink share."""
-        return " ".join(f"{_num(b.value)}:{b.ink:.2f}{'*' if b.state == 'filled' else '?' if b.state == 'unsure' else ''}"
+        return " ".join(f"{points_number(b.value)}:{b.ink:.2f}{'*' if b.state == 'filled' else '?' if b.state == 'unsure' else ''}"
                         for b in self.bubbles)
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
 def read_rows(bubbles: list[BubbleRead]) -> dict[str, RowRead]:
@@ -292,9 +289,9 @@ def read_rows(bubbles: list[BubbleRead]) -> dict[str, RowRead]:
         else:
             why = []
             if len(filled) > 1:
-                why.append(f"{len(filled)} bubbles filled ({', '.join(_num(b.value) for b in filled)})")
+                why.append(f"{len(filled)} bubbles filled ({', '.join(points_number(b.value) for b in filled)})")
             if unsure:
-                why.append(f"bubble {', '.join(_num(b.value) for b in unsure)} half filled, light or erased")
+                why.append(f"bubble {', '.join(points_number(b.value) for b in unsure)} half filled, light or erased")
             out[target] = RowRead(target, "review", None, "; ".join(why), row)
     return out
 

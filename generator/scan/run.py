@@ -29,6 +29,7 @@ and outputs as they were.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -44,9 +45,10 @@ from typing import Any
 from .. import compile, render
 from ..csvcells import text_row
 from ..errors import TexError, UsageError
-from ..files import write_atomic
+from ..files import replace_atomic, write_atomic
 from ..grade import marks as marks_mod
 from ..key import Entry, class_refs, read_manifest
+from ..render import points_number
 from ..sheetjson import FORMAT as SHEET_FORMAT
 from ..sheetjson import NAME as SHEET_NAME
 from ..sheetmarks import payload_folder
@@ -107,20 +109,9 @@ def page_id(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _save_png(path: Path, img: Any) -> None:
-    import cv2
-
-    ok, buf = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
-    if not ok:
-        raise OSError(f"{path}: cannot encode the image")
-    path.write_bytes(buf.tobytes())
-
-
 def read_page(page: images.Page, sheets: ClassSheets, incoming: Path) -> dict[str, Any]:
     """What one page gives: a JSON-able record (see the module's text); its
     crops are written to ``incoming/<id>/``."""
-    import cv2
-
     rec: dict[str, Any] = {"key": page.key, "source": page.source, "index": page.index, "id": page_id(page.key)}
     if page.image is None:
         return {**rec, "status": "unreadable", "detail": page.problem}
@@ -129,8 +120,7 @@ def read_page(page: images.Page, sheets: ClassSheets, incoming: Path) -> dict[st
 
     def thumbnail() -> None:
         here.mkdir(parents=True, exist_ok=True)
-        f = 600.0 / max(gray.shape)
-        _save_png(here / "page.png", cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
+        images.write_png(here / "page.png", images.thumbnail(gray))
 
     dpi = read.estimate_dpi(gray)
     code = read.find_code(gray, dpi)
@@ -170,24 +160,28 @@ def read_page(page: images.Page, sheets: ClassSheets, incoming: Path) -> dict[st
     crops = {}
     for box in sheet_page["boxes"]:
         crops[box["ref"]] = f"{_safe(box['ref'])}.png"
-        _save_png(here / crops[box["ref"]], read.crop(gray, reg, box))
+        images.write_png(here / crops[box["ref"]], read.crop(gray, reg, box))
     bubbles = [read.read_bubble(gray, reg, b) for b in sheet_page["bubbles"]]
     rows = read.read_rows(bubbles)
     by_target: dict[str, list[dict[str, Any]]] = {}
     for b in sheet_page["bubbles"]:
         by_target.setdefault(b["target"], []).append(b)
+
+    def row_picture(target: str) -> None:  # a row (or digit grid) to review: its bubbles as scanned
+        images.write_png(here / f"row-{_safe(target)}.png", read.crop(gray, reg, read.row_rect(by_target[target]), margin_bp=8.0))
+
     out_rows = {}
     for target, row in rows.items():
         if "@" in target:
             continue  # a digit grid's place: read as a whole number below
         if row.state == "review":
-            _save_png(here / f"row-{_safe(target)}.png", read.crop(gray, reg, read.row_rect(by_target[target]), margin_bp=8.0))
+            row_picture(target)
         out_rows[target] = {"state": row.state, "value": row.value, "reason": row.reason, "seen": row.seen()}
     numbers = {}
     for target in dict.fromkeys(b["target"] for b in sheet_page["bubbles"] if b.get("kind") == "digit"):
         n = read.read_number(target, rows)
         if n.state == "review":
-            _save_png(here / f"row-{_safe(target)}.png", read.crop(gray, reg, read.row_rect(by_target[target]), margin_bp=8.0))
+            row_picture(target)
         numbers[target] = {"state": n.state, "text": n.text, "reason": n.reason}
     return {**rec, "status": "read", "detail": f"{reg.marks_found} corner marks, {reg.residual_mm:.2f} mm", "rows": out_rows,
             "numbers": numbers, "crops": crops}
@@ -332,7 +326,7 @@ def marks_csv(out: Outcome, sheets: ClassSheets) -> str:
         cells = []
         for target in [*cols.hand, *cols.parts]:
             row = rows.get(target)
-            cells.append(read._num(row["value"]) if row and row["state"] == "value" else "")
+            cells.append(points_number(row["value"]) if row and row["state"] == "value" else "")
         w.writerow(text_row([e.student.id, e.student.name or ""]) + cells + [""])
     return buf.getvalue()
 
@@ -417,25 +411,27 @@ def _write_if_changed(path: Path, data: str | bytes) -> bool:
     return True
 
 
+def _link(src: Path, tmp: Path) -> None:
+    """``tmp`` (made empty by :func:`replace_atomic`) as a hard link to ``src``, else a copy."""
+    tmp.unlink()
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+
+
 def _link_crops(out: Outcome, scans: Path) -> None:
     """crops/<ref>/<folder>.png for every box of every page kept."""
     for (folder, _), rec in sorted(out.kept.items()):
         for ref, name in sorted(rec["crops"].items()):
             src = scans / "pages" / rec["id"] / name
             target = scans / "crops" / ref / f"{folder}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 if target.exists() and os.path.samefile(target, src):
                     continue
             except OSError:
                 pass
-            tmp = target.with_name(f".{target.name}.part")
-            tmp.unlink(missing_ok=True)
-            try:
-                os.link(src, tmp)
-            except OSError:
-                shutil.copyfile(src, tmp)
-            os.replace(tmp, target)
+            replace_atomic(target, functools.partial(_link, src))
 
 
 @dataclass
